@@ -1,0 +1,83 @@
+# restreamer (C++): `make` builds bin/server and bin/source; `make run`, `make test`, `make bench`.
+# SANITIZE=address (ASan+UBSan) or SANITIZE=thread builds into build/<variant>/ and tests those binaries.
+
+CXX      ?= g++
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++17 -Wall -Wextra -pthread -MMD -MP -I.
+LDLIBS   := -pthread
+
+SANITIZE ?=
+ifeq ($(SANITIZE),address)
+  CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS  += -fsanitize=address,undefined
+else ifeq ($(SANITIZE),thread)
+  CXXFLAGS += -fsanitize=thread
+  LDFLAGS  += -fsanitize=thread
+else ifneq ($(SANITIZE),)
+  $(error SANITIZE must be address or thread)
+endif
+
+VARIANT := $(if $(SANITIZE),$(SANITIZE),release)
+OBJ     := build/$(VARIANT)/obj
+BIN     := $(if $(SANITIZE),build/$(VARIANT)/bin,bin)
+
+COMMON_SRC := $(wildcard common/*.cpp)
+SERVER_SRC := $(wildcard server/*.cpp)
+SOURCE_SRC := $(wildcard source/*.cpp)
+UNIT_SRC   := $(wildcard test/unit/*.cpp)
+# Unit tests link the pure parts of source/ and server/ too (everything but the mains).
+UNIT_EXTRA := $(filter-out source/main.cpp,$(SOURCE_SRC))
+
+objs = $(patsubst %.cpp,$(OBJ)/%.o,$(1))
+
+SERVER_LIBS := -lcpp-httplib -lssl -lcrypto
+
+.PHONY: all deps run test bench clean
+all: $(BIN)/server $(BIN)/source $(BIN)/ts_check
+
+$(BIN)/server: $(call objs,$(SERVER_SRC) $(COMMON_SRC))
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
+
+$(BIN)/source: $(call objs,$(SOURCE_SRC) $(COMMON_SRC))
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/ts_check: $(call objs,test/tools/ts_check.cpp $(COMMON_SRC))
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/unit_tests: $(call objs,$(UNIT_SRC) $(UNIT_EXTRA) $(COMMON_SRC))
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OBJ)/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -c -o $@ $<
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+# Installs the Debian packages the build, `make run` and the tests need, when any is missing.
+PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev ffmpeg curl procps iproute2
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+SAMPLE := build/media/sample.ts
+$(SAMPLE):
+	@mkdir -p $(@D)
+	@sh test/make_sample.sh $@
+
+run: deps
+	@$(MAKE) --no-print-directory all $(SAMPLE)
+	@sh test/run_demo.sh $(SAMPLE)
+
+test: deps
+	@$(MAKE) --no-print-directory all $(BIN)/unit_tests $(SAMPLE)
+	@BIN=$(BIN) SAMPLE=$(SAMPLE) bash test/run_tests.sh
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,40 @@
+// http_message.h - the pure parts of an HTTP/1.1 client: response head parsing and chunked body decoding.
+// Used by the http upstream; no I/O here so that both are unit-tested on byte strings.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct HttpResponseHead {
+    int status = 0;
+    std::string reason;
+    std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+
+    // First value of a header (name in lower case), or empty.
+    std::string header(std::string_view name) const;
+    bool is_chunked() const;
+};
+
+// Parses "HTTP/1.x NNN reason\r\nName: value\r\n...\r\n\r\n" (the head only, without the blank line
+// terminator required). Returns nullopt and sets `error` when malformed.
+std::optional<HttpResponseHead> parse_response_head(std::string_view head, std::string& error);
+
+// Decodes a chunked body incrementally: feed any split of the bytes, get the payload out.
+class ChunkedDecoder {
+public:
+    enum class Status { more, done, error };
+    // Appends decoded payload bytes to `out`.
+    Status feed(const uint8_t* data, std::size_t len, std::vector<uint8_t>& out);
+    const std::string& error() const { return error_; }
+
+private:
+    enum class State { size_line, data, data_crlf, trailer, done, error };
+    State state_ = State::size_line;
+    uint64_t remaining_ = 0;
+    std::string line_;
+    std::string error_;
+};

@@ -1,0 +1,81 @@
+// log.cpp - formatting and the single locked write of a log line.
+#include "log.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+namespace {
+std::atomic<LogLevel> g_min_level{LogLevel::info};
+std::mutex g_write_mutex;
+
+const char* level_name(LogLevel level) {
+    switch (level) {
+    case LogLevel::debug: return "debug";
+    case LogLevel::info: return "info";
+    case LogLevel::warn: return "warn";
+    case LogLevel::error: return "error";
+    }
+    return "?";
+}
+
+std::string timestamp() {
+    auto now = std::chrono::system_clock::now();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    return buf;
+}
+
+bool needs_quotes(std::string_view v) {
+    if (v.empty()) return true;
+    for (char c : v)
+        if (c == ' ' || c == '"' || c == '=' || c == '\t') return true;
+    return false;
+}
+}  // namespace
+
+void set_log_level(LogLevel level) { g_min_level = level; }
+
+LogLine::LogLine(LogLevel level, std::string_view event)
+    : level_(level), enabled_(level >= g_min_level.load(std::memory_order_relaxed)) {
+    if (!enabled_) return;
+    line_ = timestamp();
+    line_ += ' ';
+    line_ += level_name(level);
+    line_ += " event=";
+    line_ += event;
+}
+
+LogLine& LogLine::kv(std::string_view key, std::string_view value) {
+    if (!enabled_) return *this;
+    line_ += ' ';
+    line_ += key;
+    line_ += '=';
+    if (!needs_quotes(value)) {
+        line_ += value;
+        return *this;
+    }
+    line_ += '"';
+    for (char c : value) {
+        if (c == '"' || c == '\\') line_ += '\\';
+        if (c == '\n' || c == '\r') c = ' ';  // one event, one line
+        line_ += c;
+    }
+    line_ += '"';
+    return *this;
+}
+
+LogLine::~LogLine() {
+    if (!enabled_) return;
+    line_ += '\n';
+    std::lock_guard<std::mutex> lock(g_write_mutex);
+    std::fwrite(line_.data(), 1, line_.size(), stderr);
+    std::fflush(stderr);
+}

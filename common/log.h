@@ -1,0 +1,37 @@
+// log.h - one line per event on stderr: time, level, event, then key=value fields.
+// Thread-safe: a line is written with a single call under a lock, so lines never interleave.
+#pragma once
+
+#include <sstream>
+#include <string>
+#include <string_view>
+
+enum class LogLevel { debug, info, warn, error };
+
+// Lowest level that is printed; set once at start-up.
+void set_log_level(LogLevel level);
+
+// Builds one log line and prints it when the statement ends:
+//   LogLine(LogLevel::info, "client_connected").kv("stream", path).kv("client", addr);
+class LogLine {
+public:
+    LogLine(LogLevel level, std::string_view event);
+    ~LogLine();
+    LogLine(const LogLine&) = delete;
+    LogLine& operator=(const LogLine&) = delete;
+
+    LogLine& kv(std::string_view key, std::string_view value);
+    LogLine& kv(std::string_view key, const std::string& value) { return kv(key, std::string_view(value)); }
+    LogLine& kv(std::string_view key, const char* value) { return kv(key, std::string_view(value)); }
+    template <typename T>
+    LogLine& kv(std::string_view key, const T& value) {
+        std::ostringstream s;
+        s << value;
+        return kv(key, std::string_view(s.str()));
+    }
+
+private:
+    LogLevel level_;
+    bool enabled_;
+    std::string line_;
+};

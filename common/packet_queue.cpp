@@ -1,0 +1,73 @@
+// packet_queue.cpp - SPSC ring of ChunkRef with a sleeping consumer.
+#include "packet_queue.h"
+
+namespace {
+std::size_t round_up_pow2(std::size_t n) {
+    std::size_t p = 1;
+    while (p < n) p <<= 1;
+    return p;
+}
+}  // namespace
+
+PacketQueue::PacketQueue(std::size_t max_chunks, std::size_t max_bytes)
+    : slots_(round_up_pow2(max_chunks < 2 ? 2 : max_chunks)), mask_(slots_.size() - 1), max_bytes_(max_bytes) {}
+
+bool PacketQueue::push(ChunkRef chunk) {
+    if (closed_.load(std::memory_order_relaxed)) return false;
+    const std::size_t tail = tail_.load(std::memory_order_relaxed);
+    if (tail - head_.load(std::memory_order_acquire) > mask_) return false;
+    const std::size_t size = chunk->bytes.size();
+    const std::size_t pushed = pushed_bytes_.load(std::memory_order_relaxed);
+    if (pushed - popped_bytes_.load(std::memory_order_acquire) + size > max_bytes_) return false;
+
+    slots_[tail & mask_] = std::move(chunk);
+    pushed_bytes_.store(pushed + size, std::memory_order_relaxed);
+    // seq_cst store and load pair with the consumer's in pop_batch: either it sees the new tail,
+    // or we see it asleep and wake it. Without that a wake-up could be lost.
+    tail_.store(tail + 1, std::memory_order_seq_cst);
+    if (consumer_sleeping_.load(std::memory_order_seq_cst)) {
+        std::lock_guard<std::mutex> lock(wake_mutex_);
+        wake_.notify_one();
+    }
+    return true;
+}
+
+PacketQueue::PopResult PacketQueue::pop_batch(std::vector<ChunkRef>& out, std::chrono::milliseconds timeout) {
+    if (is_closed()) return PopResult::closed;
+    if (!has_data()) {
+        std::unique_lock<std::mutex> lock(wake_mutex_);
+        consumer_sleeping_.store(true, std::memory_order_seq_cst);
+        wake_.wait_for(lock, timeout, [this] {
+            return tail_.load(std::memory_order_seq_cst) != head_.load(std::memory_order_relaxed) || is_closed();
+        });
+        consumer_sleeping_.store(false, std::memory_order_relaxed);
+    }
+    if (is_closed()) return PopResult::closed;
+
+    std::size_t head = head_.load(std::memory_order_relaxed);
+    const std::size_t tail = tail_.load(std::memory_order_acquire);
+    if (head == tail) return PopResult::timeout;
+    std::size_t bytes = 0;
+    for (; head != tail; ++head) {
+        ChunkRef& slot = slots_[head & mask_];
+        bytes += slot->bytes.size();
+        out.push_back(std::move(slot));  // leaves the slot empty before the producer may reuse it
+    }
+    popped_bytes_.store(popped_bytes_.load(std::memory_order_relaxed) + bytes, std::memory_order_release);
+    head_.store(tail, std::memory_order_release);
+    return PopResult::data;
+}
+
+void PacketQueue::close() {
+    {
+        std::lock_guard<std::mutex> lock(wake_mutex_);
+        closed_.store(true, std::memory_order_release);
+    }
+    wake_.notify_all();
+}
+
+std::size_t PacketQueue::queued_bytes() const {
+    const std::size_t popped = popped_bytes_.load(std::memory_order_acquire);
+    const std::size_t pushed = pushed_bytes_.load(std::memory_order_acquire);
+    return pushed >= popped ? pushed - popped : 0;
+}

@@ -1,0 +1,51 @@
+// packet_queue.h - per-client queue of packet chunks.
+// Producer: the stream's reader thread. Consumer: the client's HTTP thread.
+// Push and pop are lock-free; the mutex only guards sleeping and waking the consumer.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <vector>
+
+#include "packet_chunk.h"
+
+class PacketQueue {
+public:
+    // Holds at most `max_chunks` (rounded up to a power of two) and at most `max_bytes` of packets.
+    PacketQueue(std::size_t max_chunks, std::size_t max_bytes);
+
+    // Producer only. False when the queue is full or closed; the chunk is then not queued.
+    bool push(ChunkRef chunk);
+
+    enum class PopResult { data, timeout, closed };
+    // Consumer only. Appends every queued chunk to `out`, waiting up to `timeout` while empty.
+    // `closed` is returned as soon as close() was called, even if chunks are left.
+    PopResult pop_batch(std::vector<ChunkRef>& out, std::chrono::milliseconds timeout);
+
+    // Any thread. Wakes the consumer; later pushes fail.
+    void close();
+    bool is_closed() const { return closed_.load(std::memory_order_acquire); }
+
+    // Any thread; exact only on the consumer thread, an estimate elsewhere.
+    std::size_t queued_bytes() const;
+    std::size_t capacity_bytes() const { return max_bytes_; }
+
+private:
+    bool has_data() const { return tail_.load(std::memory_order_acquire) != head_.load(std::memory_order_relaxed); }
+
+    std::vector<ChunkRef> slots_;
+    const std::size_t mask_;
+    const std::size_t max_bytes_;
+
+    alignas(64) std::atomic<std::size_t> tail_{0};         // next slot to fill; written by the producer
+    std::atomic<std::size_t> pushed_bytes_{0};             // written by the producer
+    alignas(64) std::atomic<std::size_t> head_{0};         // next slot to read; written by the consumer
+    std::atomic<std::size_t> popped_bytes_{0};             // written by the consumer
+    alignas(64) std::atomic<bool> consumer_sleeping_{false};
+    std::atomic<bool> closed_{false};
+    std::mutex wake_mutex_;
+    std::condition_variable wake_;
+};

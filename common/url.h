@@ -1,0 +1,51 @@
+// url.h - upstream URLs: parse and validate http, https, file, tcp, udp, unix and fork URLs.
+// Pure; no I/O. Used by the config parser (to reject bad remotes at start-up) and by the upstreams.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct UpstreamUrl {
+    enum class Scheme { http, https, file, tcp, udp, unix_socket, fork };
+    // For unix sockets: which socket type to use; automatic tries stream, then seqpacket, then datagram.
+    enum class UnixType { automatic, stream, datagram, seqpacket };
+
+    Scheme scheme = Scheme::http;
+    std::string text;       // the URL as configured, for logs
+    std::string host;       // http/https/tcp/udp; IPv6 literals without brackets
+    std::string userinfo;   // http/https: "user:password" before '@', as written (for Basic auth)
+    uint16_t port = 0;      // http defaults to 80, https to 443; tcp and udp require one
+    std::string target;     // http/https: path and query as sent in the request line ("/" when empty)
+    std::string path;       // file, unix, fork: the filesystem path (percent-decoded)
+    std::vector<std::string> args;             // fork: arguments after '?', split on '+', percent-decoded
+    std::map<std::string, std::string> query;  // udp options such as iface=eth0, source=10.0.0.1
+    UnixType unix_type = UnixType::automatic;
+
+    bool is_ipv6_literal() const { return host.find(':') != std::string::npos; }
+};
+
+// Returns the parsed URL, or an error such as
+//   unknown scheme "rtsp" (expected http, https, file, tcp, udp, unix, fork)
+struct UrlParseResult {
+    std::optional<UpstreamUrl> url;
+    std::string error;
+};
+UrlParseResult parse_upstream_url(std::string_view text);
+
+const char* to_string(UpstreamUrl::Scheme scheme);
+
+// Splits "host:port", "[v6]:port" or "host"; port is empty when absent. Shared with the listen
+// address parser so both accept the same host forms. error is a short phrase, empty on success.
+struct HostPort {
+    std::string host;
+    std::string port;
+    std::string error;
+};
+HostPort split_host_port(std::string_view authority);
+
+// A decimal port 1..65535; nullopt otherwise.
+std::optional<uint16_t> parse_port_number(std::string_view text);

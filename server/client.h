@@ -1,0 +1,58 @@
+// client.h - one viewer of a stream: the consumer end of its PacketQueue and its counters.
+// The stream's reader thread calls offer(); the viewer's HTTP thread calls next_batch();
+// disconnect() may come from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/packet_queue.h"
+
+struct ClientLimits {
+    std::size_t queue_chunks = 1024;
+    std::size_t queue_bytes = 4 << 20;
+    // A client whose queue stays full this long is disconnected: it cannot keep up with the stream.
+    std::chrono::milliseconds max_full_time{5000};
+};
+
+class Client {
+public:
+    Client(std::string stream_path, std::string address, const ClientLimits& limits);
+
+    // Reader thread only. Queues the chunk, or drops it for this client alone when its queue is full.
+    void offer(const ChunkRef& chunk, std::chrono::steady_clock::time_point now);
+
+    enum class BatchResult { data, idle, closed };
+    // HTTP thread only. Waits up to `timeout` and copies every queued packet into `out` (one write).
+    BatchResult next_batch(std::string& out, std::chrono::milliseconds timeout);
+    void count_sent(std::size_t bytes) { bytes_sent_.fetch_add(bytes, std::memory_order_relaxed); }
+
+    // Any thread. Ends the stream for this client; the first reason given is the one logged.
+    void disconnect(const std::string& reason);
+    std::string end_reason() const;
+    bool is_disconnected() const { return queue_.is_closed(); }
+
+    const std::string& address() const { return address_; }
+    const std::string& stream_path() const { return stream_path_; }
+    uint64_t bytes_sent() const { return bytes_sent_.load(std::memory_order_relaxed); }
+    uint64_t packets_dropped() const { return packets_dropped_.load(std::memory_order_relaxed); }
+    std::chrono::steady_clock::duration connected_for() const { return std::chrono::steady_clock::now() - connected_at_; }
+
+private:
+    const std::string stream_path_;
+    const std::string address_;
+    const std::chrono::milliseconds max_full_time_;
+    const std::chrono::steady_clock::time_point connected_at_ = std::chrono::steady_clock::now();
+    PacketQueue queue_;
+    std::vector<ChunkRef> batch_;  // HTTP thread only; kept to reuse its capacity
+
+    std::chrono::steady_clock::time_point full_since_{};  // reader thread only; zero while not full
+    std::atomic<uint64_t> bytes_sent_{0};
+    std::atomic<uint64_t> packets_dropped_{0};
+
+    mutable std::mutex reason_mutex_;
+    std::string end_reason_;
+};

@@ -1,0 +1,81 @@
+# lib.sh - shared helpers for end-to-end tests: start the real bin/source and bin/server on
+# 127.0.0.1 with ephemeral ports, wait for readiness by polling (never fixed sleeps), clean up on exit.
+set -euo pipefail
+: "${BIN:?BIN must point at the binaries}" "${SAMPLE:?SAMPLE must point at the sample stream}"
+T=$(mktemp -d /tmp/restreamer-test.XXXXXX)
+PIDS=()
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+log() { echo "--- $*"; }
+
+# wait_until SECONDS COMMAND...: polls every 50 ms until COMMAND succeeds.
+wait_until() {
+    local limit=$1; shift
+    local deadline=$(( $(date +%s%N) + limit * 1000000000 ))
+    until "$@" >/dev/null 2>&1; do
+        (( $(date +%s%N) < deadline )) || return 1
+        sleep 0.05
+    done
+}
+
+# log_count_at_least N PATTERN [FILE]: the log (default the server's) has N lines matching PATTERN.
+log_count_at_least() { (( $(grep -c -- "$2" "${3:-$T/server.log}") >= $1 )); }
+
+# Reads the address=HOST:PORT of the "event=listening" line a program logged.
+listening_port() { sed -n 's/.*event=listening address=[^ ]*:\([0-9]*\).*/\1/p' "$1" | head -1; }
+
+# start_source NAME [ARGS...]: bin/source on an ephemeral port; sets SOURCE_PORT; log in $T/NAME.log.
+start_source() {
+    local name=$1; shift
+    "$BIN/source" --listen 127.0.0.1:0 "$@" 2>"$T/$name.log" &
+    PIDS+=($!)
+    LAST_PID=$!
+    wait_until 10 grep -q "event=listening" "$T/$name.log" || { cat "$T/$name.log"; fail "source $name did not start"; }
+    SOURCE_PORT=$(listening_port "$T/$name.log")
+}
+
+# start_server CONFIG_FILE: bin/server; sets SERVER_PORT, SERVER_PID; log in $T/server.log.
+start_server() {
+    "$BIN/server" "$1" 2>"$T/server.log" &
+    SERVER_PID=$!
+    PIDS+=($SERVER_PID)
+    wait_until 10 grep -q "event=listening" "$T/server.log" || { cat "$T/server.log"; fail "server did not start"; }
+    SERVER_PORT=$(listening_port "$T/server.log")
+}
+
+# write_config FILE 'EXTRA_TOP_LEVEL_JSON' SERVE REMOTE [SERVE REMOTE ...]
+write_config() {
+    local file=$1 extra=$2; shift 2
+    local resources="" sep=""
+    while (( $# >= 2 )); do
+        resources+="$sep{\"type\": \"stream\", \"serve\": \"$1\", \"remote\": \"$2\"}"
+        sep=", "; shift 2
+    done
+    cat >"$file" <<JSON
+{ "listen": "127.0.0.1:0", "timeout": 2, "reconnect": 1, "readtimeout": 3, $extra
+  "resources": [ $resources ] }
+JSON
+}
+
+# stream_connected PATH: the server answers 200 to HEAD on PATH (the upstream is connected).
+stream_connected() { [[ $(curl -s -o /dev/null -w '%{http_code}' -I "http://127.0.0.1:$SERVER_PORT$1") == 200 ]]; }
+
+# http_status URL: prints the status code of a GET (body discarded, 3 s limit).
+http_status() { curl -s -o /dev/null -m 3 -w '%{http_code}' "$1" || true; }
+
+# capture URL SECONDS OUT: saves what a GET delivers in SECONDS.
+capture() { curl -s -m "$2" -o "$3" "$1" || true; }
+
+# ts_figure FILE KEY: one figure (bytes, packets, cc_errors, aligned, ...) from bin/ts_check.
+ts_figure() { "$BIN/ts_check" "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p"; }

@@ -1,0 +1,55 @@
+// http_message_test.cpp - response head parsing and chunked decoding over arbitrary splits.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "common/http_message.h"
+
+namespace {
+std::string decode(const std::string& body, std::size_t piece, ChunkedDecoder::Status& status) {
+    ChunkedDecoder decoder;
+    std::vector<uint8_t> out;
+    status = ChunkedDecoder::Status::more;
+    for (std::size_t i = 0; i < body.size() && status == ChunkedDecoder::Status::more; i += piece) {
+        auto n = std::min(piece, body.size() - i);
+        status = decoder.feed(reinterpret_cast<const uint8_t*>(body.data() + i), n, out);
+    }
+    return std::string(out.begin(), out.end());
+}
+}  // namespace
+
+TEST_CASE("parse_response_head: status, reason and lower-cased headers", "[http_message]") {
+    std::string error;
+    auto head = parse_response_head("HTTP/1.1 200 OK\r\nContent-Type: video/mpeg\r\nTransfer-Encoding: Chunked\r\n", error);
+    REQUIRE(head);
+    CHECK(head->status == 200);
+    CHECK(head->reason == "OK");
+    CHECK(head->header("content-type") == "video/mpeg");
+    CHECK(head->is_chunked());
+}
+
+TEST_CASE("parse_response_head: rejects what is not HTTP", "[http_message]") {
+    std::string error;
+    CHECK_FALSE(parse_response_head("<html><body>oops</body></html>", error));
+    CHECK(error == "not an HTTP response");
+    CHECK_FALSE(parse_response_head("HTTP/1.1 200 OK\r\nno colon here\r\n", error));
+    CHECK(error == "malformed header line");
+}
+
+TEST_CASE("ChunkedDecoder: decodes any split of the body", "[http_message]") {
+    const std::string body = "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\n\r\n";
+    for (std::size_t piece : {1u, 2u, 3u, 5u, 64u}) {
+        ChunkedDecoder::Status status;
+        INFO("piece " << piece);
+        CHECK(decode(body, piece, status) == "hello, world");
+        CHECK(status == ChunkedDecoder::Status::done);
+    }
+}
+
+TEST_CASE("ChunkedDecoder: a bad size line is an error", "[http_message]") {
+    ChunkedDecoder::Status status;
+    decode("zz\r\nhello\r\n", 4, status);
+    CHECK(status == ChunkedDecoder::Status::error);
+    decode("5\r\nhelloXX\r\n", 4, status);
+    CHECK(status == ChunkedDecoder::Status::error);
+}
