@@ -12,6 +12,7 @@ namespace {
 // Keep a client's queue at least this large whatever `outputbuffer` says: encoders send a whole
 // picture at once, and a queue sized in packets overflows on a single keyframe (DESIGN.md).
 constexpr std::size_t kMinQueueBytes = 4 << 20;
+constexpr seconds kGarbageLogInterval{10};
 }  // namespace
 
 StreamSettings StreamSettings::from_config(const Resource& resource, const Config& config) {
@@ -114,7 +115,7 @@ void Stream::run() {
             LogLine(LogLevel::info, "upstream_connected").kv("stream", settings_.path).kv("remote", remote.text);
             framer_.reset();
             set_connected(true);
-            std::string reason = pump(*upstream);
+            std::string reason = pump(*upstream, remote);
             set_connected(false);
             disconnect_clients("upstream lost: " + reason);
             if (!stop_.is_signalled())
@@ -128,8 +129,9 @@ void Stream::run() {
     }
 }
 
-std::string Stream::pump(Upstream& upstream) {
+std::string Stream::pump(Upstream& upstream, const UpstreamUrl& remote) {
     std::vector<uint8_t> buf(settings_.read_size);
+    steady_clock::time_point last_garbage_log{};
     for (;;) {
         long n = upstream.read(buf.data(), buf.size());
         if (n == 0) return "end of stream";
@@ -138,7 +140,17 @@ std::string Stream::pump(Upstream& upstream) {
         chunk->bytes.reserve(static_cast<std::size_t>(n) + ts::kPacketSize);
         const uint64_t skipped_before = framer_.skipped_bytes();
         framer_.push(buf.data(), static_cast<std::size_t>(n), chunk->bytes);
-        bytes_skipped_.fetch_add(framer_.skipped_bytes() - skipped_before, std::memory_order_relaxed);
+        if (framer_.skipped_bytes() != skipped_before) {
+            bytes_skipped_.fetch_add(framer_.skipped_bytes() - skipped_before, std::memory_order_relaxed);
+            // At most one line per interval: a source that sends only garbage must not flood the log.
+            if (steady_clock::now() - last_garbage_log > kGarbageLogInterval) {
+                last_garbage_log = steady_clock::now();
+                LogLine(LogLevel::warn, "upstream_garbage")
+                    .kv("stream", settings_.path)
+                    .kv("remote", remote.text)
+                    .kv("skipped_bytes", framer_.skipped_bytes());
+            }
+        }
         if (chunk->bytes.empty()) continue;
         packets_received_.fetch_add(chunk->packet_count(), std::memory_order_relaxed);
         bytes_received_.fetch_add(chunk->bytes.size(), std::memory_order_relaxed);

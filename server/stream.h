@@ -64,7 +64,7 @@ private:
 
     void run();
     // Reads until the upstream fails or stop(); returns why it ended.
-    std::string pump(class Upstream& upstream);
+    std::string pump(class Upstream& upstream, const UpstreamUrl& remote);
     void fan_out(const ChunkRef& chunk);
     void set_connected(bool connected);
 

@@ -6,6 +6,10 @@ set -u
 cd "$(dirname "$0")/.."
 export BIN=${BIN:-bin} SAMPLE=${SAMPLE:-build/media/sample.ts}
 BIN=$(realpath "$BIN"); SAMPLE=$(realpath "$SAMPLE")
+# Sanitizer reports land in each program's log, where the e2e cleanup looks for them.
+export TSAN_OPTIONS="suppressions=$PWD/test/tsan.supp ${TSAN_OPTIONS:-}"
+export ASAN_OPTIONS="detect_leaks=1 ${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="print_stacktrace=1 ${UBSAN_OPTIONS:-}"
 passed=0 failed=0 skipped=0
 failures=()
 

@@ -5,14 +5,21 @@ set -euo pipefail
 T=$(mktemp -d /tmp/restreamer-test.XXXXXX)
 PIDS=()
 
+# Stops what the test started; a sanitizer report in any program's log fails the test.
 cleanup() {
-    local pid
+    local rc=$? pid
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$pid" 2>/dev/null || true
     done
+    if grep -l -E "WARNING: ThreadSanitizer|ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/*.log 2>/dev/null; then
+        grep -h -A30 -E "WARNING: ThreadSanitizer|ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/*.log | head -80
+        echo "FAIL: sanitizer report above" >&2
+        rc=1
+    fi
     rm -rf "$T"
+    exit $rc
 }
 trap cleanup EXIT
 

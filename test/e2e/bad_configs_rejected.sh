@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Bad configurations are rejected by --check-config and at start-up with one documented line and
+# exit status 2; a good one passes with exit 0; unknown keys are warned about with their path.
+source "$(dirname "$0")/lib.sh"
+
+# expect_rejected FILE MESSAGE: both --check-config and a plain start print MESSAGE and exit 2.
+expect_rejected() {
+    local rc=0 out
+    out=$("$BIN/server" --check-config "$1" 2>&1) || rc=$?
+    [[ $rc == 2 ]] || fail "--check-config $1: exit $rc, expected 2"
+    [[ $out == "$2" ]] || fail "--check-config $1: got '$out', expected '$2'"
+    rc=0
+    out=$(timeout 5 "$BIN/server" "$1" 2>&1) || rc=$?
+    [[ $rc == 2 ]] || fail "server $1: exit $rc, expected 2"
+    [[ $out == "$2" ]] || fail "server $1: got '$out'"
+    echo "ok: $2"
+}
+
+cd "$T"
+printf '{\n  "listen": "127.0.0.1:0"\n  "resources": []\n}\n' >syntax.json
+expect_rejected syntax.json "syntax.json:3:3: syntax error: missing a comma or '}' after an object member"
+
+echo '{"timeout": "soon", "resources": []}' >type.json
+expect_rejected type.json "type.json: timeout: expected a non-negative integer"
+
+echo '{"resources": [{"type": "stream", "remote": "http://127.0.0.1:1/x.ts"}]}' >noserve.json
+expect_rejected noserve.json "noserve.json: resources[0].serve: missing"
+
+echo '{"resources": [{"type": "stream", "serve": "/a.ts", "remote": "rtsp://cam/1"}]}' >scheme.json
+expect_rejected scheme.json 'scheme.json: resources[0].remote: unknown scheme "rtsp" (expected http, https, file, tcp, udp, unix, fork)'
+
+expect_rejected missing.json "missing.json: cannot read: No such file or directory"
+
+cat >good.json <<'JSON'
+{ "": "a comment", "": "another comment", "listen": "127.0.0.1:0", "colour": "blue",
+  "streams": [ { "serve": "/a.ts", "remote": "http://127.0.0.1:1/a.ts", "tint": 1 } ] }
+JSON
+out=$("$BIN/server" --check-config good.json 2>&1) || fail "good config rejected: $out"
+echo "$out"
+grep -qx "warning: good.json: colour: unknown key, ignored" <<<"$out" || fail "no warning for colour"
+grep -qx "warning: good.json: streams\[0\].tint: unknown key, ignored" <<<"$out" || fail "no warning for tint"
+[[ $(grep -c "colour" <<<"$out") == 1 ]] || fail "warning repeated"
