@@ -2,6 +2,7 @@
 #include "stream.h"
 
 #include <algorithm>
+#include <random>
 
 #include "common/log.h"
 #include "upstream.h"
@@ -13,6 +14,8 @@ namespace {
 // picture at once, and a queue sized in packets overflows on a single keyframe (DESIGN.md).
 constexpr std::size_t kMinQueueBytes = 4 << 20;
 constexpr seconds kGarbageLogInterval{10};
+// A remote that keeps failing is retried at most this rarely.
+constexpr milliseconds kMaxBackoff{60000};
 }  // namespace
 
 StreamSettings StreamSettings::from_config(const Resource& resource, const Config& config) {
@@ -22,6 +25,7 @@ StreamSettings StreamSettings::from_config(const Resource& resource, const Confi
     s.reconnect_delay = seconds(config.reconnect_s);
     s.connect_timeout = seconds(config.timeout_s);
     s.read_timeout = seconds(config.readtimeout_s);
+    if (config.timeout_s > 0) s.client_grace = seconds(config.timeout_s);
     s.read_size = std::max<std::size_t>(config.inputbuffer, 16) * ts::kPacketSize;
     s.client_limits.queue_bytes = std::max<std::size_t>(std::size_t(config.outputbuffer) * ts::kPacketSize, kMinQueueBytes);
     return s;
@@ -91,51 +95,127 @@ StreamStats Stream::stats() const {
     s.packets_dropped = packets_dropped_.load(std::memory_order_relaxed);
     for (const auto& client : *clients) s.packets_dropped += client->packets_dropped();
     s.bytes_skipped = bytes_skipped_.load(std::memory_order_relaxed);
-    s.connects = connects_.load(std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(upstream_mutex_);
+    s.upstream = upstream_;
     return s;
+}
+
+void Stream::record_failure(const UpstreamUrl& remote, const std::string& error) {
+    std::lock_guard<std::mutex> lock(upstream_mutex_);
+    upstream_.remote = remote.text;
+    upstream_.last_error = error;
+    ++upstream_.failures;
+}
+
+void Stream::expire_waiting_clients(steady_clock::time_point now) {
+    if (!lost_at_ || now - *lost_at_ < settings_.client_grace) return;
+    disconnect_clients("upstream lost for " + std::to_string(duration_cast<seconds>(now - *lost_at_).count()) + " s");
+    lost_at_.reset();
+}
+
+bool Stream::sleep_between_attempts(steady_clock::duration wait) {
+    const auto until = steady_clock::now() + wait;
+    for (;;) {
+        auto now = steady_clock::now();
+        if (now >= until) return stop_.is_signalled();
+        auto step = until - now;
+        if (lost_at_) step = std::min<steady_clock::duration>(step, *lost_at_ + settings_.client_grace - now);
+        if (stop_.wait_for(std::max(duration_cast<milliseconds>(step), milliseconds(1)))) return true;
+        expire_waiting_clients(steady_clock::now());
+    }
 }
 
 void Stream::run() {
     UpstreamOptions options;
+    options.stream = settings_.path;
     options.stop_fd = stop_.fd();
     options.connect_timeout = settings_.connect_timeout;
     options.read_timeout = settings_.read_timeout;
 
+    RemoteSchedule schedule(RemoteSchedule::shuffled_order(settings_.remotes.size(), std::random_device{}()),
+                            settings_.reconnect_delay, kMaxBackoff);
+    bool first_connection = true;
     while (!stop_.is_signalled()) {
-        for (std::size_t i = 0; i < settings_.remotes.size() && !stop_.is_signalled(); ++i) {
-            const UpstreamUrl& remote = settings_.remotes[i];
-            std::string error;
-            auto upstream = open_upstream(remote, options, error);
-            if (!upstream) {
-                if (!stop_.is_signalled())
-                    LogLine(LogLevel::warn, "upstream_failed").kv("stream", settings_.path).kv("remote", remote.text).kv("reason", error);
-                continue;
-            }
-            connects_.fetch_add(1, std::memory_order_relaxed);
-            LogLine(LogLevel::info, "upstream_connected").kv("stream", settings_.path).kv("remote", remote.text);
-            framer_.reset();
-            set_connected(true);
-            std::string reason = pump(*upstream, remote);
-            set_connected(false);
-            disconnect_clients("upstream lost: " + reason);
-            if (!stop_.is_signalled())
-                LogLine(LogLevel::warn, "upstream_disconnected").kv("stream", settings_.path).kv("remote", remote.text).kv("reason", reason);
-        }
-        if (settings_.reconnect_delay.count() == 0) {
-            LogLine(LogLevel::warn, "stream_offline").kv("stream", settings_.path).kv("reason", "reconnect is 0");
+        expire_waiting_clients(steady_clock::now());
+        RemoteSchedule::Next next = schedule.next(steady_clock::now());
+        if (next.offline) {
+            LogLine(LogLevel::warn, "stream_offline").kv("stream", settings_.path).kv("reason", "every remote failed and reconnect is 0");
             break;
         }
-        if (stop_.wait_for(settings_.reconnect_delay)) break;
+        if (!next.remote) {
+            if (sleep_between_attempts(next.wait)) break;
+            continue;
+        }
+        const std::size_t index = *next.remote;
+        const UpstreamUrl& remote = settings_.remotes[index];
+        std::string error;
+        auto upstream = open_upstream(remote, options, error);
+        if (!upstream) {
+            if (stop_.is_signalled()) break;
+            schedule.report_failure(index, steady_clock::now());
+            record_failure(remote, error);
+            LogLine(LogLevel::warn, "upstream_failed").kv("stream", settings_.path).kv("remote", remote.text).kv("reason", error);
+            continue;
+        }
+
+        const auto connected_at = steady_clock::now();
+        {
+            LogLine connected(LogLevel::info, "upstream_connected");
+            connected.kv("stream", settings_.path).kv("remote", remote.text);
+            if (lost_at_) connected.kv("gap_ms", duration_cast<milliseconds>(connected_at - *lost_at_).count());
+        }
+        // Viewers that waited through the outage get a clean join; a first connection needs none.
+        if (!first_connection) splicer_.begin_splice();
+        first_connection = false;
+        lost_at_.reset();
+        {
+            std::lock_guard<std::mutex> lock(upstream_mutex_);
+            upstream_.remote = remote.text;
+            upstream_.since = system_clock::now();
+            ++upstream_.connects;
+        }
+        framer_.reset();
+        set_connected(true);
+        PumpEnd end = pump(*upstream, remote);
+        set_connected(false);
+        upstream.reset();  // close (and for commands, reap) before the next attempt
+        if (stop_.is_signalled()) break;
+
+        const auto now = steady_clock::now();
+        lost_at_ = now;
+        if (end.delivered) schedule.report_success(index);
+        schedule.report_failure(index, now);
+        record_failure(remote, end.reason);
+        {
+            std::lock_guard<std::mutex> lock(upstream_mutex_);
+            upstream_.since = system_clock::now();
+        }
+        LogLine(LogLevel::warn, "upstream_disconnected")
+            .kv("stream", settings_.path)
+            .kv("remote", remote.text)
+            .kv("reason", end.reason)
+            .kv("connected_s", duration_cast<milliseconds>(now - connected_at).count() / 1000.0);
     }
+    disconnect_clients(stop_.is_signalled() ? "server shutting down" : "stream offline");
 }
 
-std::string Stream::pump(Upstream& upstream, const UpstreamUrl& remote) {
+namespace {
+bool has_non_null_packet(const std::vector<uint8_t>& bytes) {
+    for (std::size_t i = 0; i < bytes.size(); i += ts::kPacketSize)
+        if (ts::PacketView(bytes.data() + i).pid() != ts::kPidNull) return true;
+    return false;
+}
+}  // namespace
+
+Stream::PumpEnd Stream::pump(Upstream& upstream, const UpstreamUrl& remote) {
+    PumpEnd end;
     std::vector<uint8_t> buf(settings_.read_size);
     steady_clock::time_point last_garbage_log{};
+    auto last_packet = steady_clock::now();
     for (;;) {
         long n = upstream.read(buf.data(), buf.size());
-        if (n == 0) return "end of stream";
-        if (n < 0) return upstream.error();
+        if (n == 0) return end.reason = "end of stream", end;
+        if (n < 0) return end.reason = upstream.error(), end;
         auto chunk = std::make_shared<PacketChunk>();
         chunk->bytes.reserve(static_cast<std::size_t>(n) + ts::kPacketSize);
         const uint64_t skipped_before = framer_.skipped_bytes();
@@ -151,7 +231,16 @@ std::string Stream::pump(Upstream& upstream, const UpstreamUrl& remote) {
                     .kv("skipped_bytes", framer_.skipped_bytes());
             }
         }
+        const auto now = steady_clock::now();
+        // Stall detector: bytes that carry no programme (garbage, only null packets) count as silence.
+        if (has_non_null_packet(chunk->bytes)) last_packet = now;
+        else if (settings_.read_timeout.count() > 0 && now - last_packet > settings_.read_timeout)
+            return end.reason = "stalled: no packets but null ones for " +
+                                std::to_string(duration_cast<seconds>(now - last_packet).count()) + " s",
+                   end;
+        splicer_.process(chunk->bytes);
         if (chunk->bytes.empty()) continue;
+        end.delivered = true;
         packets_received_.fetch_add(chunk->packet_count(), std::memory_order_relaxed);
         bytes_received_.fetch_add(chunk->bytes.size(), std::memory_order_relaxed);
         fan_out(chunk);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,27 +15,40 @@
 #include "common/config.h"
 #include "common/net.h"
 #include "common/ts_framer.h"
+#include "common/ts_splicer.h"
+#include "remote_schedule.h"
 
 struct StreamSettings {
     std::string path;
     std::vector<UpstreamUrl> remotes;
     std::chrono::milliseconds reconnect_delay{10000};  // 0 = stay offline after a failure
     std::chrono::milliseconds connect_timeout{0};
-    std::chrono::milliseconds read_timeout{0};
+    std::chrono::milliseconds read_timeout{0};         // also the stall bound: no packet but null ones
+    // Viewers stay connected while the upstream is away for up to this long (a failover), then are closed.
+    std::chrono::milliseconds client_grace{10000};
     std::size_t read_size = 1000 * ts::kPacketSize;     // bytes per upstream read (inputbuffer)
     ClientLimits client_limits;
 
     static StreamSettings from_config(const Resource& resource, const Config& config);
 };
 
+// What the reader knows of its upstream, for logs and the API.
+struct UpstreamState {
+    std::string remote;  // connected remote, or the last one tried
+    std::chrono::system_clock::time_point since{};  // of the current connection or outage
+    uint64_t connects = 0;
+    uint64_t failures = 0;
+    std::string last_error;
+};
+
 struct StreamStats {
     bool connected = false;
+    UpstreamState upstream;
     std::size_t clients = 0;
     uint64_t packets_received = 0;
     uint64_t bytes_received = 0;
     uint64_t packets_dropped = 0;  // summed over clients
     uint64_t bytes_skipped = 0;    // garbage the framer skipped
-    uint64_t connects = 0;
 };
 
 class Stream {
@@ -62,16 +76,28 @@ public:
 private:
     using ClientList = std::vector<std::shared_ptr<Client>>;
 
+    struct PumpEnd {
+        std::string reason;
+        bool delivered = false;  // at least one packet went out
+    };
     void run();
-    // Reads until the upstream fails or stop(); returns why it ended.
-    std::string pump(class Upstream& upstream, const UpstreamUrl& remote);
+    // Reads until the upstream fails, stalls or stop() is called.
+    PumpEnd pump(class Upstream& upstream, const UpstreamUrl& remote);
     void fan_out(const ChunkRef& chunk);
     void set_connected(bool connected);
+    void record_failure(const UpstreamUrl& remote, const std::string& error);
+    // Closes the viewers once the upstream has been away longer than client_grace.
+    void expire_waiting_clients(std::chrono::steady_clock::time_point now);
+    // Sleeps up to `wait`, waking early to expire viewers; true when stop() was called.
+    bool sleep_between_attempts(std::chrono::steady_clock::duration wait);
 
     const StreamSettings settings_;
     StopSignal stop_;
     std::thread reader_;
-    TsFramer framer_;  // reader thread only
+    TsFramer framer_;    // reader thread only
+    TsSplicer splicer_;  // reader thread only
+    // Reader thread only: set while viewers wait through an outage.
+    std::optional<std::chrono::steady_clock::time_point> lost_at_;
 
     std::atomic<bool> connected_{false};
     mutable std::mutex clients_mutex_;
@@ -82,5 +108,7 @@ private:
     std::atomic<uint64_t> bytes_received_{0};
     std::atomic<uint64_t> packets_dropped_{0};  // of clients that have left
     std::atomic<uint64_t> bytes_skipped_{0};
-    std::atomic<uint64_t> connects_{0};
+
+    mutable std::mutex upstream_mutex_;
+    UpstreamState upstream_;
 };

@@ -11,9 +11,11 @@
 #include "common/url.h"
 
 struct UpstreamOptions {
+    std::string stream;                             // the stream's path, for log lines of the upstream
     int stop_fd = -1;                               // StopSignal::fd() of the owning stream
     std::chrono::milliseconds connect_timeout{0};  // 0 = no limit
     std::chrono::milliseconds read_timeout{0};     // 0 = wait forever for the next byte
+    bool tls_verify = true;                         // https: verify the certificate against the system store
 };
 
 class Upstream {
