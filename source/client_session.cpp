@@ -4,7 +4,6 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include <cerrno>
 #include <chrono>
@@ -22,8 +21,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxRequestBytes = 8192;
 constexpr auto kRequestTimeout = std::chrono::seconds(5);
-// A viewer that takes nothing for this long is dropped rather than holding its thread forever.
-constexpr int kSendTimeoutS = 10;
+// A viewer that cannot take one batch in this time is dropped rather than holding its thread forever.
+// A deadline per batch, not SO_SNDTIMEO: that restarts on every byte a trickling reader takes.
+constexpr auto kSendTimeout = std::chrono::seconds(10);
 constexpr std::size_t kUnpacedBatchPackets = 512;  // about 94 KB per write
 
 struct Session {
@@ -40,31 +40,38 @@ struct Session {
     void end_error(const char* what, int err) { reason = std::string(what) + ": " + std::strerror(err); }
 };
 
-enum class Wait { deadline, readable, failed };
+enum class Wait { deadline, ready, failed };
 
-// Sleeps until the deadline, or until the peer sends, closes, or the socket is shut down.
-Wait wait_until(int fd, Clock::time_point deadline) {
+// Sleeps until the deadline or until `events` (POLLIN, POLLOUT) are ready; a peer that closes or a
+// shutdown of the socket counts as ready for POLLIN, and the next recv/send tells which.
+Wait wait_until(int fd, short events, Clock::time_point deadline) {
     for (;;) {
         auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
         if (left.count() <= 0) return Wait::deadline;
         timespec timeout{static_cast<time_t>(left.count() / 1000000000), static_cast<long>(left.count() % 1000000000)};
-        pollfd pfd{fd, POLLIN, 0};
+        pollfd pfd{fd, events, 0};
         int n = ::ppoll(&pfd, 1, &timeout, nullptr);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return Wait::failed;
         if (n == 0) return Wait::deadline;
-        return (pfd.revents & POLLIN) ? Wait::readable : Wait::failed;
+        return (pfd.revents & events) ? Wait::ready : Wait::failed;
     }
 }
 
 bool send_all(Session& s, const void* data, std::size_t size) {
     const char* p = static_cast<const char*>(data);
+    const auto deadline = Clock::now() + kSendTimeout;
     while (size > 0) {
-        ssize_t n = ::send(s.fd, p, size, MSG_NOSIGNAL);
+        ssize_t n = ::send(s.fd, p, size, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            // On failed, the next send reports the socket's error.
+            if (wait_until(s.fd, POLLOUT, deadline) != Wait::deadline) continue;
+            s.reason = "send_timeout";
+            return false;
+        }
         if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) s.reason = "send_timeout";
-            else if (errno == EPIPE || errno == ECONNRESET) s.end_closed();
+            if (errno == EPIPE || errno == ECONNRESET) s.end_closed();
             else s.end_error("send", errno);
             return false;
         }
@@ -89,13 +96,13 @@ std::optional<std::string> read_request_head(Session& s) {
             s.reason = "request_too_large";
             return std::nullopt;
         }
-        Wait w = wait_until(s.fd, deadline);
+        Wait w = wait_until(s.fd, POLLIN, deadline);
         if (w == Wait::deadline) {
             s.status = 408;
             s.reason = "request_timeout";
             return std::nullopt;
         }
-        ssize_t n = w == Wait::readable ? ::recv(s.fd, buf, std::min(sizeof buf, kMaxRequestBytes - head.size()), 0) : 0;
+        ssize_t n = w == Wait::ready ? ::recv(s.fd, buf, std::min(sizeof buf, kMaxRequestBytes - head.size()), 0) : 0;
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
         if (n < 0) {
             s.end_error("recv", errno);
@@ -147,9 +154,9 @@ void send_error(Session& s) {
 bool wait_for_due(Session& s, Clock::time_point due) {
     char scratch[512];
     for (;;) {
-        Wait w = wait_until(s.fd, due);
+        Wait w = wait_until(s.fd, POLLIN, due);
         if (w == Wait::deadline) return true;
-        ssize_t n = w == Wait::readable ? ::recv(s.fd, scratch, sizeof scratch, MSG_DONTWAIT) : 0;
+        ssize_t n = w == Wait::ready ? ::recv(s.fd, scratch, sizeof scratch, MSG_DONTWAIT) : 0;
         if (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN))) continue;
         if (n == 0 || errno == ECONNRESET) s.end_closed();
         else s.end_error("recv", errno);
@@ -216,8 +223,6 @@ std::optional<RequestLine> parse_request_head(std::string_view head) {
 
 void serve_client(int fd, const std::string& client, const Playout& playout, const std::atomic<bool>& stopping) {
     Session s{fd, stopping, {}, {}, 0, 0, {}};
-    timeval send_timeout{kSendTimeoutS, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
     const auto started = Clock::now();
 
     if (auto head = read_request_head(s)) {

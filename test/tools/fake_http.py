@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""fake_http.py - a misbehaving HTTP upstream for end-to-end tests of bad input.
+
+Paths: /html (200 text/html page), /404, /500, /loop (302 to itself), /empty (200, closes at once),
+/slowhead (accepts, never answers), /redirect?to=URL (302 to URL).
+Prints "event=listening address=127.0.0.1:PORT" on stderr like bin/source, then serves until killed.
+"""
+import http.server
+import socketserver
+import sys
+import time
+import urllib.parse
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("fake_http: %s %s\n" % (self.address_string(), fmt % args))
+
+    def reply(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        url = urllib.parse.urlparse(self.path)
+        if url.path == "/html":
+            self.reply(200, b"<html><body><h1>Service unavailable</h1></body></html>\n" * 50,
+                       [("Content-Type", "text/html; charset=utf-8")])
+        elif url.path == "/404":
+            self.reply(404, b"not found\n", [("Content-Type", "text/plain")])
+        elif url.path == "/500":
+            self.reply(500, b"internal error\n", [("Content-Type", "text/plain")])
+        elif url.path == "/loop":
+            self.reply(302, headers=[("Location", "/loop")])
+        elif url.path == "/redirect":
+            target = urllib.parse.parse_qs(url.query)["to"][0]
+            self.reply(302, headers=[("Location", target)])
+        elif url.path == "/empty":
+            self.reply(200, headers=[("Content-Type", "video/mpeg")])
+        elif url.path == "/slowhead":
+            time.sleep(3600)
+        else:
+            self.reply(404)
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+server = Server(("127.0.0.1", 0), Handler)
+sys.stderr.write("event=listening address=127.0.0.1:%d\n" % server.server_address[1])
+sys.stderr.flush()
+server.serve_forever()
