@@ -51,13 +51,20 @@ private:
     std::size_t pending_offset_ = 0;
 };
 
+// A server that accepts but never answers must not hold the reader forever, even with readtimeout 0.
+std::chrono::milliseconds head_timeout(const UpstreamOptions& options) {
+    if (options.read_timeout.count() > 0) return options.read_timeout;
+    if (options.connect_timeout.count() > 0) return options.connect_timeout;
+    return std::chrono::milliseconds(10000);
+}
+
 // Reads until the blank line that ends the head; the bytes after it go to `rest`.
 bool read_head(int fd, const UpstreamOptions& options, std::string& head, std::vector<uint8_t>& rest,
                std::string& error) {
     char buf[4096];
     std::string data;
     for (;;) {
-        long n = read_with_deadline(fd, buf, sizeof buf, options.stop_fd, options.read_timeout, error);
+        long n = read_with_deadline(fd, buf, sizeof buf, options.stop_fd, head_timeout(options), error);
         if (n < 0) return error = "reading response head: " + error, false;
         if (n == 0) return error = "connection closed before the response head", false;
         data.append(buf, static_cast<std::size_t>(n));
@@ -117,6 +124,12 @@ std::unique_ptr<Upstream> open_http_upstream(const UpstreamUrl& start_url, const
         }
         if (response->status != 200) {
             error = "HTTP " + std::to_string(response->status) + " " + response->reason;
+            return nullptr;
+        }
+        // An encoder's error page comes with 200 more often than one would hope.
+        const std::string type = response->header("content-type");
+        if (type.rfind("text/", 0) == 0 || type.rfind("application/json", 0) == 0) {
+            error = "upstream sent " + type.substr(0, type.find(';')) + ", not a transport stream";
             return nullptr;
         }
         auto upstream = std::make_unique<HttpUpstream>(std::move(fd), options, response->is_chunked(), std::move(rest));
