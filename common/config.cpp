@@ -184,6 +184,7 @@ Config Parser::read_config(const Value& root) {
         {"inputbuffer", uint_into(config.inputbuffer)},
         {"outputbuffer", uint_into(config.outputbuffer)},
         {"maxconnections", uint_into(config.maxconnections)},
+        {"maxlag", uint_into(config.maxlag_s)},
         {"fullconnections", uint_into(config.fullconnections)},
         {"heartbeatinterval", uint_into(config.heartbeatinterval_s)},
         {"nostats", [&](const Value& value, const std::string& path) { config.nostats = read_bool(value, path); }},
@@ -246,6 +247,7 @@ Resource Parser::read_resource(const Value& value, const std::string& path, bool
         {"api", [&](const Value& v, const std::string& p) { api = read_string(v, p); }},
         {"cache", [&](const Value& v, const std::string& p) { resource.cache_s = read_uint(v, p); }},
         {"preamble", string_into(resource.preamble)},
+        {"fast_start", [&](const Value& v, const std::string& p) { resource.fast_start = read_bool(v, p); }},
         // Checked for shape only until the HTTP front end enforces authentication.
         {"authentication", [&](const Value& v, const std::string& p) { expect_object(v, p); }},
         {"clientinterface", string_into(client_interface)},

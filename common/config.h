@@ -18,6 +18,7 @@ struct Resource {
     std::string remote_text;           // static and api: `remote` as written (file/URL, or a stream path)
     unsigned cache_s = 0;
     std::string preamble;              // file sent to each client before the stream
+    bool fast_start = true;            // stream: new viewers start at the cached keyframe
 };
 
 struct Config {
@@ -28,6 +29,7 @@ struct Config {
     unsigned inputbuffer = 1000;   // packets
     unsigned outputbuffer = 400;   // packets per client; a lower bound, see DESIGN.md
     unsigned maxconnections = 0;   // 0 = no limit
+    unsigned maxlag_s = 5;         // a viewer that keeps losing packets this long is disconnected
     unsigned fullconnections = 0;  // soft limit reported by health; 0 = none
     unsigned heartbeatinterval_s = 60;
     bool nostats = false;

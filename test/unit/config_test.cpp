@@ -394,3 +394,12 @@ TEST_CASE("load_config_file: reads the file, or says why not", "[config]") {
     std::remove(path.c_str());
     rmdir(dir.c_str());
 }
+
+TEST_CASE("parse_config: delivery keys of our own, maxlag and fast_start", "[config]") {
+    CHECK(parse_ok(R"json({"resources": []})json").maxlag_s == 5);
+    CHECK(parse_ok(R"json({"maxlag": 12, "resources": []})json").maxlag_s == 12);
+    CHECK(parse_ok(with_stream("")).resources[0].fast_start);
+    CHECK_FALSE(parse_ok(with_stream(R"json("fast_start": false)json")).resources[0].fast_start);
+    CHECK(error_of(with_stream(R"json("fast_start": "no")json")) == "server.json: resources[0].fast_start: expected a boolean");
+    CHECK(error_of(R"json({"maxlag": -1, "resources": []})json") == "server.json: maxlag: expected a non-negative integer");
+}
