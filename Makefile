@@ -26,7 +26,7 @@ SERVER_SRC := $(wildcard server/*.cpp)
 SOURCE_SRC := $(wildcard source/*.cpp)
 UNIT_SRC   := $(wildcard test/unit/*.cpp)
 # Unit tests link the pure parts of source/ and server/ too (everything but the mains).
-UNIT_EXTRA := $(filter-out source/main.cpp,$(SOURCE_SRC)) server/remote_schedule.cpp
+UNIT_EXTRA := $(filter-out source/main.cpp,$(SOURCE_SRC)) server/remote_schedule.cpp server/client.cpp
 
 objs = $(patsubst %.cpp,$(OBJ)/%.o,$(1))
 

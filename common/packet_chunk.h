@@ -8,11 +8,18 @@
 
 #include "ts_packet.h"
 
+struct PacketChunk;
+// Clients hold references, never copies: fan-out to N clients costs N pointer copies.
+using ChunkRef = std::shared_ptr<const PacketChunk>;
+
 struct PacketChunk {
     std::vector<uint8_t> bytes;  // a whole number of 188-byte packets
+    // The first packet starts a video random access point (a keyframe): a viewer may start here.
+    // The reader cuts chunks so that a keyframe is always at a chunk start.
+    bool random_access = false;
+    // With random_access: the PAT and PMT packets as they stood just before this chunk, to send
+    // first to a viewer that starts here.
+    ChunkRef psi;
 
     std::size_t packet_count() const { return bytes.size() / ts::kPacketSize; }
 };
-
-// Clients hold references, never copies: fan-out to N clients costs N pointer copies.
-using ChunkRef = std::shared_ptr<const PacketChunk>;

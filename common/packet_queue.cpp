@@ -12,13 +12,18 @@ std::size_t round_up_pow2(std::size_t n) {
 PacketQueue::PacketQueue(std::size_t max_chunks, std::size_t max_bytes)
     : slots_(round_up_pow2(max_chunks < 2 ? 2 : max_chunks)), mask_(slots_.size() - 1), max_bytes_(max_bytes) {}
 
+bool PacketQueue::has_room(std::size_t chunks, std::size_t bytes) const {
+    const std::size_t used_slots = tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_acquire);
+    const std::size_t used_bytes = pushed_bytes_.load(std::memory_order_relaxed) - popped_bytes_.load(std::memory_order_acquire);
+    return used_slots + chunks <= slots_.size() && used_bytes + bytes <= max_bytes_;
+}
+
 bool PacketQueue::push(ChunkRef chunk) {
     if (closed_.load(std::memory_order_relaxed)) return false;
+    if (!has_room(1, chunk->bytes.size())) return false;
     const std::size_t tail = tail_.load(std::memory_order_relaxed);
-    if (tail - head_.load(std::memory_order_acquire) > mask_) return false;
     const std::size_t size = chunk->bytes.size();
     const std::size_t pushed = pushed_bytes_.load(std::memory_order_relaxed);
-    if (pushed - popped_bytes_.load(std::memory_order_acquire) + size > max_bytes_) return false;
 
     slots_[tail & mask_] = std::move(chunk);
     pushed_bytes_.store(pushed + size, std::memory_order_relaxed);

@@ -19,6 +19,8 @@ public:
 
     // Producer only. False when the queue is full or closed; the chunk is then not queued.
     bool push(ChunkRef chunk);
+    // Producer only. Whether `chunks` more chunks of `bytes` bytes in all would fit now.
+    bool has_room(std::size_t chunks, std::size_t bytes) const;
 
     enum class PopResult { data, timeout, closed };
     // Consumer only. Appends every queued chunk to `out`, waiting up to `timeout` while empty.

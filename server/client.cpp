@@ -6,22 +6,32 @@ using namespace std::chrono;
 Client::Client(std::string stream_path, std::string address, const ClientLimits& limits)
     : stream_path_(std::move(stream_path)),
       address_(std::move(address)),
-      max_full_time_(limits.max_full_time),
+      max_lag_(limits.max_lag),
       queue_(limits.queue_chunks, limits.queue_bytes) {}
 
 void Client::offer(const ChunkRef& chunk, steady_clock::time_point now) {
     if (queue_.is_closed()) return;
-    if (queue_.push(chunk)) {
-        full_since_ = {};
+    if (resyncing_) {
+        // Only a keyframe chunk that fits with its PAT and PMT ends the skip.
+        if (!chunk->random_access) return drop(chunk, now);
+        const std::size_t psi_bytes = chunk->psi ? chunk->psi->bytes.size() : 0;
+        if (!queue_.has_room(chunk->psi ? 2 : 1, psi_bytes + chunk->bytes.size())) return drop(chunk, now);
+        if (chunk->psi) queue_.push(chunk->psi);
+        queue_.push(chunk);
+        resyncing_ = false;
         return;
+    }
+    if (!queue_.push(chunk)) drop(chunk, now);
+}
+
+void Client::drop(const ChunkRef& chunk, steady_clock::time_point now) {
+    if (!resyncing_) {
+        resyncing_ = true;
+        lagging_since_ = now;
     }
     packets_dropped_.fetch_add(chunk->packet_count(), std::memory_order_relaxed);
-    if (full_since_ == steady_clock::time_point{}) {
-        full_since_ = now;
-        return;
-    }
-    if (now - full_since_ > max_full_time_)
-        disconnect("too slow: queue full for " + std::to_string(duration_cast<milliseconds>(now - full_since_).count()) +
+    if (now - lagging_since_ > max_lag_)
+        disconnect("too slow: losing packets for " + std::to_string(duration_cast<milliseconds>(now - lagging_since_).count()) +
                    " ms");
 }
 

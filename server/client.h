@@ -14,15 +14,18 @@
 struct ClientLimits {
     std::size_t queue_chunks = 1024;
     std::size_t queue_bytes = 4 << 20;
-    // A client whose queue stays full this long is disconnected: it cannot keep up with the stream.
-    std::chrono::milliseconds max_full_time{5000};
+    // A client that keeps losing packets this long is disconnected: it cannot keep up with the stream.
+    std::chrono::milliseconds max_lag{5000};
 };
 
 class Client {
 public:
     Client(std::string stream_path, std::string address, const ClientLimits& limits);
 
-    // Reader thread only. Queues the chunk, or drops it for this client alone when its queue is full.
+    // Reader thread only (or the thread attaching the client, before the reader can see it).
+    // Queues the chunk, or drops it for this client alone when its queue is full. After a drop
+    // the client skips to the next keyframe chunk and gets PAT and PMT again before it, so that
+    // it never sees half a picture.
     void offer(const ChunkRef& chunk, std::chrono::steady_clock::time_point now);
 
     enum class BatchResult { data, idle, closed };
@@ -44,12 +47,15 @@ public:
 private:
     const std::string stream_path_;
     const std::string address_;
-    const std::chrono::milliseconds max_full_time_;
+    const std::chrono::milliseconds max_lag_;
     const std::chrono::steady_clock::time_point connected_at_ = std::chrono::steady_clock::now();
     PacketQueue queue_;
     std::vector<ChunkRef> batch_;  // HTTP thread only; kept to reuse its capacity
 
-    std::chrono::steady_clock::time_point full_since_{};  // reader thread only; zero while not full
+    // Reader thread only.
+    void drop(const ChunkRef& chunk, std::chrono::steady_clock::time_point now);
+    bool resyncing_ = false;                                // dropping until the next keyframe
+    std::chrono::steady_clock::time_point lagging_since_{}; // first drop of the current run
     std::atomic<uint64_t> bytes_sent_{0};
     std::atomic<uint64_t> packets_dropped_{0};
 

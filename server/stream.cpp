@@ -26,6 +26,7 @@ StreamSettings StreamSettings::from_config(const Resource& resource, const Confi
     s.connect_timeout = seconds(config.timeout_s);
     s.read_timeout = seconds(config.readtimeout_s);
     if (config.timeout_s > 0) s.client_grace = seconds(config.timeout_s);
+    s.client_limits.max_lag = seconds(config.maxlag_s);
     s.read_size = std::max<std::size_t>(config.inputbuffer, 16) * ts::kPacketSize;
     s.client_limits.queue_bytes = std::max<std::size_t>(std::size_t(config.outputbuffer) * ts::kPacketSize, kMinQueueBytes);
     return s;

@@ -1,0 +1,78 @@
+// client_test.cpp - Client: drops whole chunks on overflow, resumes only at a keyframe chunk with
+// PAT and PMT first, and disconnects a viewer that keeps losing packets.
+#include <catch2/catch.hpp>
+
+#include "server/client.h"
+
+using namespace std::chrono;
+
+namespace {
+ChunkRef chunk(uint8_t tag, std::size_t packets, bool keyframe = false, ChunkRef psi = nullptr) {
+    auto c = std::make_shared<PacketChunk>();
+    c->bytes.assign(packets * ts::kPacketSize, tag);
+    c->random_access = keyframe;
+    c->psi = std::move(psi);
+    return c;
+}
+
+// The tags of the chunks the viewer would receive now, in order.
+std::vector<uint8_t> drain(Client& client) {
+    std::string out;
+    std::vector<uint8_t> tags;
+    if (client.next_batch(out, milliseconds(0)) != Client::BatchResult::data) return tags;
+    for (std::size_t i = 0; i < out.size(); i += ts::kPacketSize) {
+        auto tag = static_cast<uint8_t>(out[i]);
+        if (tags.empty() || tags.back() != tag) tags.push_back(tag);
+    }
+    return tags;
+}
+}  // namespace
+
+TEST_CASE("Client: after an overflow it skips to the next keyframe, PAT and PMT first", "[client]") {
+    // queue of 4 packets; chunks: 1(2p) 2(2p) 3(2p, overflows) 4(1p) 5(key, 1p, psi 9) 6(1p)
+    // viewer gets: 1 2 | drained | 9 5 6   <- 3 and 4 dropped: 4 would fit but is mid-GOP
+    ClientLimits limits;
+    limits.queue_bytes = 4 * ts::kPacketSize;
+    Client client("/tv.ts", "127.0.0.1:1", limits);
+    auto now = steady_clock::now();
+    client.offer(chunk(1, 2), now);
+    client.offer(chunk(2, 2), now);
+    client.offer(chunk(3, 2), now);
+    CHECK(client.packets_dropped() == 2);
+    CHECK(drain(client) == std::vector<uint8_t>{1, 2});
+    client.offer(chunk(4, 1), now);
+    client.offer(chunk(5, 1, true, chunk(9, 1)), now);
+    client.offer(chunk(6, 1), now);
+    CHECK(drain(client) == std::vector<uint8_t>{9, 5, 6});
+    CHECK(client.packets_dropped() == 3);
+    CHECK_FALSE(client.is_disconnected());
+}
+
+TEST_CASE("Client: a keyframe that does not fit with its PAT and PMT keeps the skip going", "[client]") {
+    ClientLimits limits;
+    limits.queue_bytes = 2 * ts::kPacketSize;
+    Client client("/tv.ts", "127.0.0.1:1", limits);
+    auto now = steady_clock::now();
+    client.offer(chunk(1, 2), now);
+    client.offer(chunk(2, 1), now);                            // overflow: skip starts
+    client.offer(chunk(3, 1, true, chunk(9, 1)), now);         // 2 packets, 0 free: dropped
+    CHECK(drain(client) == std::vector<uint8_t>{1});
+    client.offer(chunk(4, 2, true, chunk(9, 1)), now);         // 3 packets, 2 free: dropped
+    client.offer(chunk(5, 1, true, chunk(9, 1)), now);         // fits
+    CHECK(drain(client) == std::vector<uint8_t>{9, 5});
+}
+
+TEST_CASE("Client: a viewer that keeps losing packets longer than max_lag is disconnected", "[client]") {
+    ClientLimits limits;
+    limits.queue_bytes = ts::kPacketSize;
+    limits.max_lag = milliseconds(5000);
+    Client client("/tv.ts", "127.0.0.1:1", limits);
+    auto t = steady_clock::now();
+    client.offer(chunk(1, 1), t);
+    client.offer(chunk(2, 1), t);
+    client.offer(chunk(3, 1), t + milliseconds(4000));
+    CHECK_FALSE(client.is_disconnected());
+    client.offer(chunk(4, 1), t + milliseconds(5100));
+    CHECK(client.is_disconnected());
+    CHECK(client.end_reason() == "too slow: losing packets for 5100 ms");
+}
