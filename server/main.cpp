@@ -1,5 +1,8 @@
 // main.cpp - bin/server: command line, configuration, signals, and the start and stop order.
+#include <cerrno>
 #include <csignal>
+#include <fstream>
+#include <iterator>
 #include <cstdio>
 #include <cstring>
 #include <pthread.h>
@@ -25,6 +28,18 @@ std::optional<Config> load(const std::string& path) {
     for (const auto& warning : result.warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
     if (!result.config) std::fprintf(stderr, "%s\n", result.error.c_str());
     return result.config;
+}
+
+// The preamble file is read once; every viewer shares the same chunk.
+ChunkRef load_preamble(const std::string& path, std::string& error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        error = "cannot read " + path + ": " + std::strerror(errno);
+        return nullptr;
+    }
+    auto chunk = std::make_shared<PacketChunk>();
+    chunk->bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return chunk;
 }
 
 // SIGINT and SIGTERM are taken by sigwait() in main; every thread inherits the blocked mask.
@@ -78,8 +93,18 @@ int main(int argc, char** argv) {
     LogLine(LogLevel::info, "starting").kv("version", kVersion).kv("config", config_path).kv("streams", config->streams().size());
 
     StreamMap streams;
-    for (const Resource* resource : config->streams())
-        streams.emplace(resource->serve, std::make_unique<Stream>(StreamSettings::from_config(*resource, *config)));
+    for (const Resource* resource : config->streams()) {
+        StreamSettings settings = StreamSettings::from_config(*resource, *config);
+        if (!resource->preamble.empty()) {
+            std::string error;
+            settings.preamble = load_preamble(resource->preamble, error);
+            if (!settings.preamble) {
+                std::fprintf(stderr, "%s: %s: preamble: %s\n", config_path.c_str(), resource->serve.c_str(), error.c_str());
+                return 2;
+            }
+        }
+        streams.emplace(resource->serve, std::make_unique<Stream>(std::move(settings)));
+    }
     for (auto& [path, stream] : streams) stream->start();
 
     HttpFrontend frontend(*config, streams);

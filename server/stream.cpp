@@ -50,6 +50,9 @@ std::shared_ptr<Client> Stream::attach(const std::string& address) {
     std::lock_guard<std::mutex> lock(clients_mutex_);
     if (!connected_.load(std::memory_order_relaxed)) return nullptr;
     auto client = std::make_shared<Client>(settings_.path, address, settings_.client_limits);
+    // The reader cannot push to this client before it is in the list below, so this thread may
+    // act as the producer until then; the lock orders these pushes before the reader's.
+    if (settings_.preamble) client->offer(settings_.preamble, steady_clock::now());
     auto next = std::make_shared<ClientList>(*clients_);
     next->push_back(client);
     clients_ = std::move(next);

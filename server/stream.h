@@ -28,6 +28,7 @@ struct StreamSettings {
     std::chrono::milliseconds client_grace{10000};
     std::size_t read_size = 1000 * ts::kPacketSize;     // bytes per upstream read (inputbuffer)
     ClientLimits client_limits;
+    ChunkRef preamble;  // sent to every viewer before the stream (restreamer's HbbTV preamble), or null
 
     static StreamSettings from_config(const Resource& resource, const Config& config);
 };
