@@ -26,14 +26,14 @@ SERVER_SRC := $(wildcard server/*.cpp)
 SOURCE_SRC := $(wildcard source/*.cpp)
 UNIT_SRC   := $(wildcard test/unit/*.cpp)
 # Unit tests link the pure parts of source/ and server/ too (everything but the mains).
-UNIT_EXTRA := $(filter-out source/main.cpp,$(SOURCE_SRC)) server/remote_schedule.cpp server/client.cpp
+UNIT_EXTRA := $(filter-out source/main.cpp,$(SOURCE_SRC)) server/remote_schedule.cpp server/tls_connection.cpp server/client.cpp
 
 objs = $(patsubst %.cpp,$(OBJ)/%.o,$(1))
 
 SERVER_LIBS := -lcpp-httplib -lssl -lcrypto
 
 .PHONY: all deps run test bench clean
-all: $(BIN)/server $(BIN)/source $(BIN)/ts_check
+all: $(BIN)/server $(BIN)/source $(BIN)/ts_check $(BIN)/tls_forward
 
 $(BIN)/server: $(call objs,$(SERVER_SRC) $(COMMON_SRC))
 	@mkdir -p $(@D)
@@ -47,9 +47,13 @@ $(BIN)/ts_check: $(call objs,test/tools/ts_check.cpp $(COMMON_SRC))
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BIN)/tls_forward: $(call objs,test/tools/tls_forward.cpp $(COMMON_SRC))
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
+
 $(BIN)/unit_tests: $(call objs,$(UNIT_SRC) $(UNIT_EXTRA) $(COMMON_SRC))
 	@mkdir -p $(@D)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
 $(OBJ)/%.o: %.cpp
 	@mkdir -p $(@D)
@@ -58,7 +62,7 @@ $(OBJ)/%.o: %.cpp
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # Installs the Debian packages the build, `make run` and the tests need, when any is missing.
-PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev ffmpeg curl procps iproute2 python3
+PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev openssl ffmpeg curl procps iproute2 python3
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -248,6 +248,8 @@ Resource Parser::read_resource(const Value& value, const std::string& path, bool
         {"cache", [&](const Value& v, const std::string& p) { resource.cache_s = read_uint(v, p); }},
         {"preamble", string_into(resource.preamble)},
         {"fast_start", [&](const Value& v, const std::string& p) { resource.fast_start = read_bool(v, p); }},
+        // Off for encoders with self-signed certificates: the link is encrypted but not authenticated.
+        {"tlsverify", [&](const Value& v, const std::string& p) { resource.tls_verify = read_bool(v, p); }},
         // Checked for shape only until the HTTP front end enforces authentication.
         {"authentication", [&](const Value& v, const std::string& p) { expect_object(v, p); }},
         {"clientinterface", string_into(client_interface)},

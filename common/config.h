@@ -19,6 +19,7 @@ struct Resource {
     unsigned cache_s = 0;
     std::string preamble;              // file sent to each client before the stream
     bool fast_start = true;            // stream: new viewers start at the cached keyframe
+    bool tls_verify = true;            // stream: https remotes must present a certificate we trust
 };
 
 struct Config {

@@ -53,7 +53,8 @@ int hex_value(char c) {
     return -1;
 }
 
-// nullopt for a malformed escape, and for %00: no path or argv entry can hold a NUL.
+}  // namespace
+
 std::optional<std::string> percent_decode(std::string_view text) {
     std::string out;
     out.reserve(text.size());
@@ -71,6 +72,8 @@ std::optional<std::string> percent_decode(std::string_view text) {
     }
     return out;
 }
+
+namespace {
 
 // The pieces of "scheme://authority/path?query#fragment", before any scheme-specific check.
 struct UrlParts {
@@ -217,6 +220,9 @@ UrlParseResult parse_upstream_url(std::string_view text) {
     url.text = std::string(text);
     std::string error = read_scheme_specific(parts, url);
     if (!error.empty()) return fail(std::move(error));
+    // The text goes to logs and the API, so never with the password (as Go's URL.Redacted()).
+    auto colon = url.userinfo.find(':');
+    if (colon != std::string::npos) url.text.replace(separator + 3 + colon + 1, url.userinfo.size() - colon - 1, "xxxxx");
     return UrlParseResult{std::move(url), ""};
 }
 

@@ -15,7 +15,7 @@ struct UpstreamUrl {
     enum class UnixType { automatic, stream, datagram, seqpacket };
 
     Scheme scheme = Scheme::http;
-    std::string text;       // the URL as configured, for logs
+    std::string text;       // the URL as configured, for logs; a password becomes "xxxxx"
     std::string host;       // http/https/tcp/udp; IPv6 literals without brackets
     std::string userinfo;   // http/https: "user:password" before '@', as written (for Basic auth)
     uint16_t port = 0;      // http defaults to 80, https to 443; tcp and udp require one
@@ -46,6 +46,10 @@ struct HostPort {
     std::string error;
 };
 HostPort split_host_port(std::string_view authority);
+
+// Decodes %XX escapes; nullopt for a malformed escape, and for %00: no path, argv entry or
+// credential can hold a NUL.
+std::optional<std::string> percent_decode(std::string_view text);
 
 // A decimal port 1..65535; nullopt otherwise.
 std::optional<uint16_t> parse_port_number(std::string_view text);

@@ -90,6 +90,10 @@ int main(int argc, char** argv) {
     }
 
     const sigset_t stop_signals = block_stop_signals();
+    // OpenSSL writes to https upstreams with write(), not send(MSG_NOSIGNAL): a server that hung up
+    // must give EPIPE, not end the process. (httplib ignores SIGPIPE too, but only once the
+    // frontend exists, after the readers have started.)
+    std::signal(SIGPIPE, SIG_IGN);
     LogLine(LogLevel::info, "starting").kv("version", kVersion).kv("config", config_path).kv("streams", config->streams().size());
 
     StreamMap streams;

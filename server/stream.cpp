@@ -22,6 +22,7 @@ StreamSettings StreamSettings::from_config(const Resource& resource, const Confi
     StreamSettings s;
     s.path = resource.serve;
     s.remotes = resource.remotes;
+    s.tls_verify = resource.tls_verify;
     s.reconnect_delay = seconds(config.reconnect_s);
     s.connect_timeout = seconds(config.timeout_s);
     s.read_timeout = seconds(config.readtimeout_s);
@@ -135,6 +136,7 @@ void Stream::run() {
     options.stop_fd = stop_.fd();
     options.connect_timeout = settings_.connect_timeout;
     options.read_timeout = settings_.read_timeout;
+    options.tls_verify = settings_.tls_verify;
 
     RemoteSchedule schedule(RemoteSchedule::shuffled_order(settings_.remotes.size(), std::random_device{}()),
                             settings_.reconnect_delay, kMaxBackoff);

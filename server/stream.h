@@ -27,6 +27,7 @@ struct StreamSettings {
     // Viewers stay connected while the upstream is away for up to this long (a failover), then are closed.
     std::chrono::milliseconds client_grace{10000};
     std::size_t read_size = 1000 * ts::kPacketSize;     // bytes per upstream read (inputbuffer)
+    bool tls_verify = true;
     ClientLimits client_limits;
     ChunkRef preamble;  // sent to every viewer before the stream (restreamer's HbbTV preamble), or null
 

@@ -10,6 +10,7 @@ long FdUpstream::read(uint8_t* buf, std::size_t len) {
 std::unique_ptr<Upstream> open_upstream(const UpstreamUrl& url, const UpstreamOptions& options, std::string& error) {
     switch (url.scheme) {
     case UpstreamUrl::Scheme::http: return open_http_upstream(url, options, error);
+    case UpstreamUrl::Scheme::https: return open_http_upstream(url, options, error);
     case UpstreamUrl::Scheme::file: return open_file_upstream(url, options, error);
     default: break;
     }

@@ -2,9 +2,11 @@
 """fake_http.py - a misbehaving HTTP upstream for end-to-end tests of bad input.
 
 Paths: /html (200 text/html page), /404, /500, /loop (302 to itself), /empty (200, closes at once),
-/slowhead (accepts, never answers), /redirect?to=URL (302 to URL).
+/slowhead (accepts, never answers), /redirect?to=URL (302 to URL), /auth?user=U:P&to=URL (302 to URL
+with Basic credentials U:P, 401 without).
 Prints "event=listening address=127.0.0.1:PORT" on stderr like bin/source, then serves until killed.
 """
+import base64
 import http.server
 import socketserver
 import sys
@@ -41,6 +43,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif url.path == "/redirect":
             target = urllib.parse.parse_qs(url.query)["to"][0]
             self.reply(302, headers=[("Location", target)])
+        elif url.path == "/auth":
+            query = urllib.parse.parse_qs(url.query)
+            expected = "Basic " + base64.b64encode(query["user"][0].encode()).decode()
+            if self.headers.get("Authorization") == expected:
+                self.reply(302, headers=[("Location", query["to"][0])])
+            else:
+                self.reply(401, b"credentials required\n", [("Content-Type", "text/plain")])
         elif url.path == "/empty":
             self.reply(200, headers=[("Content-Type", "video/mpeg")])
         elif url.path == "/slowhead":

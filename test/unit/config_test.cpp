@@ -403,3 +403,10 @@ TEST_CASE("parse_config: delivery keys of our own, maxlag and fast_start", "[con
     CHECK(error_of(with_stream(R"json("fast_start": "no")json")) == "server.json: resources[0].fast_start: expected a boolean");
     CHECK(error_of(R"json({"maxlag": -1, "resources": []})json") == "server.json: maxlag: expected a non-negative integer");
 }
+
+TEST_CASE("parse_config: tlsverify turns certificate checks off per stream", "[config]") {
+    CHECK(parse_ok(with_stream("")).resources[0].tls_verify);
+    CHECK_FALSE(parse_ok(with_stream(R"json("tlsverify": false)json")).resources[0].tls_verify);
+    CHECK(parse_ok(with_stream(R"json("TLSVerify": true)json")).resources[0].tls_verify);
+    CHECK(error_of(with_stream(R"json("tlsverify": "no")json")) == "server.json: resources[0].tlsverify: expected a boolean");
+}

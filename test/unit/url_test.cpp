@@ -54,12 +54,24 @@ TEST_CASE("parse_upstream_url: scheme is case-insensitive", "[url]") {
     CHECK(parse_ok("Udp://239.0.0.1:1234").scheme == UpstreamUrl::Scheme::udp);
 }
 
-TEST_CASE("parse_upstream_url: http user info is kept for Basic auth", "[url]") {
-    UpstreamUrl url = parse_ok("http://user:p%40ss@h:81/x");
+TEST_CASE("parse_upstream_url: http user info is kept for Basic auth, the password masked in text", "[url]") {
+    UrlParseResult result = parse_upstream_url("http://user:p%40ss@h:81/x");
+    REQUIRE(result.url);
+    const UpstreamUrl& url = *result.url;
     CHECK(url.userinfo == "user:p%40ss");
+    CHECK(url.text == "http://user:xxxxx@h:81/x");
     CHECK(url.host == "h");
     CHECK(url.port == 81);
+    CHECK(parse_ok("https://token@h/").userinfo == "token");
     CHECK(parse_error("tcp://user@h:1") == "unexpected user info");
+}
+
+TEST_CASE("percent_decode: escapes of any case; malformed ones and %00 are rejected", "[url]") {
+    CHECK(percent_decode("p%40ss%3a%3A") == "p@ss::");
+    CHECK(percent_decode("plain") == "plain");
+    CHECK_FALSE(percent_decode("%4"));
+    CHECK_FALSE(percent_decode("%zz"));
+    CHECK_FALSE(percent_decode("a%00b"));
 }
 
 TEST_CASE("parse_upstream_url: IPv6 literals lose their brackets", "[url]") {
