@@ -21,6 +21,8 @@ constexpr std::size_t kExtraConnectionThreads = 64;
 constexpr std::size_t kUnlimitedConnectionThreads = 10000;
 // How long a viewer's thread sleeps on an empty queue before httplib checks for shutdown.
 constexpr milliseconds kIdleWake{250};
+// The kernel doubles it: 512 KiB in flight, 8 Mbit/s up to 500 ms of round trip.
+constexpr int kSendBufferBytes = 256 * 1024;
 constexpr const char* kCacheControl = "no-cache, no-store, no-transform";
 
 void plain_text(httplib::Response& res, int status, const std::string& body) {
@@ -69,6 +71,11 @@ bool HttpFrontend::start(std::string& error) {
     server_->set_socket_options([&listen_fd](socket_t fd) {
         int one = 1;
         ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        // Accepted sockets inherit this. A fixed send buffer bounds the kernel memory of a viewer
+        // that stops reading (autotuning would let it grow to tcp_wmem's 4 MiB each) and makes
+        // such a viewer show up in our own queue, where drops resume at a keyframe.
+        int sndbuf = kSendBufferBytes;
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
         listen_fd = fd;
     });
     server_->Get(".*", [this](const httplib::Request& req, httplib::Response& res) { handle_get(req, res); });

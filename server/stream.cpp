@@ -12,7 +12,8 @@ using namespace std::chrono;
 namespace {
 // Keep a client's queue at least this large whatever `outputbuffer` says: encoders send a whole
 // picture at once, and a queue sized in packets overflows on a single keyframe (DESIGN.md).
-constexpr std::size_t kMinQueueBytes = 4 << 20;
+// 2 MiB is 2 s at 8 Mbit/s, held as references to shared chunks.
+constexpr std::size_t kMinQueueBytes = 2 << 20;
 constexpr seconds kGarbageLogInterval{10};
 // A remote that keeps failing is retried at most this rarely.
 constexpr milliseconds kMaxBackoff{60000};

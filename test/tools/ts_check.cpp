@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -16,9 +17,15 @@
 
 namespace {
 constexpr const char* kUsage =
-    "usage: ts_check [--max-cc-errors N] [FILE|-]\n"
-    "Prints: bytes=N packets=N aligned=yes|no cc_errors=N sync_errors=N pids=N\n"
-    "Exit status 0 when aligned (whole packets, each starting with 0x47) and cc_errors <= N (default 0).\n";
+    "usage: ts_check [--max-cc-errors N] [--gaps-at-keyframes] [FILE|-]\n"
+    "Prints: bytes=N packets=N aligned=yes|no cc_errors=N sync_errors=N pids=N keyframe_gaps=N\n"
+    "Exit status 0 when aligned (whole packets, each starting with 0x47) and cc_errors <= N (default 0).\n"
+    "--gaps-at-keyframes: a gap where a viewer was resumed at a keyframe is not a CC error: in the\n"
+    "  few packets (PAT, PMT) just before a packet with random_access_indicator, or on the first\n"
+    "  packet of a PID after it. Such gaps are counted as keyframe_gaps.\n";
+
+// How many packets before a keyframe may carry the PAT and PMT re-sent to a resumed viewer.
+constexpr std::size_t kPsiPrefixPackets = 8;
 
 int usage_error(const char* message) {
     std::fprintf(stderr, "ts_check: %s\n%s", message, kUsage);
@@ -28,6 +35,7 @@ int usage_error(const char* message) {
 
 int main(int argc, char** argv) {
     unsigned long max_cc_errors = 0;
+    bool gaps_at_keyframes = false;
     std::string path = "-";
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -35,7 +43,9 @@ int main(int argc, char** argv) {
             std::fputs(kUsage, stdout);
             return 0;
         }
-        if (arg == "--max-cc-errors") {
+        if (arg == "--gaps-at-keyframes") {
+            gaps_at_keyframes = true;
+        } else if (arg == "--max-cc-errors") {
             if (++i >= argc) return usage_error("--max-cc-errors needs a number");
             char* end = nullptr;
             max_cc_errors = std::strtoul(argv[i], &end, 10);
@@ -60,39 +70,52 @@ int main(int argc, char** argv) {
 
     // Packets are taken at fixed 188-byte steps from the start, never resynchronised: a capture that
     // needs resync is not aligned, and every packet without its sync byte counts as a sync error.
-    ContinuityChecker checker;
-    uint64_t bytes = 0;
-    uint64_t packets = 0;
-    uint64_t sync_errors = 0;
+    // The capture is read whole: the keyframe rule looks a few packets ahead.
+    std::vector<uint8_t> data;
     std::vector<uint8_t> buf(ts::kPacketSize * 2048);
-    std::size_t kept = 0;  // bytes of a partial packet at the front of buf
     for (;;) {
-        ssize_t n = ::read(fd, buf.data() + kept, buf.size() - kept);
+        ssize_t n = ::read(fd, buf.data(), buf.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             std::fprintf(stderr, "ts_check: %s: %s\n", path.c_str(), std::strerror(errno));
             return 2;
         }
         if (n == 0) break;
-        bytes += static_cast<uint64_t>(n);
-        std::size_t have = kept + static_cast<std::size_t>(n);
-        std::size_t off = 0;
-        for (; off + ts::kPacketSize <= have; off += ts::kPacketSize) {
-            ++packets;
-            if (buf[off] != ts::kSyncByte) {
-                ++sync_errors;
-                continue;
-            }
-            checker.check(buf.data() + off);
+        data.insert(data.end(), buf.begin(), buf.begin() + n);
+    }
+    const std::size_t packets = data.size() / ts::kPacketSize;
+    auto packet_at = [&](std::size_t i) { return data.data() + i * ts::kPacketSize; };
+    auto is_keyframe = [&](std::size_t i) {
+        return packet_at(i)[0] == ts::kSyncByte && ts::PacketView(packet_at(i)).random_access();
+    };
+
+    ContinuityChecker checker;
+    uint64_t sync_errors = 0;
+    uint64_t keyframe_gaps = 0;
+    std::vector<bool> seen_since_keyframe(8192, true);
+    for (std::size_t i = 0; i < packets; ++i) {
+        const uint8_t* packet = packet_at(i);
+        if (packet[0] != ts::kSyncByte) {
+            ++sync_errors;
+            continue;
         }
-        kept = have - off;
-        std::memmove(buf.data(), buf.data() + off, kept);
+        const uint16_t pid = ts::PacketView(packet).pid();
+        if (is_keyframe(i)) std::fill(seen_since_keyframe.begin(), seen_since_keyframe.end(), false);
+        const uint64_t errors_before = checker.errors();
+        checker.check(packet);
+        if (gaps_at_keyframes && checker.errors() != errors_before) {
+            bool before_keyframe = false;
+            for (std::size_t j = i + 1; j < packets && j <= i + kPsiPrefixPackets; ++j) before_keyframe |= is_keyframe(j);
+            if (before_keyframe || !seen_since_keyframe[pid]) ++keyframe_gaps;
+        }
+        seen_since_keyframe[pid] = true;
     }
 
-    bool aligned = kept == 0 && sync_errors == 0;
-    std::printf("bytes=%llu packets=%llu aligned=%s cc_errors=%llu sync_errors=%llu pids=%zu\n",
-                static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(packets),
-                aligned ? "yes" : "no", static_cast<unsigned long long>(checker.errors()),
-                static_cast<unsigned long long>(sync_errors), checker.pid_count());
-    return aligned && checker.errors() <= max_cc_errors ? 0 : 1;
+    const uint64_t cc_errors = checker.errors() - keyframe_gaps;
+    bool aligned = data.size() % ts::kPacketSize == 0 && sync_errors == 0;
+    std::printf("bytes=%zu packets=%zu aligned=%s cc_errors=%llu sync_errors=%llu pids=%zu keyframe_gaps=%llu\n",
+                data.size(), packets, aligned ? "yes" : "no", static_cast<unsigned long long>(cc_errors),
+                static_cast<unsigned long long>(sync_errors), checker.pid_count(),
+                static_cast<unsigned long long>(keyframe_gaps));
+    return aligned && cc_errors <= max_cc_errors ? 0 : 1;
 }
