@@ -17,6 +17,8 @@ constexpr std::size_t kMinQueueBytes = 2 << 20;
 constexpr seconds kGarbageLogInterval{10};
 // A remote that keeps failing is retried at most this rarely.
 constexpr milliseconds kMaxBackoff{60000};
+// A GOP longer than this is not cached: a viewer would start that far behind the live edge.
+constexpr seconds kMaxGopAge{5};
 }  // namespace
 
 StreamSettings StreamSettings::from_config(const Resource& resource, const Config& config) {
@@ -29,12 +31,16 @@ StreamSettings StreamSettings::from_config(const Resource& resource, const Confi
     s.read_timeout = seconds(config.readtimeout_s);
     if (config.timeout_s > 0) s.client_grace = seconds(config.timeout_s);
     s.client_limits.max_lag = seconds(config.maxlag_s);
+    s.fast_start = resource.fast_start;
     s.read_size = std::max<std::size_t>(config.inputbuffer, 16) * ts::kPacketSize;
     s.client_limits.queue_bytes = std::max<std::size_t>(std::size_t(config.outputbuffer) * ts::kPacketSize, kMinQueueBytes);
     return s;
 }
 
-Stream::Stream(StreamSettings settings) : settings_(std::move(settings)) {}
+Stream::Stream(StreamSettings settings)
+    : settings_(std::move(settings)),
+      // Half the queue: a viewer must take a whole cached GOP and still have room for the live edge.
+      gop_cache_(GopCacheLimits{settings_.client_limits.queue_bytes / 2, kMaxGopAge}) {}
 
 Stream::~Stream() { stop(); }
 
@@ -54,7 +60,15 @@ std::shared_ptr<Client> Stream::attach(const std::string& address) {
     auto client = std::make_shared<Client>(settings_.path, address, settings_.client_limits);
     // The reader cannot push to this client before it is in the list below, so this thread may
     // act as the producer until then; the lock orders these pushes before the reader's.
-    if (settings_.preamble) client->offer(settings_.preamble, steady_clock::now());
+    const auto now = steady_clock::now();
+    if (settings_.preamble) client->offer(settings_.preamble, now);
+    if (settings_.fast_start && gop_cache_.has_gop()) {
+        // The cached GOP and the live chunks the reader pushes after this lock meet without a gap
+        // or a repeat: the reader appends to the cache and snapshots the list under the same lock.
+        std::vector<ChunkSlice> gop = gop_cache_.snapshot();
+        if (gop.front().chunk->psi) client->offer(gop.front().chunk->psi, now);
+        for (const ChunkSlice& slice : gop) client->offer(slice.chunk, now);
+    }
     auto next = std::make_shared<ClientList>(*clients_);
     next->push_back(client);
     clients_ = std::move(next);
@@ -102,6 +116,8 @@ StreamStats Stream::stats() const {
     for (const auto& client : *clients) s.packets_dropped += client->packets_dropped();
     s.bytes_skipped = bytes_skipped_.load(std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(upstream_mutex_);
+    s.video_codec = video_codec_;
+    s.video_pid = video_pid_;
     s.upstream = upstream_;
     return s;
 }
@@ -182,6 +198,11 @@ void Stream::run() {
             ++upstream_.connects;
         }
         framer_.reset();
+        inspector_.reset();
+        {
+            std::lock_guard<std::mutex> lock(clients_mutex_);
+            gop_cache_.clear();  // the old source's pictures must not start a viewer on the new one
+        }
         set_connected(true);
         PumpEnd end = pump(*upstream, remote);
         set_connected(false);
@@ -250,14 +271,76 @@ Stream::PumpEnd Stream::pump(Upstream& upstream, const UpstreamUrl& remote) {
         end.delivered = true;
         packets_received_.fetch_add(chunk->packet_count(), std::memory_order_relaxed);
         bytes_received_.fetch_add(chunk->bytes.size(), std::memory_order_relaxed);
-        fan_out(chunk);
+        publish(std::move(chunk->bytes));
     }
+}
+
+ChunkRef Stream::make_psi_prefix() const {
+    auto psi = std::make_shared<PacketChunk>();
+    psi->bytes = inspector_.pat_packets();
+    psi->bytes.insert(psi->bytes.end(), inspector_.pmt_packets().begin(), inspector_.pmt_packets().end());
+    // The stored copies carry the counters of when the table was first seen; number them so that
+    // the last copy of each PID has the counter of the last live packet, and the next live one follows.
+    std::array<uint8_t, 8192> next_cc = last_cc_;
+    for (std::size_t i = psi->bytes.size(); i >= ts::kPacketSize; i -= ts::kPacketSize) {
+        uint8_t* packet = psi->bytes.data() + i - ts::kPacketSize;
+        const uint16_t pid = ts::PacketView(packet).pid();
+        ts::set_continuity_counter(packet, next_cc[pid]);
+        next_cc[pid] = static_cast<uint8_t>((next_cc[pid] + 15) & 0x0F);
+    }
+    return psi;
+}
+
+void Stream::publish(std::vector<uint8_t>&& packets) {
+    const std::size_t count = packets.size() / ts::kPacketSize;
+    std::size_t start = 0;
+    ChunkRef start_psi;  // set when packet `start` is a keyframe
+    auto emit = [&](std::size_t end) {
+        if (end == start) return;
+        auto chunk = std::make_shared<PacketChunk>();
+        if (start == 0 && end == count) chunk->bytes = std::move(packets);
+        else chunk->bytes.assign(packets.begin() + start * ts::kPacketSize, packets.begin() + end * ts::kPacketSize);
+        chunk->random_access = start_psi != nullptr;
+        chunk->psi = std::move(start_psi);
+        start_psi = nullptr;
+        fan_out(chunk);
+    };
+    for (std::size_t i = 0; i < count; ++i) {
+        const uint8_t* packet = packets.data() + i * ts::kPacketSize;
+        if (inspector_.inspect(packet) == PacketKind::video_rap) {
+            emit(i);
+            start = i;
+            start_psi = make_psi_prefix();
+        }
+        ts::PacketView view(packet);
+        if (view.has_payload()) last_cc_[view.pid()] = view.continuity_counter();
+    }
+    emit(count);
+    if (inspector_.psi_generation() != psi_generation_) note_program();
+}
+
+void Stream::note_program() {
+    psi_generation_ = inspector_.psi_generation();
+    if (!inspector_.has_program()) return;
+    std::string audio;
+    for (uint16_t pid : inspector_.audio_pids()) audio += (audio.empty() ? "" : ",") + std::to_string(pid);
+    LogLine(LogLevel::info, "stream_program")
+        .kv("stream", settings_.path)
+        .kv("video", to_string(inspector_.video_codec()))
+        .kv("video_pid", inspector_.video_pid())
+        .kv("audio_pids", audio.empty() ? "none" : audio)
+        .kv("pcr_pid", inspector_.pcr_pid());
+    std::lock_guard<std::mutex> lock(upstream_mutex_);
+    video_codec_ = to_string(inspector_.video_codec());
+    video_pid_ = inspector_.video_pid();
 }
 
 void Stream::fan_out(const ChunkRef& chunk) {
     std::shared_ptr<const ClientList> clients;
     {
         std::lock_guard<std::mutex> lock(clients_mutex_);
+        if (chunk->random_access) gop_cache_.on_rap();
+        gop_cache_.append(chunk, 0, steady_clock::now());
         clients = clients_;
     }
     const auto now = steady_clock::now();

@@ -2,6 +2,7 @@
 // The reader thread is the only producer for every client queue; attach/detach come from HTTP threads.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -14,7 +15,9 @@
 #include "client.h"
 #include "common/config.h"
 #include "common/net.h"
+#include "common/gop_cache.h"
 #include "common/ts_framer.h"
+#include "common/ts_inspector.h"
 #include "common/ts_splicer.h"
 #include "remote_schedule.h"
 
@@ -30,6 +33,7 @@ struct StreamSettings {
     bool tls_verify = true;
     ClientLimits client_limits;
     ChunkRef preamble;  // sent to every viewer before the stream (restreamer's HbbTV preamble), or null
+    bool fast_start = true;  // a new viewer gets PAT, PMT and the GOP since the last keyframe first
 
     static StreamSettings from_config(const Resource& resource, const Config& config);
 };
@@ -51,6 +55,8 @@ struct StreamStats {
     uint64_t bytes_received = 0;
     uint64_t packets_dropped = 0;  // summed over clients
     uint64_t bytes_skipped = 0;    // garbage the framer skipped
+    std::string video_codec;       // "h264", "h265", "mpeg2" or "none"
+    uint16_t video_pid = 0;
 };
 
 class Stream {
@@ -85,7 +91,13 @@ private:
     void run();
     // Reads until the upstream fails, stalls or stop() is called.
     PumpEnd pump(class Upstream& upstream, const UpstreamUrl& remote);
+    // Cuts the packets at each video keyframe (a keyframe always starts a chunk) and fans them out.
+    void publish(std::vector<uint8_t>&& packets);
     void fan_out(const ChunkRef& chunk);
+    // PAT and PMT as they stand, renumbered so that the next live PAT and PMT continue them.
+    ChunkRef make_psi_prefix() const;
+    // Logs and records the programme when PAT/PMT changed.
+    void note_program();
     void set_connected(bool connected);
     void record_failure(const UpstreamUrl& remote, const std::string& error);
     // Closes the viewers once the upstream has been away longer than client_grace.
@@ -98,6 +110,8 @@ private:
     std::thread reader_;
     TsFramer framer_;    // reader thread only
     TsSplicer splicer_;  // reader thread only
+    TsInspector inspector_;                   // reader thread only
+    std::array<uint8_t, 8192> last_cc_{};     // reader thread only: last continuity_counter per PID
     // Reader thread only: set while viewers wait through an outage.
     std::optional<std::chrono::steady_clock::time_point> lost_at_;
 
@@ -105,6 +119,7 @@ private:
     mutable std::mutex clients_mutex_;
     // Copy-on-write: the reader takes one reference per chunk instead of locking per client.
     std::shared_ptr<const ClientList> clients_ = std::make_shared<ClientList>();
+    GopCache gop_cache_;  // guarded by clients_mutex_: appends and snapshots must not interleave with attach()
 
     std::atomic<uint64_t> packets_received_{0};
     std::atomic<uint64_t> bytes_received_{0};
@@ -113,4 +128,7 @@ private:
 
     mutable std::mutex upstream_mutex_;
     UpstreamState upstream_;
+    std::string video_codec_ = "none";  // guarded by upstream_mutex_
+    uint16_t video_pid_ = 0;            // guarded by upstream_mutex_
+    uint64_t psi_generation_ = 0;       // reader thread only: the inspector's, when last logged
 };
