@@ -17,12 +17,13 @@
 
 namespace {
 constexpr const char* kUsage =
-    "usage: ts_check [--max-cc-errors N] [--gaps-at-keyframes] [FILE|-]\n"
+    "usage: ts_check [--max-cc-errors N] [--gaps-at-keyframes] [--head N] [FILE|-]\n"
     "Prints: bytes=N packets=N aligned=yes|no cc_errors=N sync_errors=N pids=N keyframe_gaps=N\n"
     "Exit status 0 when aligned (whole packets, each starting with 0x47) and cc_errors <= N (default 0).\n"
     "--gaps-at-keyframes: a gap where a viewer was resumed at a keyframe is not a CC error: in the\n"
     "  few packets (PAT, PMT) just before a packet with random_access_indicator, or on the first\n"
-    "  packet of a PID after it. Such gaps are counted as keyframe_gaps.\n";
+    "  packet of a PID after it. Such gaps are counted as keyframe_gaps.\n"
+    "--head N: print \"pid= pusi= rai=\" for the first N packets instead, and exit 0.\n";
 
 // How many packets before a keyframe may carry the PAT and PMT re-sent to a resumed viewer.
 constexpr std::size_t kPsiPrefixPackets = 8;
@@ -36,6 +37,7 @@ int usage_error(const char* message) {
 int main(int argc, char** argv) {
     unsigned long max_cc_errors = 0;
     bool gaps_at_keyframes = false;
+    unsigned long head = 0;
     std::string path = "-";
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -43,7 +45,10 @@ int main(int argc, char** argv) {
             std::fputs(kUsage, stdout);
             return 0;
         }
-        if (arg == "--gaps-at-keyframes") {
+        if (arg == "--head") {
+            if (++i >= argc) return usage_error("--head needs a number");
+            head = std::strtoul(argv[i], nullptr, 10);
+        } else if (arg == "--gaps-at-keyframes") {
             gaps_at_keyframes = true;
         } else if (arg == "--max-cc-errors") {
             if (++i >= argc) return usage_error("--max-cc-errors needs a number");
@@ -88,6 +93,14 @@ int main(int argc, char** argv) {
     auto is_keyframe = [&](std::size_t i) {
         return packet_at(i)[0] == ts::kSyncByte && ts::PacketView(packet_at(i)).random_access();
     };
+
+    if (head > 0) {
+        for (std::size_t i = 0; i < packets && i < head; ++i) {
+            ts::PacketView view(packet_at(i));
+            std::printf("pid=%u pusi=%d rai=%d\n", view.pid(), view.pusi() ? 1 : 0, view.random_access() ? 1 : 0);
+        }
+        return 0;
+    }
 
     ContinuityChecker checker;
     uint64_t sync_errors = 0;
