@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/continuity.h"
+#include "common/ts_inspector.h"
 #include "common/ts_packet.h"
 #include "common/unique_fd.h"
 
@@ -21,7 +22,7 @@ constexpr const char* kUsage =
     "Prints: bytes=N packets=N aligned=yes|no cc_errors=N sync_errors=N pids=N keyframe_gaps=N\n"
     "Exit status 0 when aligned (whole packets, each starting with 0x47) and cc_errors <= N (default 0).\n"
     "--gaps-at-keyframes: a gap where a viewer was resumed at a keyframe is not a CC error: in the\n"
-    "  few packets (PAT, PMT) just before a packet with random_access_indicator, or on the first\n"
+    "  few packets (PAT, PMT) just before a video keyframe, or on the first\n"
     "  packet of a PID after it. Such gaps are counted as keyframe_gaps.\n"
     "--head N: print \"pid= pusi= rai=\" for the first N packets instead, and exit 0.\n";
 
@@ -90,9 +91,12 @@ int main(int argc, char** argv) {
     }
     const std::size_t packets = data.size() / ts::kPacketSize;
     auto packet_at = [&](std::size_t i) { return data.data() + i * ts::kPacketSize; };
-    auto is_keyframe = [&](std::size_t i) {
-        return packet_at(i)[0] == ts::kSyncByte && ts::PacketView(packet_at(i)).random_access();
-    };
+    // Keyframes of the video PID only: muxers also flag every audio packet as a random access point.
+    std::vector<bool> keyframe(packets, false);
+    TsInspector inspector;
+    for (std::size_t i = 0; i < packets; ++i)
+        keyframe[i] = packet_at(i)[0] == ts::kSyncByte && inspector.inspect(packet_at(i)) == PacketKind::video_rap;
+    auto is_keyframe = [&](std::size_t i) { return keyframe[i]; };
 
     if (head > 0) {
         for (std::size_t i = 0; i < packets && i < head; ++i) {
