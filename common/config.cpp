@@ -14,6 +14,7 @@
 #include <set>
 
 #include "unique_fd.h"
+#include "text.h"
 
 namespace {
 
@@ -26,16 +27,6 @@ struct ConfigError {
 };
 
 constexpr const char* kApiNames[] = {"health", "statistics", "check", "control", "prometheus"};
-
-std::string quoted(std::string_view text) {
-    return "\"" + std::string(text) + "\"";
-}
-
-std::string to_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 std::string child_path(const std::string& parent, std::string_view key) {
     return parent.empty() ? std::string(key) : parent + "." + std::string(key);

@@ -1,16 +1,12 @@
 // http_message.cpp - response head parser and chunked transfer decoder.
 #include "http_message.h"
 
+#include "text.h"
+
 #include <algorithm>
 #include <cctype>
 
 namespace {
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
@@ -26,7 +22,7 @@ std::string HttpResponseHead::header(std::string_view name) const {
     return {};
 }
 
-bool HttpResponseHead::is_chunked() const { return lower(header("transfer-encoding")).find("chunked") != std::string::npos; }
+bool HttpResponseHead::is_chunked() const { return to_lower(header("transfer-encoding")).find("chunked") != std::string::npos; }
 
 std::optional<HttpResponseHead> parse_response_head(std::string_view head, std::string& error) {
     HttpResponseHead out;
@@ -51,7 +47,7 @@ std::optional<HttpResponseHead> parse_response_head(std::string_view head, std::
             error = "malformed header line";
             return std::nullopt;
         }
-        out.headers.emplace_back(lower(line.substr(0, colon)), std::string(trim(line.substr(colon + 1))));
+        out.headers.emplace_back(to_lower(line.substr(0, colon)), std::string(trim(line.substr(colon + 1))));
     }
     return out;
 }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "text.h"
+
 namespace {
 
 using Scheme = UpstreamUrl::Scheme;
@@ -27,16 +29,6 @@ constexpr SchemeName kSchemes[] = {
     {"unixpacket", Scheme::unix_socket, UnixType::seqpacket},
     {"fork", Scheme::fork, UnixType::automatic},
 };
-
-std::string quoted(std::string_view text) {
-    return "\"" + std::string(text) + "\"";
-}
-
-std::string to_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 bool is_hostname_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
