@@ -125,27 +125,32 @@ void HttpFrontend::serve_stream(Stream& stream, const httplib::Request& req, htt
     LogLine(LogLevel::info, "client_connected").kv("stream", stream.path()).kv("client", address);
 
     auto buffer = std::make_shared<std::string>();
-    res.set_chunked_content_provider(
-        "video/mpeg",
-        [client, buffer](size_t, httplib::DataSink& sink) {
-            switch (client->next_batch(*buffer, kIdleWake)) {
-            case Client::BatchResult::closed: sink.done(); return true;
-            case Client::BatchResult::idle: return true;
-            case Client::BatchResult::data: break;
-            }
-            if (!sink.write(buffer->data(), buffer->size())) return false;
-            client->count_sent(buffer->size());
-            return true;
-        },
-        [this, &stream, client](bool) {
-            stream.detach(client);
-            release_viewer();
-            LogLine(LogLevel::info, "client_disconnected")
-                .kv("stream", stream.path())
-                .kv("client", client->address())
-                .kv("duration_s", seconds_since(client->connected_for()))
-                .kv("bytes", client->bytes_sent())
-                .kv("dropped_packets", client->packets_dropped())
-                .kv("reason", client->end_reason());
-        });
+    auto provider = [client, buffer](size_t, httplib::DataSink& sink) {
+        switch (client->next_batch(*buffer, kIdleWake)) {
+        case Client::BatchResult::closed: sink.done(); return true;
+        case Client::BatchResult::idle: return true;
+        case Client::BatchResult::data: break;
+        }
+        if (!sink.write(buffer->data(), buffer->size())) return false;
+        client->count_sent(buffer->size());
+        return true;
+    };
+    auto releaser = [this, &stream, client](bool) {
+        stream.detach(client);
+        release_viewer();
+        LogLine(LogLevel::info, "client_disconnected")
+            .kv("stream", stream.path())
+            .kv("client", client->address())
+            .kv("duration_s", seconds_since(client->connected_for()))
+            .kv("bytes", client->bytes_sent())
+            .kv("dropped_packets", client->packets_dropped())
+            .kv("reason", client->end_reason());
+    };
+    // HTTP/1.0 has no chunked encoding: old set-top boxes get the raw stream until the connection closes.
+    if (req.version == "HTTP/1.0") {
+        res.set_header("Connection", "close");
+        res.set_content_provider("video/mpeg", provider, releaser);
+    } else {
+        res.set_chunked_content_provider("video/mpeg", provider, releaser);
+    }
 }
