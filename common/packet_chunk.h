@@ -17,6 +17,9 @@ struct PacketChunk {
     // The first packet starts a video random access point (a keyframe): a viewer may start here.
     // The reader cuts chunks so that a keyframe is always at a chunk start.
     bool random_access = false;
+    // The first packet starts a video picture (a PES); a keyframe is also a picture start. The
+    // reader cuts chunks at every picture, so that a viewer can stop between two pictures.
+    bool picture_start = false;
     // With random_access: the PAT and PMT packets as they stood just before this chunk, to send
     // first to a viewer that starts here.
     ChunkRef psi;

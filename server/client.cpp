@@ -3,6 +3,11 @@
 
 using namespace std::chrono;
 
+namespace {
+// Room kept free when a picture starts, for the rest of it: a large keyframe at 8 Mbit/s.
+constexpr std::size_t kPictureReserveBytes = 512 * 1024;
+}  // namespace
+
 Client::Client(std::string stream_path, std::string address, const ClientLimits& limits)
     : stream_path_(std::move(stream_path)),
       address_(std::move(address)),
@@ -21,6 +26,9 @@ void Client::offer(const ChunkRef& chunk, steady_clock::time_point now) {
         resyncing_ = false;
         return;
     }
+    // A picture is started only with room to finish it: a drop then falls between two pictures,
+    // and the viewer never decodes half of one.
+    if (chunk->picture_start && !queue_.has_room(2, chunk->bytes.size() + kPictureReserveBytes)) return drop(chunk, now);
     if (!queue_.push(chunk)) drop(chunk, now);
 }
 

@@ -294,12 +294,14 @@ ChunkRef Stream::make_psi_prefix() const {
 void Stream::publish(std::vector<uint8_t>&& packets) {
     const std::size_t count = packets.size() / ts::kPacketSize;
     std::size_t start = 0;
+    bool start_is_picture = false;
     ChunkRef start_psi;  // set when packet `start` is a keyframe
     auto emit = [&](std::size_t end) {
         if (end == start) return;
         auto chunk = std::make_shared<PacketChunk>();
         if (start == 0 && end == count) chunk->bytes = std::move(packets);
         else chunk->bytes.assign(packets.begin() + start * ts::kPacketSize, packets.begin() + end * ts::kPacketSize);
+        chunk->picture_start = start_is_picture;
         chunk->random_access = start_psi != nullptr;
         chunk->psi = std::move(start_psi);
         start_psi = nullptr;
@@ -307,12 +309,14 @@ void Stream::publish(std::vector<uint8_t>&& packets) {
     };
     for (std::size_t i = 0; i < count; ++i) {
         const uint8_t* packet = packets.data() + i * ts::kPacketSize;
-        if (inspector_.inspect(packet) == PacketKind::video_rap) {
+        const PacketKind kind = inspector_.inspect(packet);
+        ts::PacketView view(packet);
+        if (kind == PacketKind::video_rap || (view.pusi() && view.pid() == inspector_.video_pid())) {
             emit(i);
             start = i;
-            start_psi = make_psi_prefix();
+            start_is_picture = true;
+            if (kind == PacketKind::video_rap) start_psi = make_psi_prefix();
         }
-        ts::PacketView view(packet);
         if (view.has_payload()) last_cc_[view.pid()] = view.continuity_counter();
     }
     emit(count);

@@ -23,10 +23,8 @@ slow_line=$(grep "event=client_disconnected" "$T/server.log" | grep -v "dropped_
 grep -q "keyframe_gaps=0" "$T/slow.txt" && fail "no gap at all in the slow capture"
 probe=$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 "$T/slow.ts" 2>&1 | grep -v -x -e h264 -e aac || true)
 [[ -z $probe ]] || fail "ffprobe reports errors on the slow viewer's stream: $probe"
-# A full decode may complain once per gap, about the picture that was cut short just before it
-# (its first packets were already queued); any other complaint is a failure.
-gaps=$(sed -n 's/.*keyframe_gaps=\([0-9]*\).*/\1/p' "$T/slow.txt")
+# Drops fall between pictures and resume at a keyframe: the whole capture decodes without a message.
 ffmpeg -v error -i "$T/slow.ts" -f null - 2>"$T/decode.txt" || true
 messages=$(wc -l <"$T/decode.txt")
-echo "decoder messages: $messages for $gaps keyframe gaps"; head -5 "$T/decode.txt"
-(( messages <= gaps )) || fail "$messages decoder messages for $gaps gaps"
+echo "decoder messages: $messages"; head -5 "$T/decode.txt"
+(( messages == 0 )) || fail "the slow viewer's stream does not decode cleanly"

@@ -76,3 +76,22 @@ TEST_CASE("Client: a viewer that keeps losing packets longer than max_lag is dis
     CHECK(client.is_disconnected());
     CHECK(client.end_reason() == "too slow: losing packets for 5100 ms");
 }
+
+TEST_CASE("Client: a picture is started only with room to finish it", "[client]") {
+    // queue of 1 MiB; a 600 KiB picture start fits only while less than ~400 KiB is queued
+    ClientLimits limits;
+    limits.queue_bytes = 1 << 20;
+    Client client("/tv.ts", "127.0.0.1:1", limits);
+    auto now = steady_clock::now();
+    auto picture = [](uint8_t tag, std::size_t packets) {
+        auto c = chunk(tag, packets);
+        std::const_pointer_cast<PacketChunk>(c)->picture_start = true;
+        return c;
+    };
+    client.offer(picture(1, 100), now);  // 18 KiB: fits with the reserve
+    client.offer(chunk(2, 2000), now);   // 367 KiB of the same picture: fits
+    client.offer(picture(3, 1000), now); // would leave less than the reserve: skip from here
+    client.offer(chunk(4, 10), now);
+    CHECK(drain(client) == std::vector<uint8_t>{1, 2});
+    CHECK(client.packets_dropped() == 1010);
+}
