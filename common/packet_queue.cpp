@@ -30,20 +30,25 @@ bool PacketQueue::push(ChunkRef chunk) {
     // seq_cst store and load pair with the consumer's in pop_batch: either it sees the new tail,
     // or we see it asleep and wake it. Without that a wake-up could be lost.
     tail_.store(tail + 1, std::memory_order_seq_cst);
-    if (consumer_sleeping_.load(std::memory_order_seq_cst)) {
+    if (consumer_sleeping_.load(std::memory_order_seq_cst) &&
+        pushed + size - popped_bytes_.load(std::memory_order_acquire) >= wake_bytes_.load(std::memory_order_relaxed)) {
         std::lock_guard<std::mutex> lock(wake_mutex_);
         wake_.notify_one();
     }
     return true;
 }
 
-PacketQueue::PopResult PacketQueue::pop_batch(std::vector<ChunkRef>& out, std::chrono::milliseconds timeout) {
+PacketQueue::PopResult PacketQueue::pop_batch(std::vector<ChunkRef>& out, std::chrono::milliseconds timeout,
+                                              std::size_t min_bytes) {
     if (is_closed()) return PopResult::closed;
-    if (!has_data()) {
+    if (queued_bytes() < min_bytes) {
         std::unique_lock<std::mutex> lock(wake_mutex_);
+        wake_bytes_.store(min_bytes, std::memory_order_relaxed);
         consumer_sleeping_.store(true, std::memory_order_seq_cst);
-        wake_.wait_for(lock, timeout, [this] {
-            return tail_.load(std::memory_order_seq_cst) != head_.load(std::memory_order_relaxed) || is_closed();
+        wake_.wait_for(lock, timeout, [this, min_bytes] {
+            // The seq_cst load of tail_ pairs with the producer's store (see push()).
+            (void)tail_.load(std::memory_order_seq_cst);
+            return queued_bytes() >= min_bytes || is_closed();
         });
         consumer_sleeping_.store(false, std::memory_order_relaxed);
     }

@@ -23,9 +23,11 @@ public:
     bool has_room(std::size_t chunks, std::size_t bytes) const;
 
     enum class PopResult { data, timeout, closed };
-    // Consumer only. Appends every queued chunk to `out`, waiting up to `timeout` while empty.
+    // Consumer only. Waits until at least `min_bytes` are queued or `timeout` has passed, then
+    // appends every queued chunk to `out` (data, if any arrived) or returns timeout.
     // `closed` is returned as soon as close() was called, even if chunks are left.
-    PopResult pop_batch(std::vector<ChunkRef>& out, std::chrono::milliseconds timeout);
+    // A min_bytes above one batches: the producer wakes the consumer once per batch, not per chunk.
+    PopResult pop_batch(std::vector<ChunkRef>& out, std::chrono::milliseconds timeout, std::size_t min_bytes = 1);
 
     // Any thread. Wakes the consumer; later pushes fail.
     void close();
@@ -47,6 +49,7 @@ private:
     alignas(64) std::atomic<std::size_t> head_{0};         // next slot to read; written by the consumer
     std::atomic<std::size_t> popped_bytes_{0};             // written by the consumer
     alignas(64) std::atomic<bool> consumer_sleeping_{false};
+    std::atomic<std::size_t> wake_bytes_{1};  // the sleeping consumer wants to be woken at this many bytes
     std::atomic<bool> closed_{false};
     std::mutex wake_mutex_;
     std::condition_variable wake_;

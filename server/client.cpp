@@ -43,15 +43,17 @@ void Client::drop(const ChunkRef& chunk, steady_clock::time_point now) {
                    " ms");
 }
 
-Client::BatchResult Client::next_batch(std::string& out, milliseconds timeout) {
+Client::BatchResult Client::next_batch(std::string& out, milliseconds max_delay) {
     out.clear();
-    switch (queue_.pop_batch(batch_, timeout)) {
+    switch (queue_.pop_batch(batch_, max_delay, kBatchBytes)) {
     case PacketQueue::PopResult::closed: batch_.clear(); return BatchResult::closed;
     case PacketQueue::PopResult::timeout: return BatchResult::idle;
     case PacketQueue::PopResult::data: break;
     }
     std::size_t total = 0;
     for (const ChunkRef& chunk : batch_) total += chunk->bytes.size();
+    // A fast-start burst makes one large batch; do not keep its buffer for every viewer afterwards.
+    if (out.capacity() > 4 * kBatchBytes && total <= 4 * kBatchBytes) std::string().swap(out);
     out.reserve(total);
     for (const ChunkRef& chunk : batch_) out.append(reinterpret_cast<const char*>(chunk->bytes.data()), chunk->bytes.size());
     batch_.clear();

@@ -19,8 +19,9 @@ constexpr int kListenBacklog = 1024;
 // Connections beyond the viewer limit still need a thread to be answered 503 or 404.
 constexpr std::size_t kExtraConnectionThreads = 64;
 constexpr std::size_t kUnlimitedConnectionThreads = 10000;
-// How long a viewer's thread sleeps on an empty queue before httplib checks for shutdown.
-constexpr milliseconds kIdleWake{250};
+// How long a viewer's packets may wait for a fuller batch; also how often an idle viewer's thread
+// wakes so that httplib can check for shutdown. Bounds the latency batching adds at low bitrates.
+constexpr milliseconds kMaxBatchDelay{100};
 // The kernel doubles it: 512 KiB in flight, 8 Mbit/s up to 500 ms of round trip.
 constexpr int kSendBufferBytes = 256 * 1024;
 constexpr const char* kCacheControl = "no-cache, no-store, no-transform";
@@ -126,7 +127,7 @@ void HttpFrontend::serve_stream(Stream& stream, const httplib::Request& req, htt
 
     auto buffer = std::make_shared<std::string>();
     auto provider = [client, buffer](size_t, httplib::DataSink& sink) {
-        switch (client->next_batch(*buffer, kIdleWake)) {
+        switch (client->next_batch(*buffer, kMaxBatchDelay)) {
         case Client::BatchResult::closed: sink.done(); return true;
         case Client::BatchResult::idle: return true;
         case Client::BatchResult::data: break;

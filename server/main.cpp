@@ -1,4 +1,6 @@
 // main.cpp - bin/server: command line, configuration, signals, and the start and stop order.
+#include <malloc.h>
+
 #include <cerrno>
 #include <csignal>
 #include <fstream>
@@ -89,6 +91,10 @@ int main(int argc, char** argv) {
         return 0;
     }
 
+    // Large write buffers (a fast-start burst) must go back to the system when freed. glibc raises
+    // its mmap threshold after such frees and then keeps them in per-thread arenas: with hundreds
+    // of viewer threads that was hundreds of MiB of RSS. A fixed threshold keeps them mmap()ed.
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     const sigset_t stop_signals = block_stop_signals();
     // OpenSSL writes to https upstreams with write(), not send(MSG_NOSIGNAL): a server that hung up
     // must give EPIPE, not end the process. (httplib ignores SIGPIPE too, but only once the

@@ -12,8 +12,9 @@ using namespace std::chrono;
 namespace {
 // Keep a client's queue at least this large whatever `outputbuffer` says: encoders send a whole
 // picture at once, and a queue sized in packets overflows on a single keyframe (DESIGN.md).
-// 2 MiB is 2 s at 8 Mbit/s, held as references to shared chunks.
-constexpr std::size_t kMinQueueBytes = 2 << 20;
+// 4 MiB is 4 s at 8 Mbit/s, held as references to shared chunks: room for a fast-start GOP
+// (up to half of it) and for the live edge while that burst is written.
+constexpr std::size_t kMinQueueBytes = 4 << 20;
 constexpr seconds kGarbageLogInterval{10};
 // A remote that keeps failing is retried at most this rarely.
 constexpr milliseconds kMaxBackoff{60000};

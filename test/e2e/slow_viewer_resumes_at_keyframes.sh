@@ -3,15 +3,15 @@
 # keyframe (with PAT and PMT re-sent) and what it gets decodes; a healthy viewer in the same run
 # sees no continuity error; the slow one is disconnected only after maxlag.
 source "$(dirname "$0")/lib.sh"
-# The 2 Mbit/s sample sent at 8 Mbit/s: a viewer reading 400 KB/s falls behind by 600 KB/s, fills
-# its queue in a few seconds, and then must skip.
-start_source src --bitrate 8000000 "$SAMPLE"
+# The 2 Mbit/s sample sent at 16 Mbit/s: a viewer reading 1 MB/s falls behind by 1 MB/s, fills
+# its 4 MiB queue in a few seconds, and then must skip.
+start_source src --bitrate 16000000 "$SAMPLE"
 write_config "$T/server.json" '"maxlag": 60,' /tv.ts "http://127.0.0.1:$SOURCE_PORT/stream.ts"
 start_server "$T/server.json"
 wait_until 10 stream_connected /tv.ts || fail "stream never connected"
 url="http://127.0.0.1:$SERVER_PORT/tv.ts"
 curl -s -m 20 -o "$T/healthy.ts" "$url" & healthy=$!
-python3 "$(dirname "$0")/../tools/slow_reader.py" "$url" 400000 20 "$T/slow.ts" & slow=$!
+python3 "$(dirname "$0")/../tools/slow_reader.py" "$url" 1000000 20 "$T/slow.ts" & slow=$!
 wait $healthy $slow || true
 
 wait_until 5 log_count_at_least 2 "event=client_disconnected" || fail "viewers not logged out"

@@ -93,3 +93,27 @@ TEST_CASE("PacketQueue: two threads pass 200000 chunks in order without loss", "
     CHECK(in_order);
     CHECK(expected == kCount);
 }
+
+TEST_CASE("PacketQueue: with min_bytes the consumer gets one batch, not a wake-up per chunk", "[packet_queue]") {
+    PacketQueue queue(64, 1 << 20);
+    std::thread producer([&] {
+        for (uint32_t i = 0; i < 10; ++i) {
+            queue.push(make_chunk(i));
+            std::this_thread::sleep_for(2ms);
+        }
+    });
+    std::vector<ChunkRef> out;
+    // Woken only once ten packets are there; the long timeout is never reached.
+    REQUIRE(queue.pop_batch(out, 10000ms, 10 * ts::kPacketSize) == PacketQueue::PopResult::data);
+    producer.join();
+    CHECK(out.size() == 10);
+}
+
+TEST_CASE("PacketQueue: with min_bytes a partial batch still comes out at the timeout", "[packet_queue]") {
+    PacketQueue queue(64, 1 << 20);
+    queue.push(make_chunk(7));
+    std::vector<ChunkRef> out;
+    CHECK(queue.pop_batch(out, 20ms, 1 << 20) == PacketQueue::PopResult::data);
+    REQUIRE(out.size() == 1);
+    CHECK(chunk_id(out[0]) == 7);
+}
