@@ -33,7 +33,7 @@ objs = $(patsubst %.cpp,$(OBJ)/%.o,$(1))
 SERVER_LIBS := -lcpp-httplib -lssl -lcrypto
 
 .PHONY: all deps run test bench clean
-all: $(BIN)/server $(BIN)/source $(BIN)/ts_check $(BIN)/tls_forward
+all: $(BIN)/server $(BIN)/source $(BIN)/ts_check $(BIN)/tls_forward $(BIN)/ts_pipe
 
 $(BIN)/server: $(call objs,$(SERVER_SRC) $(COMMON_SRC))
 	@mkdir -p $(@D)
@@ -47,9 +47,17 @@ $(BIN)/ts_check: $(call objs,test/tools/ts_check.cpp $(COMMON_SRC))
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BIN)/ts_pipe: $(call objs,test/tools/ts_pipe.cpp $(COMMON_SRC))
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BIN)/tls_forward: $(call objs,test/tools/tls_forward.cpp $(COMMON_SRC))
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
+
+$(BIN)/bench: $(call objs,$(wildcard test/bench/*.cpp) $(COMMON_SRC))
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/unit_tests: $(call objs,$(UNIT_SRC) $(UNIT_EXTRA) $(COMMON_SRC))
 	@mkdir -p $(@D)
@@ -82,6 +90,17 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory all $(BIN)/unit_tests $(SAMPLE)
 	@BIN=$(BIN) SAMPLE=$(SAMPLE) bash test/run_tests.sh
+
+# The benchmark (not part of `make test`): bin/server and the bench's floor server at 1..2000 viewers
+# of the 8 Mbit/s stream. Extra options: make bench BENCH_ARGS="--clients 1,100 --seconds 5".
+BENCH_MEDIA := build/media/bench.ts
+$(BENCH_MEDIA):
+	@mkdir -p $(@D)
+	@sh test/make_sample.sh $@ bench
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BIN)/bench $(BENCH_MEDIA)
+	@$(BIN)/bench --bin $(BIN) --stream $(BENCH_MEDIA) $(BENCH_ARGS)
 
 clean:
 	rm -rf build bin

@@ -1,4 +1,4 @@
-// net.cpp - connect, wait and write with deadlines; address formatting.
+// net.cpp - connect, wait and write with deadlines; address resolution and formatting; multicast joins.
 #include "net.h"
 
 #include <arpa/inet.h>
@@ -96,6 +96,16 @@ long read_with_deadline(int fd, void* buf, std::size_t len, int stop_fd, millise
     }
 }
 
+bool wait_readable(int fd, int stop_fd, milliseconds timeout, std::string& error) {
+    switch (wait_fd(fd, POLLIN, stop_fd, timeout)) {
+    case WaitResult::ready: return true;
+    case WaitResult::timeout: error = "no data for " + std::to_string(timeout.count()) + " ms"; return false;
+    case WaitResult::stopped: error = "stopped"; return false;
+    case WaitResult::error: error = std::string("poll: ") + std::strerror(errno); return false;
+    }
+    return false;
+}
+
 bool write_all(int fd, const void* data, std::size_t len, int stop_fd, milliseconds timeout, std::string& error) {
     const char* p = static_cast<const char*>(data);
     while (len > 0) {
@@ -112,6 +122,52 @@ bool write_all(int fd, const void* data, std::size_t len, int stop_fd, milliseco
         len -= static_cast<std::size_t>(n);
     }
     return true;
+}
+
+bool resolve_address(const std::string& host, uint16_t port, int socktype, sockaddr_storage& out, socklen_t& out_len,
+                     std::string& error) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = socktype;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* list = nullptr;
+    int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), std::to_string(port).c_str(), &hints, &list);
+    if (rc != 0) {
+        error = "cannot resolve " + host + ": " + ::gai_strerror(rc);
+        return false;
+    }
+    std::memcpy(&out, list->ai_addr, list->ai_addrlen);
+    out_len = list->ai_addrlen;
+    ::freeaddrinfo(list);
+    return true;
+}
+
+bool is_multicast(const sockaddr* addr) {
+    if (addr->sa_family == AF_INET)
+        return IN_MULTICAST(ntohl(reinterpret_cast<const sockaddr_in*>(addr)->sin_addr.s_addr));
+    if (addr->sa_family == AF_INET6) return IN6_IS_ADDR_MULTICAST(&reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr);
+    return false;
+}
+
+bool join_multicast(int fd, const sockaddr* group, const sockaddr* source, unsigned ifindex, std::string& error) {
+    const int level = group->sa_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+    const socklen_t addr_len = group->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    int rc;
+    if (source) {
+        if (source->sa_family != group->sa_family) return error = "source and group are of different families", false;
+        group_source_req req{};
+        req.gsr_interface = ifindex;
+        std::memcpy(&req.gsr_group, group, addr_len);
+        std::memcpy(&req.gsr_source, source, addr_len);
+        rc = ::setsockopt(fd, level, MCAST_JOIN_SOURCE_GROUP, &req, sizeof req);
+    } else {
+        group_req req{};
+        req.gr_interface = ifindex;
+        std::memcpy(&req.gr_group, group, addr_len);
+        rc = ::setsockopt(fd, level, MCAST_JOIN_GROUP, &req, sizeof req);
+    }
+    if (rc != 0) error = std::strerror(errno);
+    return rc == 0;
 }
 
 std::string join_host_port(const std::string& host, int port) {

@@ -26,9 +26,26 @@ UniqueFd connect_tcp(const std::string& host, uint16_t port, int stop_fd, std::c
 long read_with_deadline(int fd, void* buf, std::size_t len, int stop_fd, std::chrono::milliseconds timeout,
                         std::string& error);
 
+// Waits until fd is readable, as read_with_deadline does before each read, for readers that do not
+// use read() (recvmmsg, a child's exit). false with `error` in the same words ("no data for 5000 ms").
+bool wait_readable(int fd, int stop_fd, std::chrono::milliseconds timeout, std::string& error);
+
 // Writes all of `len` bytes, waiting for the socket to drain up to `timeout` each time.
 bool write_all(int fd, const void* data, std::size_t len, int stop_fd, std::chrono::milliseconds timeout,
                std::string& error);
+
+// Resolves host (a name or a numeric address; empty means the wildcard) and port to the first
+// address getaddrinfo gives for `socktype`. false with `error` ("cannot resolve x: ...") otherwise.
+bool resolve_address(const std::string& host, uint16_t port, int socktype, sockaddr_storage& out, socklen_t& out_len,
+                     std::string& error);
+
+// An IPv4 224.0.0.0/4 or IPv6 ff00::/8 address.
+bool is_multicast(const sockaddr* addr);
+
+// Joins the multicast `group` on the socket, on interface `ifindex` (0: the kernel picks one from the
+// routing table), from any source or, when `source` is not null, from that source only (SSM).
+// IPv4 and IPv6 alike (RFC 3678 MCAST_JOIN_GROUP / MCAST_JOIN_SOURCE_GROUP).
+bool join_multicast(int fd, const sockaddr* group, const sockaddr* source, unsigned ifindex, std::string& error);
 
 // "1.2.3.4:80" or "[::1]:80".
 std::string format_address(const sockaddr* addr);

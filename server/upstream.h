@@ -46,3 +46,16 @@ protected:
 
 std::unique_ptr<Upstream> open_file_upstream(const UpstreamUrl& url, const UpstreamOptions& options, std::string& error);
 std::unique_ptr<Upstream> open_http_upstream(const UpstreamUrl& url, const UpstreamOptions& options, std::string& error);
+// tcp: a FdUpstream on the connected socket.
+std::unique_ptr<Upstream> open_tcp_upstream(const UpstreamUrl& url, const UpstreamOptions& options, std::string& error);
+// udp (unicast or multicast) and unix sockets (stream, seqpacket, datagram). Datagram kinds return
+// once the first datagram is there, so that "connected" means data is coming.
+std::unique_ptr<Upstream> open_udp_upstream(const UpstreamUrl& url, const UpstreamOptions& options, std::string& error);
+std::unique_ptr<Upstream> open_unix_upstream(const UpstreamUrl& url, const UpstreamOptions& options, std::string& error);
+// fork: the command's stdout; returns once the command wrote its first bytes. Destroying the
+// upstream kills the command's process group and reaps it.
+std::unique_ptr<Upstream> open_fork_upstream(const UpstreamUrl& url, const UpstreamOptions& options, std::string& error);
+
+// How long an upstream without a handshake (datagrams, commands) may take to send its first bytes:
+// the connect timeout, else the read timeout, else 0 (forever, until stopped).
+std::chrono::milliseconds first_data_timeout(const UpstreamOptions& options);

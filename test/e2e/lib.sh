@@ -86,3 +86,19 @@ capture() { curl -s -m "$2" -o "$3" "$1" || true; }
 
 # ts_figure FILE KEY: one figure (bytes, packets, cc_errors, aligned, ...) from bin/ts_check.
 ts_figure() { "$BIN/ts_check" "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# feed_pipe NAME COMMAND...: bin/source's stream (SOURCE_PORT) piped into COMMAND (bin/ts_pipe, maybe
+# under `ip netns exec`); waits for its listening or sending line; sets PIPE_PORT when it listens on TCP.
+feed_pipe() {
+    local name=$1; shift
+    curl -s "http://127.0.0.1:$SOURCE_PORT/stream.ts" | "$@" 2>"$T/$name.log" &
+    PIDS+=($!)
+    LAST_PID=$!
+    wait_until 10 grep -qE "event=(listening|sending)" "$T/$name.log" || { cat "$T/$name.log"; fail "$name did not start"; }
+    PIPE_PORT=$(listening_port "$T/$name.log")
+}
+
+# free_udp_port [HOST]: a UDP port that is free on HOST (default 127.0.0.1) at the time of asking.
+free_udp_port() {
+    python3 -c 'import socket,sys; h=sys.argv[1]; s=socket.socket(socket.AF_INET6 if ":" in h else socket.AF_INET, socket.SOCK_DGRAM); s.bind((h,0)); print(s.getsockname()[1])' "${1:-127.0.0.1}"
+}
