@@ -102,3 +102,20 @@ feed_pipe() {
 free_udp_port() {
     python3 -c 'import socket,sys; h=sys.argv[1]; s=socket.socket(socket.AF_INET6 if ":" in h else socket.AF_INET, socket.SOCK_DGRAM); s.bind((h,0)); print(s.getsockname()[1])' "${1:-127.0.0.1}"
 }
+
+# expect_streams_deliver "NAME..." MIN_BYTES: every stream /NAME.ts connects, and 4 s captured from
+# all of them at once are clean packets (no CC gap) of at least MIN_BYTES each.
+expect_streams_deliver() {
+    local streams=$1 min_bytes=$2 s bytes pids=()
+    for s in $streams; do
+        wait_until 10 stream_connected "/$s.ts" || { cat "$T/server.log"; fail "/$s.ts never connected"; }
+    done
+    for s in $streams; do capture "http://127.0.0.1:$SERVER_PORT/$s.ts" 4 "$T/$s.cap" & pids+=($!); done
+    wait "${pids[@]}"
+    for s in $streams; do
+        "$BIN/ts_check" "$T/$s.cap" || fail "$s capture has CC errors or is not aligned"
+        bytes=$(ts_figure "$T/$s.cap" bytes)
+        echo "$s: $bytes bytes in 4 s"
+        (( bytes > min_bytes )) || fail "only $bytes bytes from $s"
+    done
+}

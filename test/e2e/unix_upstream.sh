@@ -14,20 +14,7 @@ write_config "$T/server.json" "" \
     /stream.ts "unix://$T/stream.sock" /packet.ts "unix://$T/packet.sock" /gram.ts "unix://$T/gram.sock" \
     /packet2.ts "unixpacket://$T/packet2.sock" /gram2.ts "unixgram://$T/gram2.sock"
 start_server "$T/server.json"
-streams="stream packet gram packet2 gram2"
-for s in $streams; do
-    wait_until 10 stream_connected "/$s.ts" || { cat "$T/server.log"; fail "/$s.ts never connected"; }
-done
-
-pids=()
-for s in $streams; do capture "http://127.0.0.1:$SERVER_PORT/$s.ts" 4 "$T/$s.cap" & pids+=($!); done
-wait "${pids[@]}"
-for s in $streams; do
-    "$BIN/ts_check" "$T/$s.cap" || fail "$s capture has CC errors or is not aligned"
-    bytes=$(ts_figure "$T/$s.cap" bytes)
-    echo "$s: $bytes bytes in 4 s"
-    (( bytes > 600000 )) || fail "only $bytes bytes from the $s socket"
-done
+expect_streams_deliver "stream packet gram packet2 gram2" 600000
 # The datagram sockets learnt the server's address from its hello.
 grep -q "event=receiver" "$T/gram.log" || fail "the datagram sender never heard from the server"
 
