@@ -26,10 +26,11 @@ bool PacketQueue::push(ChunkRef chunk) {
     const std::size_t pushed = pushed_bytes_.load(std::memory_order_relaxed);
 
     slots_[tail & mask_] = std::move(chunk);
-    pushed_bytes_.store(pushed + size, std::memory_order_relaxed);
-    // seq_cst store and load pair with the consumer's in pop_batch: either it sees the new tail,
-    // or we see it asleep and wake it. Without that a wake-up could be lost.
-    tail_.store(tail + 1, std::memory_order_seq_cst);
+    tail_.store(tail + 1, std::memory_order_release);
+    // After the tail: a consumer that sees these bytes also sees the chunk that holds them.
+    // The seq_cst store and load pair with the consumer's in pop_batch: either it sees the new
+    // bytes, or we see it asleep and wake it. Without that a wake-up could be lost.
+    pushed_bytes_.store(pushed + size, std::memory_order_seq_cst);
     if (consumer_sleeping_.load(std::memory_order_seq_cst) &&
         pushed + size - popped_bytes_.load(std::memory_order_acquire) >= wake_bytes_.load(std::memory_order_relaxed)) {
         std::lock_guard<std::mutex> lock(wake_mutex_);
@@ -46,8 +47,7 @@ PacketQueue::PopResult PacketQueue::pop_batch(std::vector<ChunkRef>& out, std::c
         wake_bytes_.store(min_bytes, std::memory_order_relaxed);
         consumer_sleeping_.store(true, std::memory_order_seq_cst);
         wake_.wait_for(lock, timeout, [this, min_bytes] {
-            // The seq_cst load of tail_ pairs with the producer's store (see push()).
-            (void)tail_.load(std::memory_order_seq_cst);
+            // queued_bytes() loads pushed_bytes_ seq_cst, pairing with the producer (see push()).
             return queued_bytes() >= min_bytes || is_closed();
         });
         consumer_sleeping_.store(false, std::memory_order_relaxed);
@@ -78,6 +78,6 @@ void PacketQueue::close() {
 
 std::size_t PacketQueue::queued_bytes() const {
     const std::size_t popped = popped_bytes_.load(std::memory_order_acquire);
-    const std::size_t pushed = pushed_bytes_.load(std::memory_order_acquire);
+    const std::size_t pushed = pushed_bytes_.load(std::memory_order_seq_cst);
     return pushed >= popped ? pushed - popped : 0;
 }

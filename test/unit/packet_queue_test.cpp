@@ -1,6 +1,7 @@
 // packet_queue_test.cpp - PacketQueue: order, limits, close, and a producer and consumer on two threads.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <thread>
 
 #include "common/packet_queue.h"
@@ -74,8 +75,9 @@ TEST_CASE("PacketQueue: close wakes a sleeping consumer at once", "[packet_queue
 TEST_CASE("PacketQueue: two threads pass 200000 chunks in order without loss", "[packet_queue]") {
     PacketQueue queue(64, 1 << 30);
     constexpr uint32_t kCount = 200000;
+    std::atomic<bool> consumer_gave_up{false};
     std::thread producer([&] {
-        for (uint32_t i = 0; i < kCount;) {
+        for (uint32_t i = 0; i < kCount && !consumer_gave_up;) {
             if (queue.push(make_chunk(i))) ++i;
             else std::this_thread::yield();
         }
@@ -86,7 +88,10 @@ TEST_CASE("PacketQueue: two threads pass 200000 chunks in order without loss", "
     while (expected < kCount) {
         out.clear();
         // A lost wake-up would show up as a 10 s stall and a failed test.
-        if (queue.pop_batch(out, 10000ms) != PacketQueue::PopResult::data) break;
+        if (queue.pop_batch(out, 10000ms) != PacketQueue::PopResult::data) {
+            consumer_gave_up = true;  // fail below instead of leaving the producer spinning
+            break;
+        }
         for (const auto& chunk : out) in_order = in_order && chunk_id(chunk) == expected++;
     }
     producer.join();
