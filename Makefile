@@ -32,7 +32,7 @@ objs = $(patsubst %.cpp,$(OBJ)/%.o,$(1))
 
 SERVER_LIBS := -lcpp-httplib -lssl -lcrypto
 
-.PHONY: all deps run test clean
+.PHONY: all deps run test bench clean
 all: $(BIN)/server $(BIN)/source $(BIN)/ts_check $(BIN)/tls_forward $(BIN)/ts_pipe
 
 $(BIN)/server: $(call objs,$(SERVER_SRC) $(COMMON_SRC))

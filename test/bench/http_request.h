@@ -1,0 +1,17 @@
+// http_request.h - one blocking HTTP/1.1 request up to its response head, for the bench's control
+// paths (is the stream up? the floor's upstream); the load clients use their own non-blocking code.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/http_message.h"
+#include "common/unique_fd.h"
+
+// Connects, sends `method target` with Connection: close, reads and parses the head. Returns the
+// socket, the head and the body bytes read past it; an invalid fd and `error` when any step failed.
+UniqueFd http_request(const std::string& host, uint16_t port, const std::string& method, const std::string& target,
+                      std::chrono::milliseconds timeout, HttpResponseHead& head, std::vector<uint8_t>& body_start,
+                      std::string& error);

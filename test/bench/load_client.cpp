@@ -1,0 +1,297 @@
+// load_client.cpp - the viewers' state machine (connect, request, head, body) on level-triggered epoll loops.
+// Each worker thread owns its connections outright; the owner reads only the atomic counters.
+#include "load_client.h"
+
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <string_view>
+
+#include "common/http_message.h"
+#include "common/unique_fd.h"
+#include "stream_probe.h"
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kReadBuffer = 256 * 1024;
+constexpr std::size_t kMaxHead = 16 * 1024;
+constexpr int kMaxEvents = 512;
+constexpr auto kUnreadSample = std::chrono::milliseconds(250);
+
+double ms_since(Clock::time_point start, Clock::time_point now) {
+    return std::chrono::duration<double, std::milli>(now - start).count();
+}
+
+std::string errno_name(int err) {
+    switch (err) {
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ECONNREFUSED: return "connection refused";
+    case ECONNRESET: return "connection reset";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL (no free local port)";
+    case ETIMEDOUT: return "timed out";
+    default: return std::strerror(err);
+    }
+}
+}  // namespace
+
+struct LoadClients::Connection {
+    enum class Phase { waiting, connecting, head, body, ended };
+    Phase phase = Phase::waiting;
+    UniqueFd fd;
+    Clock::time_point started;
+    std::string head;
+    bool chunked = false;
+    ChunkedDecoder decoder;
+    std::unique_ptr<StreamProbe> probe;  // made when the head arrives: 32 KiB of continuity state
+    std::atomic<uint64_t> bytes{0};      // written by the worker only, read by the owner
+    ViewerResult result;
+};
+
+class LoadClients::Worker {
+public:
+    Worker(const LoadTarget& target, std::size_t burst, int stop_fd)
+        : target_(target), burst_(burst), epoll_(::epoll_create1(EPOLL_CLOEXEC)), stop_fd_(stop_fd),
+          buffer_(kReadBuffer) {
+        if (!epoll_) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.ptr = nullptr;  // the stop signal
+        if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, stop_fd_, &ev) != 0)
+            throw std::runtime_error(std::string("epoll_ctl: ") + std::strerror(errno));
+    }
+
+    void add(Connection* c) { mine_.push_back(c); }
+    void run(int nice);
+
+    std::atomic<std::size_t> answered{0}, receiving{0}, failed{0}, ended{0};
+    std::atomic<uint64_t> unread{0};
+
+private:
+    void start_connects();
+    void sample_unread();
+    void start(Connection& c);
+    void on_connected(Connection& c);
+    void on_readable(Connection& c);
+    void on_head(Connection& c, const uint8_t* data, std::size_t len, Clock::time_point now);
+    void on_body(Connection& c, const uint8_t* data, std::size_t len, Clock::time_point now);
+    void on_payload(Connection& c, const uint8_t* data, std::size_t len, Clock::time_point now);
+    void finish(Connection& c, std::string why);
+    bool watch(Connection& c, int op, uint32_t events);
+
+    const LoadTarget& target_;
+    std::vector<Connection*> mine_;
+    std::size_t next_ = 0;     // mine_[next_] is the next to connect
+    std::size_t pending_ = 0;  // between connect() and the response head
+    std::size_t burst_;
+    UniqueFd epoll_;
+    int stop_fd_;
+    std::vector<uint8_t> buffer_;
+    std::vector<uint8_t> decoded_;
+};
+
+void LoadClients::Worker::run(int nice) {
+    // On Linux the nice value is per thread: this leaves the owner thread and its children alone.
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice);
+    epoll_event events[kMaxEvents];
+    Clock::time_point next_sample = Clock::now();
+    for (;;) {
+        start_connects();
+        if (Clock::now() >= next_sample) {
+            sample_unread();
+            next_sample = Clock::now() + kUnreadSample;
+        }
+        int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, static_cast<int>(kUnreadSample.count()));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        for (int i = 0; i < n; ++i) {
+            auto* c = static_cast<Connection*>(events[i].data.ptr);
+            if (!c) {
+                for (Connection* mine : mine_) mine->fd.reset();
+                return;
+            }
+            if (c->phase == Connection::Phase::connecting) on_connected(*c);
+            else if (c->phase == Connection::Phase::head || c->phase == Connection::Phase::body) on_readable(*c);
+        }
+    }
+}
+
+void LoadClients::Worker::start_connects() {
+    while (pending_ < burst_ && next_ < mine_.size()) start(*mine_[next_++]);
+}
+
+void LoadClients::Worker::sample_unread() {
+    uint64_t total = 0;
+    for (Connection* c : mine_) {
+        int queued = 0;
+        if (c->phase == Connection::Phase::body && ::ioctl(c->fd.get(), FIONREAD, &queued) == 0) total += uint64_t(queued);
+    }
+    unread.store(total, std::memory_order_relaxed);
+}
+
+bool LoadClients::Worker::watch(Connection& c, int op, uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.ptr = &c;
+    if (::epoll_ctl(epoll_.get(), op, c.fd.get(), &ev) == 0) return true;
+    finish(c, std::string("epoll_ctl: ") + std::strerror(errno));
+    return false;
+}
+
+void LoadClients::Worker::start(Connection& c) {
+    c.started = Clock::now();
+    c.fd.reset(::socket(target_.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!c.fd) return finish(c, errno_name(errno));
+    c.phase = Connection::Phase::connecting;
+    ++pending_;
+    int rc = ::connect(c.fd.get(), reinterpret_cast<const sockaddr*>(&target_.address), target_.address_len);
+    if (rc != 0 && errno != EINPROGRESS) return finish(c, errno_name(errno));
+    if (!watch(c, EPOLL_CTL_ADD, EPOLLOUT)) return;
+    if (rc == 0) on_connected(c);
+}
+
+void LoadClients::Worker::on_connected(Connection& c) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::getsockopt(c.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err != 0) return finish(c, errno_name(err));
+    c.result.connect_ms = ms_since(c.started, Clock::now());
+    // The request is far smaller than an empty socket buffer: one send either takes it or failed.
+    ssize_t n = ::send(c.fd.get(), target_.request.data(), target_.request.size(), MSG_NOSIGNAL);
+    if (n != static_cast<ssize_t>(target_.request.size())) return finish(c, n < 0 ? errno_name(errno) : "short request write");
+    c.phase = Connection::Phase::head;
+    watch(c, EPOLL_CTL_MOD, EPOLLIN);
+}
+
+void LoadClients::Worker::on_readable(Connection& c) {
+    for (;;) {
+        ssize_t n = ::recv(c.fd.get(), buffer_.data(), buffer_.size(), 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        if (n < 0) return finish(c, errno_name(errno));
+        if (n == 0) return finish(c, "closed by peer");
+        Clock::time_point now = Clock::now();
+        if (c.phase == Connection::Phase::head) on_head(c, buffer_.data(), static_cast<std::size_t>(n), now);
+        else on_body(c, buffer_.data(), static_cast<std::size_t>(n), now);
+        // A short read emptied the socket: save the recv() that would only say EAGAIN.
+        if (c.phase == Connection::Phase::ended || static_cast<std::size_t>(n) < buffer_.size()) return;
+    }
+}
+
+void LoadClients::Worker::on_head(Connection& c, const uint8_t* data, std::size_t len, Clock::time_point now) {
+    c.head.append(reinterpret_cast<const char*>(data), len);
+    std::size_t end = c.head.find("\r\n\r\n");
+    if (end == std::string::npos) {
+        if (c.head.size() > kMaxHead) finish(c, "response head too long");
+        return;
+    }
+    std::string error;
+    auto head = parse_response_head(std::string_view(c.head).substr(0, end + 2), error);
+    if (!head) return finish(c, "bad response head: " + error);
+    if (head->status != 200) return finish(c, "HTTP " + std::to_string(head->status));
+    c.result.got_head = true;
+    --pending_;
+    ++answered;
+    c.chunked = head->is_chunked();
+    c.probe = std::make_unique<StreamProbe>();
+    c.phase = Connection::Phase::body;
+    std::string rest = c.head.substr(end + 4);
+    std::string().swap(c.head);
+    if (!rest.empty()) on_body(c, reinterpret_cast<const uint8_t*>(rest.data()), rest.size(), now);
+}
+
+void LoadClients::Worker::on_body(Connection& c, const uint8_t* data, std::size_t len, Clock::time_point now) {
+    if (!c.chunked) return on_payload(c, data, len, now);
+    decoded_.clear();
+    ChunkedDecoder::Status status = c.decoder.feed(data, len, decoded_);
+    on_payload(c, decoded_.data(), decoded_.size(), now);
+    if (status == ChunkedDecoder::Status::error) finish(c, "bad chunked body: " + c.decoder.error());
+    else if (status == ChunkedDecoder::Status::done) finish(c, "body ended");
+}
+
+void LoadClients::Worker::on_payload(Connection& c, const uint8_t* data, std::size_t len, Clock::time_point now) {
+    if (len == 0) return;
+    if (c.result.first_byte_ms < 0) {
+        c.result.first_byte_ms = ms_since(c.started, now);
+        ++receiving;
+    }
+    // Single writer: a plain store avoids a locked add per read.
+    c.bytes.store(c.bytes.load(std::memory_order_relaxed) + len, std::memory_order_relaxed);
+    if (c.probe->feed(data, len)) c.result.keyframe_ms = ms_since(c.started, now);
+}
+
+void LoadClients::Worker::finish(Connection& c, std::string why) {
+    if (c.phase == Connection::Phase::ended) return;
+    bool before_head = c.phase != Connection::Phase::body;
+    if (before_head && c.phase != Connection::Phase::waiting) --pending_;
+    ++(before_head ? failed : ended);
+    c.result.failure = std::move(why);
+    c.phase = Connection::Phase::ended;
+    c.fd.reset();  // closing also removes it from the epoll set
+}
+
+LoadClients::LoadClients(const LoadTarget& target, std::size_t count, unsigned threads, std::size_t burst, int nice) {
+    if (threads == 0) threads = 1;
+    std::size_t per_thread_burst = std::max<std::size_t>(1, burst / threads);
+    for (unsigned t = 0; t < threads; ++t)
+        workers_.push_back(std::make_unique<Worker>(target, per_thread_burst, stop_.fd()));
+    for (std::size_t i = 0; i < count; ++i) {
+        connections_.push_back(std::make_unique<Connection>());
+        workers_[i % threads]->add(connections_.back().get());
+    }
+    for (auto& worker : workers_) threads_.emplace_back([w = worker.get(), nice] { w->run(nice); });
+}
+
+LoadClients::~LoadClients() { stop(); }
+
+LoadClients::Progress LoadClients::progress() const {
+    Progress p;
+    for (const auto& w : workers_) {
+        p.answered += w->answered.load(std::memory_order_relaxed);
+        p.receiving += w->receiving.load(std::memory_order_relaxed);
+        p.failed += w->failed.load(std::memory_order_relaxed);
+        p.ended += w->ended.load(std::memory_order_relaxed);
+        p.unread_bytes += w->unread.load(std::memory_order_relaxed);
+    }
+    return p;
+}
+
+std::vector<uint64_t> LoadClients::bytes() const {
+    std::vector<uint64_t> out;
+    out.reserve(connections_.size());
+    for (const auto& c : connections_) out.push_back(c->bytes.load(std::memory_order_relaxed));
+    return out;
+}
+
+void LoadClients::stop() {
+    stop_.signal();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+}
+
+std::vector<ViewerResult> LoadClients::results() const {
+    std::vector<ViewerResult> out;
+    out.reserve(connections_.size());
+    for (const auto& c : connections_) {
+        ViewerResult r = c->result;
+        using Phase = Connection::Phase;
+        if (c->phase == Phase::waiting) r.failure = "not started";
+        if (c->phase == Phase::connecting) r.failure = "connect not completed";
+        if (c->phase == Phase::head) r.failure = "no response head";
+        r.bytes = c->bytes.load(std::memory_order_relaxed);
+        if (c->probe) {
+            r.cc_errors = c->probe->cc_errors();
+            r.sync_losses = c->probe->sync_losses();
+        }
+        out.push_back(std::move(r));
+    }
+    return out;
+}
