@@ -8,10 +8,12 @@ PIDS=()
 # Stops what the test started; a sanitizer report in any program's log fails the test.
 cleanup() {
     local rc=$? pid
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    # Only our own children: a PID recorded earlier may since belong to another process.
+    ours() { [[ $(awk '{print $4}' "/proc/$1/stat" 2>/dev/null) == "$$" ]]; }
+    for pid in "${PIDS[@]}"; do ours "$pid" && kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do ours "$pid" || break; sleep 0.1; done
+        ours "$pid" && kill -KILL "$pid" 2>/dev/null || true
     done
     if grep -l -E "WARNING: ThreadSanitizer|ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/*.log 2>/dev/null; then
         grep -h -A30 -E "WARNING: ThreadSanitizer|ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/*.log | head -80
