@@ -80,22 +80,6 @@ UniqueFd connect_tcp(const std::string& host, uint16_t port, int stop_fd, millis
     return fd;
 }
 
-long read_with_deadline(int fd, void* buf, std::size_t len, int stop_fd, milliseconds timeout, std::string& error) {
-    for (;;) {
-        switch (wait_fd(fd, POLLIN, stop_fd, timeout)) {
-        case WaitResult::ready: break;
-        case WaitResult::timeout: error = "no data for " + std::to_string(timeout.count()) + " ms"; return -1;
-        case WaitResult::stopped: error = "stopped"; return -1;
-        case WaitResult::error: error = std::string("poll: ") + std::strerror(errno); return -1;
-        }
-        ssize_t n = ::read(fd, buf, len);
-        if (n >= 0) return n;
-        if (errno == EINTR || errno == EAGAIN) continue;
-        error = std::strerror(errno);
-        return -1;
-    }
-}
-
 bool wait_readable(int fd, int stop_fd, milliseconds timeout, std::string& error) {
     switch (wait_fd(fd, POLLIN, stop_fd, timeout)) {
     case WaitResult::ready: return true;
@@ -105,6 +89,18 @@ bool wait_readable(int fd, int stop_fd, milliseconds timeout, std::string& error
     }
     return false;
 }
+
+long read_with_deadline(int fd, void* buf, std::size_t len, int stop_fd, milliseconds timeout, std::string& error) {
+    for (;;) {
+        if (!wait_readable(fd, stop_fd, timeout, error)) return -1;
+        ssize_t n = ::read(fd, buf, len);
+        if (n >= 0) return n;
+        if (errno == EINTR || errno == EAGAIN) continue;
+        error = std::strerror(errno);
+        return -1;
+    }
+}
+
 
 bool write_all(int fd, const void* data, std::size_t len, int stop_fd, milliseconds timeout, std::string& error) {
     const char* p = static_cast<const char*>(data);

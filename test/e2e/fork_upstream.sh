@@ -37,18 +37,7 @@ SH
 chmod +x "$T/feeder.sh"
 write_config "$T/server.json" "" /curl.ts "fork:///usr/bin/curl?-sS+$src_url" /script.ts "fork://$T/feeder.sh?$src_url"
 start_server "$T/server.json"
-for s in curl script; do
-    wait_until 10 stream_connected "/$s.ts" || { cat "$T/server.log"; fail "/$s.ts never connected"; }
-done
-capture "http://127.0.0.1:$SERVER_PORT/curl.ts" 4 "$T/curl.cap" & c1=$!
-capture "http://127.0.0.1:$SERVER_PORT/script.ts" 4 "$T/script.cap"
-wait $c1
-for s in curl script; do
-    "$BIN/ts_check" "$T/$s.cap" || fail "$s capture has CC errors or is not aligned"
-    bytes=$(ts_figure "$T/$s.cap" bytes)
-    echo "$s: $bytes bytes in 4 s"
-    (( bytes > 600000 )) || fail "only $bytes bytes from the $s command"
-done
+expect_streams_deliver "curl script" 600000
 grep -q "event=upstream_stderr stream=/script.ts remote=fork://$T/feeder.sh?$src_url line=\"feeder starting for $src_url\"" "$T/server.log" ||
     { cat "$T/server.log"; fail "the command's stderr line is not in the log"; }
 pgrep -f "$T/feeder.sh" >/dev/null || fail "the feeder script is not running"
