@@ -25,12 +25,14 @@ COMMON_SRC := $(wildcard common/*.cpp)
 SERVER_SRC := $(wildcard server/*.cpp)
 SOURCE_SRC := $(wildcard source/*.cpp)
 UNIT_SRC   := $(wildcard test/unit/*.cpp)
-# Unit tests link the pure parts of source/ and server/ too (everything but the mains).
-UNIT_EXTRA := $(filter-out source/main.cpp,$(SOURCE_SRC)) server/remote_schedule.cpp server/tls_connection.cpp server/client.cpp
+# Server files that unit tests link too (pure, or talking only to sockets the test opens).
+UNIT_SERVER_EXTRA := $(wildcard server/remote_schedule.cpp server/tls_connection.cpp server/client.cpp \
+                       server/api.cpp server/static_content.cpp server/notifier.cpp)
+UNIT_EXTRA := $(filter-out source/main.cpp,$(SOURCE_SRC)) $(UNIT_SERVER_EXTRA)
 
 objs = $(patsubst %.cpp,$(OBJ)/%.o,$(1))
 
-SERVER_LIBS := -lcpp-httplib -lssl -lcrypto
+SERVER_LIBS := -lcpp-httplib -lprometheus-cpp-core -lssl -lcrypto
 
 .PHONY: all deps run test bench clean
 all: $(BIN)/server $(BIN)/source $(BIN)/ts_check $(BIN)/tls_forward $(BIN)/ts_pipe
@@ -61,7 +63,7 @@ $(BIN)/bench: $(call objs,$(wildcard test/bench/*.cpp) $(COMMON_SRC))
 
 $(BIN)/unit_tests: $(call objs,$(UNIT_SRC) $(UNIT_EXTRA) $(COMMON_SRC))
 	@mkdir -p $(@D)
-	$(CXX) $(LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
 
 $(OBJ)/%.o: %.cpp
 	@mkdir -p $(@D)
@@ -70,7 +72,7 @@ $(OBJ)/%.o: %.cpp
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # Installs the Debian packages the build, `make run` and the tests need, when any is missing.
-PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev openssl ffmpeg curl procps iproute2 python3
+PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev openssl prometheus-cpp-dev prometheus ffmpeg curl procps iproute2 python3
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

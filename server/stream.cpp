@@ -85,6 +85,8 @@ void Stream::detach(const std::shared_ptr<Client>& client) {
         clients_ = std::move(next);
     }
     packets_dropped_.fetch_add(client->packets_dropped(), std::memory_order_relaxed);
+    bytes_sent_.fetch_add(client->bytes_sent(), std::memory_order_relaxed);
+    viewer_time_ns_.fetch_add(duration_cast<nanoseconds>(client->connected_for()).count(), std::memory_order_relaxed);
 }
 
 void Stream::disconnect_clients(const std::string& reason) {
@@ -114,7 +116,16 @@ StreamStats Stream::stats() const {
     s.packets_received = packets_received_.load(std::memory_order_relaxed);
     s.bytes_received = bytes_received_.load(std::memory_order_relaxed);
     s.packets_dropped = packets_dropped_.load(std::memory_order_relaxed);
-    for (const auto& client : *clients) s.packets_dropped += client->packets_dropped();
+    s.bytes_sent = bytes_sent_.load(std::memory_order_relaxed);
+    s.viewer_time = nanoseconds(viewer_time_ns_.load(std::memory_order_relaxed));
+    for (const auto& client : *clients) {
+        s.packets_dropped += client->packets_dropped();
+        s.bytes_sent += client->bytes_sent();
+        s.viewer_time += client->connected_for();
+    }
+    s.cc_errors = cc_errors_.load(std::memory_order_relaxed);
+    const int64_t connected_at = connected_at_ns_.load(std::memory_order_relaxed);
+    if (connected_at != 0) s.connected_for = steady_clock::now().time_since_epoch() - nanoseconds(connected_at);
     s.bytes_skipped = bytes_skipped_.load(std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(upstream_mutex_);
     s.video_codec = video_codec_;
@@ -200,6 +211,8 @@ void Stream::run() {
         }
         framer_.reset();
         inspector_.reset();
+        input_cc_.reset();
+        connected_at_ns_.store(duration_cast<nanoseconds>(connected_at.time_since_epoch()).count(), std::memory_order_relaxed);
         {
             std::lock_guard<std::mutex> lock(clients_mutex_);
             gop_cache_.clear();  // the old source's pictures must not start a viewer on the new one
@@ -207,6 +220,7 @@ void Stream::run() {
         set_connected(true);
         PumpEnd end = pump(*upstream, remote);
         set_connected(false);
+        connected_at_ns_.store(0, std::memory_order_relaxed);
         upstream.reset();  // close (and for commands, reap) before the next attempt
         if (stop_.is_signalled()) break;
 
@@ -310,6 +324,7 @@ void Stream::publish(std::vector<uint8_t>&& packets) {
     };
     for (std::size_t i = 0; i < count; ++i) {
         const uint8_t* packet = packets.data() + i * ts::kPacketSize;
+        if (!input_cc_.check(packet)) cc_errors_.fetch_add(1, std::memory_order_relaxed);
         const PacketKind kind = inspector_.inspect(packet);
         ts::PacketView view(packet);
         if (kind == PacketKind::video_rap || (view.pusi() && view.pid() == inspector_.video_pid())) {

@@ -14,6 +14,7 @@
 
 #include "client.h"
 #include "common/config.h"
+#include "common/continuity.h"
 #include "common/net.h"
 #include "common/gop_cache.h"
 #include "common/ts_framer.h"
@@ -53,8 +54,12 @@ struct StreamStats {
     std::size_t clients = 0;
     uint64_t packets_received = 0;
     uint64_t bytes_received = 0;
-    uint64_t packets_dropped = 0;  // summed over clients
+    uint64_t packets_dropped = 0;  // summed over present and departed clients
+    uint64_t bytes_sent = 0;       // to viewers, summed over present and departed clients
+    uint64_t cc_errors = 0;        // continuity counter gaps in the upstream's packets
     uint64_t bytes_skipped = 0;    // garbage the framer skipped
+    std::chrono::nanoseconds viewer_time{0};      // summed durations of viewer sessions, present ones so far
+    std::chrono::nanoseconds connected_for{0};    // of the current upstream connection; 0 while offline
     std::string video_codec;       // "h264", "h265", "mpeg2" or "none"
     uint16_t video_pid = 0;
 };
@@ -125,6 +130,11 @@ private:
     std::atomic<uint64_t> bytes_received_{0};
     std::atomic<uint64_t> packets_dropped_{0};  // of clients that have left
     std::atomic<uint64_t> bytes_skipped_{0};
+    std::atomic<uint64_t> bytes_sent_{0};        // of clients that have left
+    std::atomic<int64_t> viewer_time_ns_{0};     // of clients that have left
+    std::atomic<uint64_t> cc_errors_{0};
+    std::atomic<int64_t> connected_at_ns_{0};    // steady_clock of the current connection; 0 while offline
+    ContinuityChecker input_cc_;                 // reader thread only
 
     mutable std::mutex upstream_mutex_;
     UpstreamState upstream_;
