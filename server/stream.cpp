@@ -57,7 +57,7 @@ void Stream::stop() {
 
 std::shared_ptr<Client> Stream::attach(const std::string& address) {
     std::lock_guard<std::mutex> lock(clients_mutex_);
-    if (!connected_.load(std::memory_order_relaxed)) return nullptr;
+    if (!connected_.load(std::memory_order_relaxed) || offline_.load(std::memory_order_relaxed)) return nullptr;
     auto client = std::make_shared<Client>(settings_.path, address, settings_.client_limits);
     // The reader cannot push to this client before it is in the list below, so this thread may
     // act as the producer until then; the lock orders these pushes before the reader's.
@@ -96,6 +96,16 @@ void Stream::disconnect_clients(const std::string& reason) {
         clients = clients_;
     }
     for (const auto& client : *clients) client->disconnect(reason);
+}
+
+void Stream::set_offline(bool offline) {
+    {
+        // Under the client lock so that no attach() slips in after the disconnect below.
+        std::lock_guard<std::mutex> lock(clients_mutex_);
+        if (offline_.exchange(offline, std::memory_order_acq_rel) == offline) return;
+    }
+    LogLine(LogLevel::info, offline ? "stream_set_offline" : "stream_set_online").kv("stream", settings_.path);
+    if (offline) disconnect_clients("stream set offline");
 }
 
 void Stream::set_connected(bool connected) {

@@ -77,8 +77,13 @@ public:
 
     const std::string& path() const { return settings_.path; }
     bool is_connected() const { return connected_.load(std::memory_order_acquire); }
+    // The control API's switch: an offline stream keeps reading its upstream but refuses viewers
+    // and has disconnected the ones it had.
+    void set_offline(bool offline);
+    bool is_offline() const { return offline_.load(std::memory_order_acquire); }
 
-    // HTTP thread. A new client fed from the next chunk on, or nullptr while the upstream is down.
+    // HTTP thread. A new client fed from the next chunk on, or nullptr while the upstream is down
+    // or the stream is offline.
     std::shared_ptr<Client> attach(const std::string& address);
     // HTTP thread, when the client's response ends.
     void detach(const std::shared_ptr<Client>& client);
@@ -121,6 +126,7 @@ private:
     std::optional<std::chrono::steady_clock::time_point> lost_at_;
 
     std::atomic<bool> connected_{false};
+    std::atomic<bool> offline_{false};  // written under clients_mutex_
     mutable std::mutex clients_mutex_;
     // Copy-on-write: the reader takes one reference per chunk instead of locking per client.
     std::shared_ptr<const ClientList> clients_ = std::make_shared<ClientList>();
