@@ -31,8 +31,11 @@ bool PacketQueue::push(ChunkRef chunk) {
     // The seq_cst store and load pair with the consumer's in pop_batch: either it sees the new
     // bytes, or we see it asleep and wake it. Without that a wake-up could be lost.
     pushed_bytes_.store(pushed + size, std::memory_order_seq_cst);
+    // Only the push that clears the flag wakes the consumer: later pushes while it is waking up
+    // must not queue on the mutex that it holds then (that cost the reader a context switch each).
     if (consumer_sleeping_.load(std::memory_order_seq_cst) &&
-        pushed + size - popped_bytes_.load(std::memory_order_acquire) >= wake_bytes_.load(std::memory_order_relaxed)) {
+        pushed + size - popped_bytes_.load(std::memory_order_acquire) >= wake_bytes_.load(std::memory_order_relaxed) &&
+        consumer_sleeping_.exchange(false, std::memory_order_seq_cst)) {
         std::lock_guard<std::mutex> lock(wake_mutex_);
         wake_.notify_one();
     }

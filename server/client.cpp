@@ -43,20 +43,15 @@ void Client::drop(const ChunkRef& chunk, steady_clock::time_point now) {
                    " ms");
 }
 
-Client::BatchResult Client::next_batch(std::string& out, milliseconds max_delay) {
+Client::BatchResult Client::next_chunks(std::vector<ChunkRef>& out, milliseconds max_delay) {
     out.clear();
-    switch (queue_.pop_batch(batch_, max_delay, kBatchBytes)) {
-    case PacketQueue::PopResult::closed: batch_.clear(); return BatchResult::closed;
+    const std::size_t min_bytes = first_batch_ ? 1 : kBatchBytes;
+    first_batch_ = false;
+    switch (queue_.pop_batch(out, max_delay, min_bytes)) {
+    case PacketQueue::PopResult::closed: out.clear(); return BatchResult::closed;
     case PacketQueue::PopResult::timeout: return BatchResult::idle;
     case PacketQueue::PopResult::data: break;
     }
-    std::size_t total = 0;
-    for (const ChunkRef& chunk : batch_) total += chunk->bytes.size();
-    // A fast-start burst makes one large batch; do not keep its buffer for every viewer afterwards.
-    if (out.capacity() > 4 * kBatchBytes && total <= 4 * kBatchBytes) std::string().swap(out);
-    out.reserve(total);
-    for (const ChunkRef& chunk : batch_) out.append(reinterpret_cast<const char*>(chunk->bytes.data()), chunk->bytes.size());
-    batch_.clear();
     return BatchResult::data;
 }
 

@@ -1,5 +1,5 @@
 // client.h - one viewer of a stream: the consumer end of its PacketQueue and its counters.
-// The stream's reader thread calls offer(); the viewer's HTTP thread calls next_batch();
+// The stream's reader thread calls offer(); the viewer's HTTP thread calls next_chunks();
 // disconnect() may come from any thread.
 #pragma once
 
@@ -29,11 +29,13 @@ public:
     void offer(const ChunkRef& chunk, std::chrono::steady_clock::time_point now);
 
     enum class BatchResult { data, idle, closed };
-    // HTTP thread only. Waits until a batch worth one write is queued (kBatchBytes) or `max_delay`
-    // has passed, and copies every queued packet into `out`. `idle` when nothing came.
-    BatchResult next_batch(std::string& out, std::chrono::milliseconds max_delay);
-    // A write per 64 KiB, not per chunk: at 8 Mbit/s about 16 writes and wake-ups a second.
-    static constexpr std::size_t kBatchBytes = 64 * 1024;
+    // HTTP thread only. Waits until a batch worth a wake-up is queued (kBatchBytes) or `max_delay`
+    // has passed, and moves the queued chunks into `out` (cleared first), so that the writer sends
+    // the shared chunks themselves, never a copy. The first call after attach() does not wait:
+    // the fast-start GOP goes out at once. `idle` when nothing came.
+    BatchResult next_chunks(std::vector<ChunkRef>& out, std::chrono::milliseconds max_delay);
+    // A wake-up per 256 KiB or per max_delay, whichever comes first: at 8 Mbit/s about 5 a second.
+    static constexpr std::size_t kBatchBytes = 256 * 1024;
     void count_sent(std::size_t bytes) { bytes_sent_.fetch_add(bytes, std::memory_order_relaxed); }
 
     // Any thread. Ends the stream for this client; the first reason given is the one logged.
@@ -53,7 +55,7 @@ private:
     const std::chrono::milliseconds max_lag_;
     const std::chrono::steady_clock::time_point connected_at_ = std::chrono::steady_clock::now();
     PacketQueue queue_;
-    std::vector<ChunkRef> batch_;  // HTTP thread only; kept to reuse its capacity
+    bool first_batch_ = true;      // HTTP thread only
 
     // Reader thread only.
     void drop(const ChunkRef& chunk, std::chrono::steady_clock::time_point now);

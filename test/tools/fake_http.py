@@ -3,7 +3,8 @@
 
 Paths: /html (200 text/html page), /404, /500, /loop (302 to itself), /empty (200, closes at once),
 /slowhead (accepts, never answers), /redirect?to=URL (302 to URL), /auth?user=U:P&to=URL (302 to URL
-with Basic credentials U:P, 401 without).
+with Basic credentials U:P, 401 without), /chunked?from=URL (URL's body re-sent with chunked transfer
+encoding, in chunks of awkward sizes that split packets and chunk-size lines across reads).
 Prints "event=listening address=127.0.0.1:PORT" on stderr like bin/source, then serves until killed.
 """
 import base64
@@ -12,6 +13,9 @@ import socketserver
 import sys
 import time
 import urllib.parse
+import urllib.request
+
+CHUNK_SIZES = (1, 7, 188, 1000, 65536, 3 * 188 + 5, 4096)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -52,10 +56,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.reply(401, b"credentials required\n", [("Content-Type", "text/plain")])
         elif url.path == "/empty":
             self.reply(200, headers=[("Content-Type", "video/mpeg")])
+        elif url.path == "/chunked":
+            self.relay_chunked(urllib.parse.parse_qs(url.query)["from"][0])
         elif url.path == "/slowhead":
             time.sleep(3600)
         else:
             self.reply(404)
+
+    def relay_chunked(self, source):
+        upstream = urllib.request.urlopen(source, timeout=10)
+        self.send_response(200)
+        self.send_header("Content-Type", "video/mpeg")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for i in range(1 << 30):
+                data = upstream.read(CHUNK_SIZES[i % len(CHUNK_SIZES)])
+                if not data:
+                    break
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):

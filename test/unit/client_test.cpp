@@ -17,11 +17,11 @@ ChunkRef chunk(uint8_t tag, std::size_t packets, bool keyframe = false, ChunkRef
 
 // The tags of the chunks the viewer would receive now, in order.
 std::vector<uint8_t> drain(Client& client) {
-    std::string out;
+    std::vector<ChunkRef> out;
     std::vector<uint8_t> tags;
-    if (client.next_batch(out, milliseconds(0)) != Client::BatchResult::data) return tags;
-    for (std::size_t i = 0; i < out.size(); i += ts::kPacketSize) {
-        auto tag = static_cast<uint8_t>(out[i]);
+    if (client.next_chunks(out, milliseconds(0)) != Client::BatchResult::data) return tags;
+    for (const ChunkRef& c : out) {
+        auto tag = c->bytes.at(0);
         if (tags.empty() || tags.back() != tag) tags.push_back(tag);
     }
     return tags;
