@@ -3,8 +3,10 @@
 
 CXX      ?= g++
 CXXFLAGS ?= -O2 -g
-CXXFLAGS += -std=c++17 -Wall -Wextra -pthread -MMD -MP -I.
-LDLIBS   := -pthread
+# Debian's libcpp-httplib is built with OpenSSL: its headers must be read the same way (the layout
+# of httplib::Request depends on it).
+CXXFLAGS += -std=c++17 -Wall -Wextra -pthread -MMD -MP -I. -DCPPHTTPLIB_OPENSSL_SUPPORT
+LDLIBS   := -lcrypto -pthread  # common/credentials hashes with OpenSSL
 
 SANITIZE ?=
 ifeq ($(SANITIZE),address)
@@ -106,3 +108,4 @@ bench: deps
 
 clean:
 	rm -rf build bin
+

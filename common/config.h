@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "credentials.h"
+#include "ip_filter.h"
 #include "url.h"
 
 struct Resource {
@@ -20,7 +22,24 @@ struct Resource {
     std::string preamble;              // file sent to each client before the stream
     bool fast_start = true;            // stream: new viewers start at the cached keyframe
     bool tls_verify = true;            // stream: https remotes must present a certificate we trust
+    AuthPolicy auth;                   // `authentication`; every user named is in Config::userlist
+    IpFilter ip_filter;                // `allow` and `deny`; no rules = every address
 };
+// Every field, so that a reload can tell which resources changed.
+bool operator==(const Resource& a, const Resource& b);
+inline bool operator!=(const Resource& a, const Resource& b) { return !(a == b); }
+
+// restreamer's "notifications": a GET to `url` when the event happens.
+struct Notification {
+    enum class Event { limit_hit, limit_miss, heartbeat };
+    Event event = Event::heartbeat;
+    std::string url;  // http:// or https://, as configured
+    AuthPolicy::Type auth_type = AuthPolicy::Type::none;
+    std::string user;  // not none: a user with a plain password, see authorization_for()
+};
+bool operator==(const Notification& a, const Notification& b);
+inline bool operator!=(const Notification& a, const Notification& b) { return !(a == b); }
+const char* to_string(Notification::Event event);  // "limit_hit", "limit_miss", "heartbeat"
 
 struct Config {
     std::string listen = "localhost:8000";
@@ -36,6 +55,9 @@ struct Config {
     bool nostats = false;
     std::string log;               // access log file; empty = none
     std::vector<Resource> resources;
+    Userlist userlist;
+    std::vector<Cidr> trusted_proxies;  // X-Forwarded-For is believed from these peers only
+    std::vector<Notification> notifications;
 
     std::vector<const Resource*> streams() const;
 };

@@ -27,6 +27,13 @@ struct UpstreamUrl {
 
     bool is_ipv6_literal() const { return host.find(':') != std::string::npos; }
 };
+// Every field: `text` hides the password, so two URLs with the same text may still differ.
+inline bool operator==(const UpstreamUrl& a, const UpstreamUrl& b) {
+    return a.scheme == b.scheme && a.text == b.text && a.host == b.host && a.userinfo == b.userinfo &&
+           a.port == b.port && a.target == b.target && a.path == b.path && a.args == b.args && a.query == b.query &&
+           a.unix_type == b.unix_type;
+}
+inline bool operator!=(const UpstreamUrl& a, const UpstreamUrl& b) { return !(a == b); }
 
 // Returns the parsed URL, or an error such as
 //   unknown scheme "rtsp" (expected http, https, file, tcp, udp, unix, fork)

@@ -1,4 +1,5 @@
-// http_frontend.cpp - routing, viewer limits and the chunked provider that drains a client's queue.
+// http_frontend.cpp - routing, access checks, viewer limits and the chunked provider that drains a
+// client's queue.
 #include "http_frontend.h"
 
 #include <httplib.h>
@@ -8,7 +9,10 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "connection_threads.h"
+#include "notifier.h"
+#include "static_content.h"
 
 using namespace std::chrono;
 
@@ -27,41 +31,69 @@ constexpr milliseconds kMaxBatchDelay{200};
 constexpr int kSendBufferBytes = 256 * 1024;
 constexpr const char* kCacheControl = "no-cache, no-store, no-transform";
 
-void plain_text(httplib::Response& res, int status, const std::string& body) {
-    res.status = status;
-    res.set_content(body + "\n", "text/plain");
-}
-
-double seconds_since(steady_clock::duration d) { return duration_cast<milliseconds>(d).count() / 1000.0; }
+double seconds_since(steady_clock::time_point t) { return duration_cast<microseconds>(steady_clock::now() - t).count() / 1e6; }
 }  // namespace
 
-HttpFrontend::HttpFrontend(const Config& config, const StreamMap& streams)
-    : config_(config), streams_(streams), server_(std::make_unique<httplib::Server>()) {}
+struct HttpFrontend::Request {
+    HttpRequestInfo info;
+    std::string client_ip;                // the peer, or the address a trusted proxy forwarded for
+    std::string user;                     // set once authenticated
+    system_clock::time_point started = system_clock::now();
+    steady_clock::time_point started_steady = steady_clock::now();
+
+    AccessEntry access_entry(int status) const {
+        AccessEntry e;
+        e.start = started;
+        e.client = info.client;
+        if (client_ip + ":" != info.client.substr(0, client_ip.size() + 1)) e.forwarded_for = client_ip;
+        e.method = info.method;
+        e.path = info.path;
+        e.status = status;
+        e.user = user;
+        e.duration_s = seconds_since(started_steady);
+        return e;
+    }
+};
+
+HttpFrontend::HttpFrontend(std::string listen, ReloadFunction reload)
+    : listen_(std::move(listen)), reload_(std::move(reload)), server_(std::make_unique<httplib::Server>()) {}
 
 HttpFrontend::~HttpFrontend() { stop(); }
 
-bool HttpFrontend::reserve_viewer() {
-    if (config_.maxconnections == 0) {
-        viewers_.fetch_add(1, std::memory_order_relaxed);
-        return true;
-    }
+void HttpFrontend::set_site(std::shared_ptr<const Site> site) {
+    std::lock_guard<std::mutex> lock(site_mutex_);
+    site_ = std::move(site);
+}
+
+std::shared_ptr<const Site> HttpFrontend::site() const {
+    std::lock_guard<std::mutex> lock(site_mutex_);
+    return site_;
+}
+
+bool HttpFrontend::reserve_viewer(const Config& config) {
     unsigned current = viewers_.load(std::memory_order_relaxed);
     do {
-        if (current >= config_.maxconnections) return false;
+        if (config.maxconnections != 0 && current >= config.maxconnections) return false;
     } while (!viewers_.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
+    if (Notifier* notifier = site()->notifier()) notifier->connections_changed(current + 1);
     return true;
 }
 
+void HttpFrontend::release_viewer(const Site& site) {
+    const unsigned now = viewers_.fetch_sub(1, std::memory_order_relaxed) - 1;
+    if (Notifier* notifier = site.notifier()) notifier->connections_changed(now);
+}
+
 bool HttpFrontend::start(std::string& error) {
-    auto listen = parse_listen_address(config_.listen);
+    auto listen = parse_listen_address(listen_);
     if (!listen) {
-        error = "invalid listen address \"" + config_.listen + "\"";
+        error = "invalid listen address \"" + listen_ + "\"";
         return false;
     }
     const std::string host = listen->host.empty() ? "0.0.0.0" : listen->host;
 
-    const std::size_t max_threads = config_.maxconnections ? config_.maxconnections + kExtraConnectionThreads
-                                                           : kUnlimitedConnectionThreads;
+    const unsigned maxconnections = site()->config().maxconnections;
+    const std::size_t max_threads = maxconnections ? maxconnections + kExtraConnectionThreads : kUnlimitedConnectionThreads;
     // httplib takes ownership of the queue and deletes it when listening ends.
     server_->new_task_queue = [max_threads] { return new ConnectionThreads(max_threads); };
     server_->set_read_timeout(5, 0);   // a request head must arrive within 5 s
@@ -80,12 +112,14 @@ bool HttpFrontend::start(std::string& error) {
         ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
         listen_fd = fd;
     });
-    server_->Get(".*", [this](const httplib::Request& req, httplib::Response& res) { handle_get(req, res); });
+    auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
+    server_->Get(".*", handler);
+    server_->Post(".*", handler);
 
     int port = listen->port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, listen->port) ? listen->port : -1);
     server_->set_socket_options(httplib::default_socket_options);
     if (port <= 0 || listen_fd < 0) {
-        error = "cannot listen on " + config_.listen + ": " + std::strerror(errno);
+        error = "cannot listen on " + listen_ + ": " + std::strerror(errno);
         return false;
     }
     ::listen(listen_fd, kListenBacklog);
@@ -96,35 +130,117 @@ bool HttpFrontend::start(std::string& error) {
 
 void HttpFrontend::stop() {
     if (!listener_.joinable()) return;
+    // Closes the listening socket first: new connections are refused from here on, requests in
+    // progress finish, and viewers' responses end at their next batch.
     server_->stop();
-    for (const auto& [path, stream] : streams_) stream->disconnect_clients("server shutting down");
+    if (auto site = this->site()) site->disconnect_viewers("server shutting down");
     listener_.join();  // httplib joins every connection thread before listen_after_bind() returns
 }
 
-void HttpFrontend::handle_get(const httplib::Request& req, httplib::Response& res) {
-    auto it = streams_.find(req.path);
-    if (it == streams_.end()) return plain_text(res, 404, "not found");
-    serve_stream(*it->second, req, res);
+void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
+    const std::shared_ptr<const Site> site = this->site();
+    Request request;
+    request.info.method = req.method;
+    request.info.path = req.path;
+    for (const auto& [name, value] : req.params) request.info.query.emplace(name, value);
+    for (const auto& [name, value] : req.headers) request.info.headers.emplace(to_lower(name), value);
+    request.info.client = join_host_port(req.remote_addr, req.remote_port);
+    request.client_ip = effective_client(req.remote_addr, req.get_header_value("X-Forwarded-For"), site->config().trusted_proxies);
+
+    const Route* route = site->find(req.path);
+    if (!route) return send(HttpReply::text(404, "not found"), request, *site, res);
+    if (auto denial = deny(*site, *route, request)) return send(*denial, request, *site, res);
+    const Resource& resource = *route->resource;
+    const bool post_allowed = resource.type == Resource::Type::api && resource.api == "reload";
+    if (req.method == "POST" && !post_allowed) return send(HttpReply::text(405, "method not allowed"), request, *site, res);
+
+    switch (resource.type) {
+    case Resource::Type::stream: return serve_stream(*site, *route, request, res);
+    case Resource::Type::static_content: return send(route->static_content->get(request.info), request, *site, res);
+    case Resource::Type::api: return send(serve_api(*site, *route, request), request, *site, res);
+    }
 }
 
-void HttpFrontend::serve_stream(Stream& stream, const httplib::Request& req, httplib::Response& res) {
-    const std::string address = join_host_port(req.remote_addr, req.remote_port);
+std::optional<HttpReply> HttpFrontend::deny(const Site& site, const Route& route, Request& request) {
+    const Resource& resource = *route.resource;
+    if (!resource.ip_filter.allows(request.client_ip)) {
+        LogLine(LogLevel::warn, "client_refused").kv("path", request.info.path).kv("client", request.info.client)
+            .kv("address", request.client_ip).kv("reason", "address not allowed");
+        return HttpReply::text(403, "forbidden");
+    }
+    switch (authenticate(resource.auth, site.config().userlist, request.info.header("authorization"), &request.user)) {
+    case AuthResult::allowed: return std::nullopt;
+    case AuthResult::challenge: {
+        LogLine(LogLevel::info, "client_challenged").kv("path", request.info.path).kv("client", request.info.client);
+        HttpReply reply = HttpReply::text(401, "unauthorized");
+        reply.headers.emplace_back("WWW-Authenticate", challenge_header(resource.auth));
+        return reply;
+    }
+    case AuthResult::forbidden:
+        LogLine(LogLevel::warn, "client_refused").kv("path", request.info.path).kv("client", request.info.client)
+            .kv("reason", "bad credentials");
+        return HttpReply::text(403, "forbidden");
+    }
+    return HttpReply::text(403, "forbidden");
+}
+
+void HttpFrontend::send(const HttpReply& reply, const Request& request, const Site& site, httplib::Response& res) {
+    res.status = reply.status;
+    for (const auto& [name, value] : reply.headers) res.set_header(name, value);
+    if (!reply.body.empty() || reply.status != 304) res.set_content(reply.body, reply.content_type);
+    if (const auto& log = site.access_log()) {
+        AccessEntry entry = request.access_entry(reply.status);
+        entry.bytes = request.info.method == "HEAD" ? 0 : reply.body.size();
+        log->write(entry);
+    }
+}
+
+HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Request& request) {
+    const Resource& resource = *route.resource;
+    const Config& config = site.config();
+    const ConnectionLimits limits = ConnectionLimits::from_config(config);
+    if (resource.api == "health") return statistics_.health(site.stream_stats(), limits);
+    if (resource.api == "statistics") return statistics_.statistics(site.stream_stats(), limits);
+    if (resource.api == "prometheus") return statistics_.prometheus(site.stream_stats(), limits);
+    if (resource.api == "check") return check_reply(route.stream && route.stream->is_connected());
+    if (resource.api == "control") {
+        if (!route.stream) return HttpReply::text(404, "404 not found");
+        Stream& stream = *route.stream;
+        return control_reply(request.info, [&stream](bool offline) { stream.set_offline(offline); });
+    }
+    if (resource.api == "reload") {
+        if (request.info.method != "POST") {
+            HttpReply reply = HttpReply::text(405, "405 method not allowed");
+            reply.headers.emplace_back("Allow", "POST");
+            return reply;
+        }
+        std::string error;
+        if (!reload_(error)) return HttpReply::text(500, "reload failed: " + error);
+        return HttpReply::text(200, "reloaded");
+    }
+    return HttpReply::text(404, "404 not found");
+}
+
+void HttpFrontend::serve_stream(const Site& site, const Route& route, const Request& request, httplib::Response& res) {
+    const std::shared_ptr<Stream> stream = route.stream;
+    const std::string& address = request.info.client;
     res.set_header("Cache-Control", kCacheControl);
-    if (!stream.is_connected()) return plain_text(res, 503, "stream not connected upstream");
-    if (req.method == "HEAD") {
+    if (stream->is_offline()) return send(HttpReply::text(503, "stream offline"), request, site, res);
+    if (!stream->is_connected()) return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
+    if (request.info.method == "HEAD") {
         res.set_chunked_content_provider("video/mpeg", [](size_t, httplib::DataSink&) { return false; });
         return;
     }
-    if (!reserve_viewer()) {
-        LogLine(LogLevel::warn, "client_refused").kv("stream", stream.path()).kv("client", address).kv("reason", "maxconnections reached");
-        return plain_text(res, 503, "too many connections");
+    if (!reserve_viewer(site.config())) {
+        LogLine(LogLevel::warn, "client_refused").kv("stream", stream->path()).kv("client", address).kv("reason", "maxconnections reached");
+        return send(HttpReply::text(503, "too many connections"), request, site, res);
     }
-    std::shared_ptr<Client> client = stream.attach(address);
+    std::shared_ptr<Client> client = stream->attach(address);
     if (!client) {
-        release_viewer();
-        return plain_text(res, 503, "stream not connected upstream");
+        release_viewer(site);
+        return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
     }
-    LogLine(LogLevel::info, "client_connected").kv("stream", stream.path()).kv("client", address);
+    LogLine(LogLevel::info, "client_connected").kv("stream", stream->path()).kv("client", address);
 
     auto chunks = std::make_shared<std::vector<ChunkRef>>();
     auto provider = [client, chunks](size_t, httplib::DataSink& sink) {
@@ -140,16 +256,24 @@ void HttpFrontend::serve_stream(Stream& stream, const httplib::Request& req, htt
         chunks->clear();
         return true;
     };
-    auto releaser = [this, &stream, client](bool) {
-        stream.detach(client);
-        release_viewer();
+    auto releaser = [this, stream, client, request, log = site.access_log()](bool) {
+        stream->detach(client);
+        release_viewer(*this->site());
+        const double duration = duration_cast<milliseconds>(client->connected_for()).count() / 1000.0;
         LogLine(LogLevel::info, "client_disconnected")
-            .kv("stream", stream.path())
+            .kv("stream", stream->path())
             .kv("client", client->address())
-            .kv("duration_s", seconds_since(client->connected_for()))
+            .kv("duration_s", duration)
             .kv("bytes", client->bytes_sent())
             .kv("dropped_packets", client->packets_dropped())
             .kv("reason", client->end_reason());
+        if (log) {
+            AccessEntry entry = request.access_entry(200);
+            entry.bytes = client->bytes_sent();
+            entry.dropped_packets = client->packets_dropped();
+            entry.reason = client->end_reason();
+            log->write(entry);
+        }
     };
     // The body is the raw stream until the connection closes, for HTTP/1.1 too (as udpxy and
     // msd_lite answer): chunked encoding would make httplib copy every batch twice to frame it,

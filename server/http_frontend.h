@@ -1,14 +1,18 @@
-// http_frontend.h - the HTTP side: listens, runs every connection on its own thread, routes paths
-// to streams and answers 200/404/503. The only server file that sees httplib.h.
+// http_frontend.h - the HTTP side: listens, runs every connection on its own thread, checks access
+// and routes each path to a stream, static content or an API endpoint of the current Site.
+// The only server file that sees httplib's server.
 #pragma once
 
 #include <atomic>
-#include <map>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
-#include "stream.h"
+#include "api.h"
+#include "http_reply.h"
+#include "site.h"
 
 namespace httplib {
 class Server;
@@ -16,12 +20,12 @@ struct Request;
 struct Response;
 }  // namespace httplib
 
-using StreamMap = std::map<std::string, std::unique_ptr<Stream>>;
-
 class HttpFrontend {
 public:
-    // `streams` must outlive the frontend; it is only read.
-    HttpFrontend(const Config& config, const StreamMap& streams);
+    // Called by the reload API on the connection's thread; false with a one-line error.
+    using ReloadFunction = std::function<bool(std::string& error)>;
+
+    HttpFrontend(std::string listen, ReloadFunction reload);
     ~HttpFrontend();
 
     // Binds and starts accepting on a thread of its own. False with `error` when it cannot bind.
@@ -30,17 +34,30 @@ public:
     void stop();
     // The bound address, e.g. "127.0.0.1:8000" (the real port when the config asked for 0).
     const std::string& address() const { return address_; }
+    const std::string& listen() const { return listen_; }
+
+    // Requests from now on are served from `site`; ones in progress finish with the old one.
+    void set_site(std::shared_ptr<const Site> site);
+    std::shared_ptr<const Site> site() const;
 
 private:
-    void handle_get(const httplib::Request& req, httplib::Response& res);
-    void serve_stream(Stream& stream, const httplib::Request& req, httplib::Response& res);
-    bool reserve_viewer();
-    void release_viewer() { viewers_.fetch_sub(1, std::memory_order_relaxed); }
+    struct Request;  // one request as the handlers below see it
+    void handle(const httplib::Request& req, httplib::Response& res);
+    // A reply when the client may not have `route`: 403 by address, 401/403 by credentials.
+    std::optional<HttpReply> deny(const Site& site, const Route& route, Request& request);
+    void serve_stream(const Site& site, const Route& route, const Request& request, httplib::Response& res);
+    HttpReply serve_api(const Site& site, const Route& route, const Request& request);
+    void send(const HttpReply& reply, const Request& request, const Site& site, httplib::Response& res);
+    bool reserve_viewer(const Config& config);
+    void release_viewer(const Site& site);
 
-    const Config& config_;
-    const StreamMap& streams_;
+    const std::string listen_;
+    const ReloadFunction reload_;
     std::unique_ptr<httplib::Server> server_;
     std::thread listener_;
     std::string address_;
+    mutable std::mutex site_mutex_;
+    std::shared_ptr<const Site> site_;
     std::atomic<unsigned> viewers_{0};
+    StatisticsApi statistics_;
 };

@@ -3,16 +3,15 @@
 
 #include <cerrno>
 #include <csignal>
-#include <fstream>
-#include <iterator>
 #include <cstdio>
 #include <cstring>
+#include <iostream>
+#include <string>
 #include <pthread.h>
 
 #include "common/config.h"
 #include "common/log.h"
-#include "http_frontend.h"
-#include "stream.h"
+#include "service.h"
 
 namespace {
 constexpr const char* kVersion = "0.1.0";
@@ -21,6 +20,7 @@ void print_usage(FILE* out) {
     std::fprintf(out,
                  "usage: server [CONFIG]                 serve the streams of CONFIG (default server.json)\n"
                  "       server --check-config CONFIG    validate CONFIG; exit 0 if valid, 2 if not\n"
+                 "       server --hash-password          read a password on stdin, print its userlist \"hash\"\n"
                  "       server --help | --version\n");
 }
 
@@ -32,24 +32,13 @@ std::optional<Config> load(const std::string& path) {
     return result.config;
 }
 
-// The preamble file is read once; every viewer shares the same chunk.
-ChunkRef load_preamble(const std::string& path, std::string& error) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        error = "cannot read " + path + ": " + std::strerror(errno);
-        return nullptr;
-    }
-    auto chunk = std::make_shared<PacketChunk>();
-    chunk->bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return chunk;
-}
-
-// SIGINT and SIGTERM are taken by sigwait() in main; every thread inherits the blocked mask.
-sigset_t block_stop_signals() {
+// SIGINT, SIGTERM and SIGHUP are taken by sigwait() in main; every thread inherits the blocked mask.
+sigset_t block_handled_signals() {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     return set;
 }
@@ -66,6 +55,17 @@ int main(int argc, char** argv) {
         }
         if (arg == "--version") {
             std::printf("restreamer-cpp %s\n", kVersion);
+            return 0;
+        }
+        if (arg == "--hash-password") {
+            std::string password;
+            std::getline(std::cin, password);
+            const std::string hash = make_password_hash(password);
+            if (password.empty() || hash.empty()) {
+                std::fprintf(stderr, "server: %s\n", password.empty() ? "empty password" : "cannot hash");
+                return 2;
+            }
+            std::printf("%s\n", hash.c_str());
             return 0;
         }
         if (arg == "--check-config") {
@@ -95,41 +95,37 @@ int main(int argc, char** argv) {
     // its mmap threshold after such frees and then keeps them in per-thread arenas: with hundreds
     // of viewer threads that was hundreds of MiB of RSS. A fixed threshold keeps them mmap()ed.
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-    const sigset_t stop_signals = block_stop_signals();
+    const sigset_t signals = block_handled_signals();
     // OpenSSL writes to https upstreams with write(), not send(MSG_NOSIGNAL): a server that hung up
     // must give EPIPE, not end the process. (httplib ignores SIGPIPE too, but only once the
     // frontend exists, after the readers have started.)
     std::signal(SIGPIPE, SIG_IGN);
     LogLine(LogLevel::info, "starting").kv("version", kVersion).kv("config", config_path).kv("streams", config->streams().size());
 
-    StreamMap streams;
-    for (const Resource* resource : config->streams()) {
-        StreamSettings settings = StreamSettings::from_config(*resource, *config);
-        if (!resource->preamble.empty()) {
-            std::string error;
-            settings.preamble = load_preamble(resource->preamble, error);
-            if (!settings.preamble) {
-                std::fprintf(stderr, "%s: %s: preamble: %s\n", config_path.c_str(), resource->serve.c_str(), error.c_str());
-                return 2;
-            }
-        }
-        streams.emplace(resource->serve, std::make_unique<Stream>(std::move(settings)));
-    }
-    for (auto& [path, stream] : streams) stream->start();
-
-    HttpFrontend frontend(*config, streams);
+    Service service(config_path);
     std::string error;
-    if (!frontend.start(error)) {
+    switch (service.start(std::make_shared<const Config>(std::move(*config)), error)) {
+    case Service::StartResult::ok: break;
+    case Service::StartResult::bad_config:
+        std::fprintf(stderr, "%s: %s\n", config_path.c_str(), error.c_str());
+        return 2;
+    case Service::StartResult::cannot_listen:
         LogLine(LogLevel::error, "listen_failed").kv("reason", error);
         return 1;
     }
-    LogLine(LogLevel::info, "listening").kv("address", frontend.address());
+    LogLine(LogLevel::info, "listening").kv("address", service.address());
 
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
-    LogLine(LogLevel::info, "stopping").kv("signal", strsignal(signal));
-    frontend.stop();
-    for (auto& [path, stream] : streams) stream->stop();
+    for (;;) {
+        int signal = 0;
+        sigwait(&signals, &signal);
+        if (signal != SIGHUP) {
+            LogLine(LogLevel::info, "stopping").kv("signal", strsignal(signal));
+            break;
+        }
+        LogLine(LogLevel::info, "reloading").kv("config", config_path).kv("signal", strsignal(signal));
+        service.reload(error);  // logs the outcome; a bad file keeps the running configuration
+    }
+    service.stop();
     LogLine(LogLevel::info, "stopped");
     return 0;
 }

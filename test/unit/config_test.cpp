@@ -52,6 +52,9 @@ TEST_CASE("parse_config: defaults match restreamer's", "[config]") {
     CHECK(config.log.empty());
     CHECK(config.resources.empty());
     CHECK(config.streams().empty());
+    CHECK(config.userlist.empty());
+    CHECK(config.trusted_proxies.empty());
+    CHECK(config.notifications.empty());
 }
 
 TEST_CASE("parse_config: every top-level key of restreamer's format", "[config]") {
@@ -78,10 +81,13 @@ TEST_CASE("parse_config: every top-level key of restreamer's format", "[config]"
     CHECK(config.heartbeatinterval_s == 8);
     CHECK(config.nostats);
     CHECK(config.log == "/var/log/access.log");
+    CHECK(config.userlist.count("admin") == 1);
+    REQUIRE(config.notifications.size() == 1);
+    CHECK(config.notifications[0].event == Notification::Event::limit_hit);
 }
 
 TEST_CASE("parse_config: resources of every type", "[config]") {
-    ConfigResult result = parse(R"json({"resources": [
+    ConfigResult result = parse(R"json({"userlist": {"admin": {"password": "x"}}, "resources": [
         {"type": "stream", "serve": "/tv.ts", "remote": "http://10.0.0.5/ch1",
          "remotes": ["udp://239.0.0.1:1234", "file:///srv/fallback.ts"],
          "cache": 0, "preamble": "/srv/intro.ts", "mru": 1500,
@@ -183,8 +189,9 @@ TEST_CASE("parse_config: keys named \"\" are comments, anywhere, repeated", "[co
         "listen": "localhost:8000",
         "resources": [
             {"": "first", "": {"nested": 1}, "type": "stream", "serve": "/a.ts", "remote": "http://h/",
-             "authentication": {"": "not checked yet", "type": "basic"}}
+             "authentication": {"": "admins only", "type": "basic", "user": "admin"}}
         ],
+        "userlist": {"": "one user", "admin": {"": "plain", "password": "x"}},
         "": 42
     })json");
     REQUIRE(result.config);
@@ -307,7 +314,7 @@ TEST_CASE("parse_config: resource errors", "[config]") {
           "server.json: resources[0]: a static resource needs \"remote\"");
     CHECK(error_of(R"json({"resources": [{"type": "api", "serve": "/h"}]})json") == "server.json: resources[0].api: missing");
     CHECK(error_of(R"json({"resources": [{"type": "api", "api": "status", "serve": "/h"}]})json") ==
-          "server.json: resources[0].api: unknown api \"status\" (expected health, statistics, check, control, prometheus)");
+          "server.json: resources[0].api: unknown api \"status\" (expected health, statistics, check, control, prometheus, reload)");
 }
 
 TEST_CASE("parse_config: duplicate serve paths name the first resource", "[config]") {
@@ -409,4 +416,359 @@ TEST_CASE("parse_config: tlsverify turns certificate checks off per stream", "[c
     CHECK_FALSE(parse_ok(with_stream(R"json("tlsverify": false)json")).resources[0].tls_verify);
     CHECK(parse_ok(with_stream(R"json("TLSVerify": true)json")).resources[0].tls_verify);
     CHECK(error_of(with_stream(R"json("tlsverify": "no")json")) == "server.json: resources[0].tlsverify: expected a boolean");
+}
+
+TEST_CASE("parse_config: userlist with plain passwords and hashes", "[config][auth]") {
+    const std::string hash = "sha256:73616c74:bede90386d450cea8b77b822f8887065e4e5abf132c2f9dccfcc7fbd4cba5e35";
+    ConfigResult result = parse(R"json({"resources": [], "userlist": {
+        "": "comment",
+        "alice": {"password": "secret"},
+        "Alice": {"Password": "other"},
+        "carol": {"hash": ")json" + hash + R"json("}
+    }})json");
+    REQUIRE(result.config);
+    CHECK(result.warnings.empty());
+    const Userlist& users = result.config->userlist;
+    REQUIRE(users.size() == 3);  // names are case-sensitive, keys are not
+    CHECK(users.at("alice").password() == "secret");
+    CHECK(users.at("Alice").password() == "other");
+    CHECK_FALSE(users.at("carol").has_plain_password());
+    CHECK(users.at("carol").matches("secret"));
+    // A hash from make_password_hash() is accepted as it is.
+    Config made = parse_ok(R"json({"resources": [], "userlist": {"u": {"hash": ")json" + make_password_hash("pw") + R"json("}}})json");
+    CHECK(made.userlist.at("u").matches("pw"));
+}
+
+TEST_CASE("parse_config: userlist warnings", "[config][auth]") {
+    ConfigResult result = parse(R"json({"resources": [], "userlist": {
+        "alice": {"password": "first"},
+        "alice": {"password": "second", "role": "admin"}
+    }})json");
+    REQUIRE(result.config);
+    CHECK(result.config->userlist.at("alice").password() == "second");
+    CHECK(result.warnings == std::vector<std::string>{
+                                 "server.json: userlist.alice: duplicate key, the last one is used",
+                                 "server.json: userlist.alice.role: unknown key, ignored",
+                             });
+    // Only the entry that counts is checked.
+    CHECK(parse_ok(R"json({"resources": [], "userlist": {"a": {"hash": "bad"}, "a": {"password": "x"}}})json")
+              .userlist.at("a").password() == "x");
+}
+
+TEST_CASE("parse_config: userlist errors", "[config][auth]") {
+    auto userlist_error = [](const std::string& users) {
+        return error_of(R"json({"resources": [], "userlist": )json" + users + "}");
+    };
+    CHECK(userlist_error("[]") == "server.json: userlist: expected an object");
+    CHECK(userlist_error(R"json({"alice": "secret"})json") == "server.json: userlist.alice: expected an object");
+    CHECK(userlist_error(R"json({"alice": {}})json") == "server.json: userlist.alice: needs \"password\" or \"hash\"");
+    CHECK(userlist_error(R"json({"alice": {"password": "x", "hash": "y"}})json") ==
+          "server.json: userlist.alice: has both \"password\" and \"hash\"");
+    CHECK(userlist_error(R"json({"alice": {"password": 5}})json") == "server.json: userlist.alice.password: expected a string");
+    CHECK(userlist_error(R"json({"alice": {"password": ""}})json") == "server.json: userlist.alice.password: must not be empty");
+    CHECK(userlist_error(R"json({"alice": {"hash": null}})json") == "server.json: userlist.alice.hash: expected a string");
+    const std::string bad_hash = "server.json: userlist.alice.hash: invalid hash (expected \"sha256:<salt hex>:<64 hex digits>\")";
+    CHECK(userlist_error(R"json({"alice": {"hash": "secret"}})json") == bad_hash);
+    CHECK(userlist_error(R"json({"alice": {"hash": ""}})json") == bad_hash);
+    CHECK(userlist_error(R"json({"alice": {"hash": "sha256:00:00"}})json") == bad_hash);
+    CHECK(userlist_error(R"json({"a:b": {"password": "x"}})json") == "server.json: userlist.a:b: a user name cannot contain ':'");
+}
+
+TEST_CASE("parse_config: resource authentication", "[config][auth]") {
+    Config config = parse_ok(R"json({
+        "resources": [
+            {"type": "stream", "serve": "/a.ts", "remote": "http://h/",
+             "authentication": {"type": "basic", "realm": "TV", "user": "alice", "users": ["bob", "alice", ""]}},
+            {"type": "api", "api": "health", "serve": "/health",
+             "Authentication": {"Type": "bearer", "Users": ["bob"]}},
+            {"type": "stream", "serve": "/b.ts", "remote": "http://h/", "authentication": {"type": "", "user": "ghost"}},
+            {"type": "stream", "serve": "/c.ts", "remote": "http://h/", "authentication": {}},
+            {"type": "stream", "serve": "/d.ts", "remote": "http://h/"}
+        ],
+        "userlist": {"alice": {"password": "a"}, "bob": {"password": "b"}}
+    })json");
+    const auto& r = config.resources;
+    CHECK(r[0].auth.type == AuthPolicy::Type::basic);
+    CHECK(r[0].auth.realm == "TV");
+    // "user" first, then "users", each name once; an empty name is none.
+    CHECK(r[0].auth.users == std::vector<std::string>{"alice", "bob"});
+    CHECK(r[1].auth.type == AuthPolicy::Type::bearer);
+    CHECK(r[1].auth.users == std::vector<std::string>{"bob"});
+    // An empty type is no authentication, and then its users are not looked up.
+    CHECK(r[2].auth.type == AuthPolicy::Type::none);
+    CHECK(r[3].auth == AuthPolicy{});
+    CHECK(r[4].auth == AuthPolicy{});
+    CHECK(authenticate(r[0].auth, config.userlist, "Basic Ym9iOmI=") == AuthResult::allowed);  // bob:b
+}
+
+TEST_CASE("parse_config: authentication warnings", "[config][auth]") {
+    ConfigResult result = parse(with_stream(R"json("authentication": {"type": "basic", "realm": "x", "scheme": "md5"})json"));
+    REQUIRE(result.config);
+    CHECK(result.warnings == std::vector<std::string>{
+                                 "server.json: resources[0].authentication.scheme: unknown key, ignored",
+                                 "server.json: resources[0].authentication: no users, every request is refused",
+                             });
+}
+
+TEST_CASE("parse_config: authentication errors", "[config][auth]") {
+    CHECK(error_of(with_stream(R"json("authentication": {"type": "digest", "user": "a"})json")) ==
+          "server.json: resources[0].authentication.type: unknown type \"digest\" (expected basic, bearer)");
+    CHECK(error_of(with_stream(R"json("authentication": {"type": "Basic"})json")) ==
+          "server.json: resources[0].authentication.type: unknown type \"Basic\" (expected basic, bearer)");
+    CHECK(error_of(with_stream(R"json("authentication": {"type": 1})json")) ==
+          "server.json: resources[0].authentication.type: expected a string");
+    CHECK(error_of(with_stream(R"json("authentication": {"type": "basic", "user": ["a"]})json")) ==
+          "server.json: resources[0].authentication.user: expected a string");
+    CHECK(error_of(with_stream(R"json("authentication": {"type": "basic", "users": "a"})json")) ==
+          "server.json: resources[0].authentication.users: expected an array of strings");
+    CHECK(error_of(with_stream(R"json("authentication": {"type": "basic", "realm": "a\r\nX-Evil: 1"})json")) ==
+          "server.json: resources[0].authentication.realm: must not contain control characters");
+    CHECK(error_of(with_stream(R"json("authentication": {"type": "basic", "user": "ghost"})json")) ==
+          "server.json: resources[0].authentication.user: unknown user \"ghost\" (not in userlist)");
+    // The userlist may come before or after the resources; the path names the entry that is wrong.
+    CHECK(error_of(R"json({
+        "userlist": {"alice": {"password": "a"}},
+        "resources": [{"type": "stream", "serve": "/a.ts", "remote": "http://h/",
+                       "authentication": {"type": "bearer", "user": "alice", "users": ["alice", "ghost"]}}]
+    })json") == "server.json: resources[0].authentication.users[1]: unknown user \"ghost\" (not in userlist)");
+    CHECK(error_of(R"json({
+        "resources": [{"type": "static", "serve": "/i", "remote": "/srv/i", "authentication": {"type": "basic", "users": ["Alice"]}}],
+        "userlist": {"alice": {"password": "a"}}
+    })json") == "server.json: resources[0].authentication.users[0]: unknown user \"Alice\" (not in userlist)");
+}
+
+TEST_CASE("parse_config: allow and deny lists", "[config][access]") {
+    Config config = parse_ok(R"json({"resources": [
+        {"type": "stream", "serve": "/a.ts", "remote": "http://h/", "allow": ["10.0.0.0/8", "::1"], "deny": ["10.0.0.66"]},
+        {"type": "stream", "serve": "/b.ts", "remote": "http://h/", "allow": [], "deny": []}
+    ]})json");
+    const IpFilter& filter = config.resources[0].ip_filter;
+    REQUIRE(filter.allow_list().size() == 2);
+    CHECK(filter.allow_list()[0].text == "10.0.0.0/8");
+    REQUIRE(filter.deny_list().size() == 1);
+    CHECK(filter.allows("10.0.0.1"));
+    CHECK(filter.allows("::ffff:10.0.0.1"));
+    CHECK(filter.allows("::1"));
+    CHECK_FALSE(filter.allows("10.0.0.66"));
+    CHECK_FALSE(filter.allows("192.168.0.1"));
+    CHECK(config.resources[1].ip_filter.empty());
+
+    CHECK(error_of(with_stream(R"json("allow": "10.0.0.0/8")json")) == "server.json: resources[0].allow: expected an array of strings");
+    CHECK(error_of(with_stream(R"json("deny": [10])json")) == "server.json: resources[0].deny[0]: expected a string");
+    CHECK(error_of(with_stream(R"json("allow": ["10.0.0.0/8", "10.0.0.0/33"])json")) ==
+          "server.json: resources[0].allow[1]: invalid prefix \"/33\" (expected /0 to /32)");
+    CHECK(error_of(with_stream(R"json("deny": ["::/129"])json")) ==
+          "server.json: resources[0].deny[0]: invalid prefix \"/129\" (expected /0 to /128)");
+    CHECK(error_of(with_stream(R"json("deny": ["intranet"])json")) ==
+          "server.json: resources[0].deny[0]: invalid address \"intranet\" (expected an IPv4 or IPv6 address)");
+    CHECK(error_of(with_stream(R"json("allow": [""])json")) == "server.json: resources[0].allow[0]: empty address");
+}
+
+TEST_CASE("parse_config: trustedproxies", "[config][access]") {
+    Config config = parse_ok(R"json({"trustedproxies": ["127.0.0.1", "10.0.0.0/8", "::1/128"], "resources": []})json");
+    REQUIRE(config.trusted_proxies.size() == 3);
+    CHECK(config.trusted_proxies[1].text == "10.0.0.0/8");
+    CHECK(effective_client("10.1.1.1", "198.51.100.7", config.trusted_proxies) == "198.51.100.7");
+
+    CHECK(error_of(R"json({"trustedproxies": "10.0.0.0/8", "resources": []})json") ==
+          "server.json: trustedproxies: expected an array of strings");
+    CHECK(error_of(R"json({"TrustedProxies": ["10.0.0.0/8", "10.0.0.0/x"], "resources": []})json") ==
+          "server.json: TrustedProxies[1]: invalid prefix \"/x\" (expected /0 to /32)");
+}
+
+TEST_CASE("parse_config: notifications", "[config][notifications]") {
+    ConfigResult result = parse(R"json({
+        "resources": [],
+        "notifications": [
+            {"event": "limit_hit", "type": "url", "url": "http://h/hit"},
+            {"event": "limit_miss", "type": "url", "url": "https://h:8443/miss?x=1",
+             "authentication": {"type": "basic", "user": "alice"}},
+            {"": "restreamer sends as the first user only",
+             "event": "heartbeat", "type": "url", "url": "http://h/beat",
+             "authentication": {"type": "bearer", "users": ["bob", "alice"]}},
+            {"event": "heartbeat", "type": "url", "url": "http://h/", "authentication": {"type": "", "user": "ghost"}}
+        ],
+        "userlist": {"alice": {"password": "a"}, "bob": {"password": "token"}}
+    })json");
+    REQUIRE(result.config);
+    CHECK(result.warnings == std::vector<std::string>{"server.json: notifications[2].authentication.users: only the first user is used"});
+    const auto& n = result.config->notifications;
+    REQUIRE(n.size() == 4);
+    CHECK(n[0].event == Notification::Event::limit_hit);
+    CHECK(n[0].url == "http://h/hit");
+    CHECK(n[0].auth_type == AuthPolicy::Type::none);
+    CHECK(n[0].user.empty());
+    CHECK(n[1].event == Notification::Event::limit_miss);
+    CHECK(n[1].url == "https://h:8443/miss?x=1");
+    CHECK(n[1].auth_type == AuthPolicy::Type::basic);
+    CHECK(n[1].user == "alice");
+    CHECK(n[2].event == Notification::Event::heartbeat);
+    CHECK(n[2].auth_type == AuthPolicy::Type::bearer);
+    CHECK(n[2].user == "bob");
+    CHECK(n[3].auth_type == AuthPolicy::Type::none);
+    CHECK(authorization_for(n[1].auth_type, n[1].user, result.config->userlist) == "Basic YWxpY2U6YQ==");
+    CHECK(authorization_for(n[2].auth_type, n[2].user, result.config->userlist) == "Bearer token");
+    CHECK(std::string(to_string(Notification::Event::limit_hit)) == "limit_hit");
+    CHECK(std::string(to_string(Notification::Event::limit_miss)) == "limit_miss");
+    CHECK(std::string(to_string(Notification::Event::heartbeat)) == "heartbeat");
+}
+
+TEST_CASE("parse_config: notification errors", "[config][notifications]") {
+    auto notification_error = [](const std::string& entry) {
+        return error_of(R"json({"resources": [], "userlist": {"alice": {"password": "a"}, "bob": {"password": "b b"},
+            "carol": {"hash": "sha256:00:bede90386d450cea8b77b822f8887065e4e5abf132c2f9dccfcc7fbd4cba5e35"}},
+            "notifications": [{"event": "heartbeat", "type": "url", "url": "http://h/"}, )json" + entry + "]}");
+    };
+    CHECK(notification_error(R"json("http://h/")json") == "server.json: notifications[1]: expected an object");
+    CHECK(notification_error(R"json({"type": "url", "url": "http://h/"})json") == "server.json: notifications[1].event: missing");
+    CHECK(notification_error(R"json({"event": "limit", "type": "url", "url": "http://h/"})json") ==
+          "server.json: notifications[1].event: unknown event \"limit\" (expected limit_hit, limit_miss, heartbeat)");
+    CHECK(notification_error(R"json({"event": 1, "type": "url", "url": "http://h/"})json") ==
+          "server.json: notifications[1].event: expected a string");
+    CHECK(notification_error(R"json({"event": "heartbeat", "url": "http://h/"})json") == "server.json: notifications[1].type: missing");
+    CHECK(notification_error(R"json({"event": "heartbeat", "type": "mail", "url": "http://h/"})json") ==
+          "server.json: notifications[1].type: unknown type \"mail\" (expected url)");
+    CHECK(notification_error(R"json({"event": "heartbeat", "type": "url"})json") == "server.json: notifications[1].url: missing");
+    CHECK(notification_error(R"json({"event": "heartbeat", "type": "url", "url": "udp://239.0.0.1:1234"})json") ==
+          "server.json: notifications[1].url: expected an http:// or https:// URL");
+    CHECK(notification_error(R"json({"event": "heartbeat", "type": "url", "url": "file:///tmp/x"})json") ==
+          "server.json: notifications[1].url: expected an http:// or https:// URL");
+    CHECK(notification_error(R"json({"event": "heartbeat", "type": "url", "url": "ftp://h/"})json") ==
+          "server.json: notifications[1].url: unknown scheme \"ftp\" (expected http, https, file, tcp, udp, unix, fork)");
+    CHECK(notification_error(R"json({"event": "heartbeat", "type": "url", "url": "http://h:99999/"})json").rfind(
+              "server.json: notifications[1].url: ", 0) == 0);
+    CHECK(notification_error(R"json({"event": "heartbeat", "type": "url", "url": "http://h/",
+                                     "authentication": {"type": "basic"}})json") ==
+          "server.json: notifications[1].authentication.user: missing");
+    CHECK(notification_error(R"json({"event": "heartbeat", "type": "url", "url": "http://h/",
+                                     "authentication": {"type": "token", "user": "alice"}})json") ==
+          "server.json: notifications[1].authentication.type: unknown type \"token\" (expected basic, bearer)");
+    CHECK(notification_error(R"json({"event": "heartbeat", "type": "url", "url": "http://h/",
+                                     "authentication": {"type": "basic", "user": "ghost"}})json") ==
+          "server.json: notifications[1].authentication.user: unknown user \"ghost\" (not in userlist)");
+    CHECK(notification_error(R"json({"event": "heartbeat", "type": "url", "url": "http://h/",
+                                     "authentication": {"type": "basic", "users": ["carol"]}})json") ==
+          "server.json: notifications[1].authentication.users[0]: user \"carol\" has only a password hash; "
+          "notifications need the password");
+    CHECK(notification_error(R"json({"event": "heartbeat", "type": "url", "url": "http://h/",
+                                     "authentication": {"type": "bearer", "user": "bob"}})json") ==
+          "server.json: notifications[1].authentication.user: the password of \"bob\" has blanks or control characters; "
+          "it cannot be a Bearer token");
+    // The same user is fine for Basic, where the password travels base64-encoded.
+    CHECK(parse_ok(R"json({"resources": [], "userlist": {"bob": {"password": "b b"}}, "notifications": [
+        {"event": "heartbeat", "type": "url", "url": "http://h/", "authentication": {"type": "basic", "user": "bob"}}
+    ]})json").notifications[0].user == "bob");
+}
+
+TEST_CASE("parse_config: check and control name a stream of the same file", "[config]") {
+    Config config = parse_ok(R"json({"resources": [
+        {"type": "api", "api": "control", "serve": "/control", "remote": "/later.ts"},
+        {"type": "api", "api": "health", "serve": "/health", "remote": "ignored"},
+        {"type": "stream", "serve": "/later.ts", "remote": "http://h/"}
+    ]})json");
+    CHECK(config.resources[0].remote_text == "/later.ts");
+
+    CHECK(error_of(R"json({"resources": [{"type": "api", "api": "check", "serve": "/check"}]})json") ==
+          "server.json: resources[0]: a check api needs \"remote\" (the serve path of a stream)");
+    CHECK(error_of(R"json({"resources": [{"type": "api", "api": "control", "serve": "/c", "remote": ""}]})json") ==
+          "server.json: resources[0]: a control api needs \"remote\" (the serve path of a stream)");
+    CHECK(error_of(R"json({"resources": [
+        {"type": "stream", "serve": "/a.ts", "remote": "http://h/"},
+        {"type": "api", "api": "check", "serve": "/check", "remote": "/b.ts"}
+    ]})json") == "server.json: resources[1].remote: no stream is served at \"/b.ts\"");
+    // Only a stream will do.
+    CHECK(error_of(R"json({"resources": [
+        {"type": "static", "serve": "/i.html", "remote": "/srv/i.html"},
+        {"type": "api", "api": "control", "serve": "/control", "remote": "/i.html"}
+    ]})json") == "server.json: resources[1].remote: no stream is served at \"/i.html\"");
+    CHECK(error_of(R"json({"resources": [{"type": "api", "api": "check", "serve": "/check", "remote": "/check"}]})json") ==
+          "server.json: resources[0].remote: no stream is served at \"/check\"");
+}
+
+TEST_CASE("parse_config: static remotes are files or http(s) URLs", "[config]") {
+    for (const char* remote : {"/srv/index.html", "file:///srv/index.html", "http://h/index.html", "HTTPS://h:8443/i"}) {
+        INFO(remote);
+        CHECK(parse_ok(R"json({"resources": [{"type": "static", "serve": "/i", "remote": ")json" + std::string(remote) +
+                       R"json("}]})json")
+                  .resources[0]
+                  .remote_text == remote);
+    }
+    auto static_error = [](const std::string& remote) {
+        return error_of(R"json({"resources": [{"type": "static", "serve": "/i", "remote": ")json" + remote + R"json("}]})json");
+    };
+    const std::string expected = "server.json: resources[0].remote: expected an absolute path, file:///path or an http(s) URL";
+    CHECK(static_error("srv/index.html") == expected);
+    CHECK(static_error("udp://239.0.0.1:1234") == expected);
+    CHECK(static_error("fork:///bin/cat") == expected);
+    CHECK(static_error("ftp://h/x") == expected);
+    CHECK(static_error("file://srv/index.html").rfind("server.json: resources[0].remote: ", 0) == 0);
+    CHECK(static_error("file://srv/index.html") != expected);  // the URL parser says what is wrong
+    CHECK(static_error("http://h:0/") == "server.json: resources[0].remote: " + parse_upstream_url("http://h:0/").error);
+}
+
+TEST_CASE("Resource equality covers every field", "[config]") {
+    const std::string base = R"json({"type": "stream", "serve": "/a.ts", "remote": "http://u:p@h/a.ts",
+        "preamble": "/p.ts", "cache": 1, "authentication": {"type": "basic", "realm": "r", "user": "alice"},
+        "allow": ["10.0.0.0/8"], "deny": ["10.0.0.1"])json";
+    auto resource = [&base](const std::string& extra) {
+        return parse_ok(R"json({"userlist": {"alice": {"password": "a"}, "bob": {"password": "b"}}, "resources": [)json" +
+                        base + extra + "}]}")
+            .resources[0];
+    };
+    const Resource a = resource("");
+    CHECK(a == resource(""));
+    CHECK_FALSE(a != resource(""));
+    // The later of duplicate keys wins, so each line below changes one field of `a`.
+    for (const char* change : {
+             R"json(, "serve": "/b.ts")json",
+             R"json(, "remote": "http://u:p@h/b.ts")json",
+             R"json(, "remote": "http://u:q@h/a.ts")json",  // same text "http://u:xxxxx@h/a.ts" in logs
+             R"json(, "remotes": ["http://h/b.ts"])json",
+             R"json(, "preamble": "/q.ts")json",
+             R"json(, "cache": 2)json",
+             R"json(, "fast_start": false)json",
+             R"json(, "tlsverify": false)json",
+             R"json(, "authentication": {"type": "bearer", "realm": "r", "user": "alice"})json",
+             R"json(, "authentication": {"type": "basic", "realm": "s", "user": "alice"})json",
+             R"json(, "authentication": {"type": "basic", "realm": "r", "user": "bob"})json",
+             R"json(, "allow": ["10.0.0.0/9"])json",
+             R"json(, "deny": [])json",
+             R"json(, "clientinterface": "eth0", "remote": "udp://239.0.0.1:1234")json",
+         }) {
+        INFO(change);
+        CHECK(a != resource(change));
+    }
+    CHECK(resource(R"json(, "clientinterface": "eth0", "remote": "udp://239.0.0.1:1234")json") !=
+          resource(R"json(, "clientinterface": "eth1", "remote": "udp://239.0.0.1:1234")json"));
+    // Writing a network differently is no change.
+    CHECK(a == resource(R"json(, "deny": ["10.0.0.1/32"])json"));
+
+    const Config apis = parse_ok(R"json({"resources": [
+        {"type": "stream", "serve": "/a.ts", "remote": "http://h/"},
+        {"type": "api", "api": "check", "serve": "/x", "remote": "/a.ts"},
+        {"type": "api", "api": "control", "serve": "/y", "remote": "/a.ts"},
+        {"type": "static", "serve": "/z", "remote": "/srv/z"}
+    ]})json");
+    CHECK(apis.resources[1] != apis.resources[2]);
+    CHECK(apis.resources[1] != apis.resources[0]);
+    CHECK(apis.resources[3] != apis.resources[0]);
+}
+
+TEST_CASE("Notification equality", "[config][notifications]") {
+    Notification a;
+    a.event = Notification::Event::limit_hit;
+    a.url = "http://h/";
+    Notification b = a;
+    CHECK(a == b);
+    b.user = "alice";
+    CHECK(a != b);
+    b = a;
+    b.auth_type = AuthPolicy::Type::basic;
+    CHECK(a != b);
+    b = a;
+    b.event = Notification::Event::limit_miss;
+    CHECK(a != b);
+    b = a;
+    b.url = "http://h/x";
+    CHECK(a != b);
 }
