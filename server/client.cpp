@@ -1,6 +1,9 @@
 // client.cpp - queueing, dropping and batching for one viewer.
 #include "client.h"
 
+#include <cstring>
+#include <optional>
+
 using namespace std::chrono;
 
 namespace {
@@ -66,4 +69,30 @@ void Client::disconnect(const std::string& reason) {
 std::string Client::end_reason() const {
     std::lock_guard<std::mutex> lock(reason_mutex_);
     return end_reason_;
+}
+
+bool write_batch(const std::vector<ChunkRef>& batch, BufferPool& pool,
+                 const std::function<bool(const uint8_t*, std::size_t)>& write, std::size_t& sent) {
+    std::optional<BufferPool::Lease> gathered;
+    std::size_t used = 0;
+    auto flush = [&] {
+        if (used == 0) return true;
+        if (!write(gathered->data(), used)) return false;
+        sent += used;
+        used = 0;
+        return true;
+    };
+    for (const ChunkRef& chunk : batch) {
+        const std::vector<uint8_t>& bytes = chunk->bytes;
+        if (bytes.size() >= kGatherBelow || bytes.size() > pool.buffer_size()) {
+            if (!flush() || !write(bytes.data(), bytes.size())) return false;
+            sent += bytes.size();
+            continue;
+        }
+        if (!gathered) gathered.emplace(pool.take());
+        if (used + bytes.size() > gathered->size() && !flush()) return false;
+        std::memcpy(gathered->data() + used, bytes.data(), bytes.size());
+        used += bytes.size();
+    }
+    return flush();
 }

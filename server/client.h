@@ -5,10 +5,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/buffer_pool.h"
 #include "common/packet_queue.h"
 
 struct ClientLimits {
@@ -67,3 +69,12 @@ private:
     mutable std::mutex reason_mutex_;
     std::string end_reason_;
 };
+
+// Writes a viewer's batch with few write calls and no copy of large chunks: chunks smaller than
+// kGatherBelow are gathered into one buffer borrowed from `pool`, larger ones go out as they are.
+// (A chunk is what one upstream read brought, often a few KiB: writing each alone cost two polls
+// and a send per chunk in httplib.) `write` returns false when the viewer is gone; so does this.
+// `sent` counts the bytes written.
+constexpr std::size_t kGatherBelow = 32 * 1024;
+bool write_batch(const std::vector<ChunkRef>& batch, BufferPool& pool,
+                 const std::function<bool(const uint8_t*, std::size_t)>& write, std::size_t& sent);

@@ -243,18 +243,21 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
     LogLine(LogLevel::info, "client_connected").kv("stream", stream->path()).kv("client", address);
 
     auto chunks = std::make_shared<std::vector<ChunkRef>>();
-    auto provider = [client, chunks](size_t, httplib::DataSink& sink) {
+    auto provider = [this, client, chunks](size_t, httplib::DataSink& sink) {
         switch (client->next_chunks(*chunks, kMaxBatchDelay)) {
-        case Client::BatchResult::closed: sink.done(); return true;
+        // false, not sink.done(): the body ends with the connection, and after done() httplib
+        // would keep the socket open for a next request (keep-alive) for 5 s.
+        case Client::BatchResult::closed: return false;
         case Client::BatchResult::idle: return true;
         case Client::BatchResult::data: break;
         }
-        for (const ChunkRef& chunk : *chunks) {
-            if (!sink.write(reinterpret_cast<const char*>(chunk->bytes.data()), chunk->bytes.size())) return false;
-            client->count_sent(chunk->bytes.size());
-        }
+        std::size_t sent = 0;
+        const bool ok = write_batch(*chunks, gather_pool_, [&sink](const uint8_t* data, std::size_t len) {
+            return sink.write(reinterpret_cast<const char*>(data), len);
+        }, sent);
+        client->count_sent(sent);
         chunks->clear();
-        return true;
+        return ok;
     };
     auto releaser = [this, stream, client, request, log = site.access_log()](bool) {
         stream->detach(client);

@@ -60,4 +60,7 @@ private:
     std::shared_ptr<const Site> site_;
     std::atomic<unsigned> viewers_{0};
     StatisticsApi statistics_;
+    // Viewers' small chunks are gathered here for one write; a buffer is held only while a batch
+    // is written, so a few dozen serve thousands of viewers.
+    BufferPool gather_pool_{64 * 1024, 64};
 };

@@ -95,3 +95,38 @@ TEST_CASE("Client: a picture is started only with room to finish it", "[client]"
     CHECK(drain(client) == std::vector<uint8_t>{1, 2});
     CHECK(client.packets_dropped() == 1010);
 }
+
+TEST_CASE("write_batch: gathers small chunks, writes large ones as they are, keeps the order", "[client]") {
+    BufferPool pool(64 * 1024, 4);
+    auto sized = [](std::size_t bytes, uint8_t fill) {
+        auto c = std::make_shared<PacketChunk>();
+        c->bytes.assign(bytes, fill);
+        return ChunkRef(c);
+    };
+    std::vector<ChunkRef> batch = {sized(1000, 1), sized(2000, 2), sized(40000, 3), sized(500, 4), sized(70000, 5)};
+    for (int i = 0; i < 30; ++i) batch.push_back(sized(3000, uint8_t(10 + i)));
+
+    std::vector<std::size_t> writes;
+    std::vector<uint8_t> received;
+    std::size_t sent = 0;
+    REQUIRE(write_batch(batch, pool, [&](const uint8_t* data, std::size_t len) {
+        writes.push_back(len);
+        received.insert(received.end(), data, data + len);
+        return true;
+    }, sent));
+
+    // 1000+2000 gathered; 40000 alone; 500 gathered; 70000 alone; 30 x 3000 in 64 KiB buffers.
+    CHECK(writes == std::vector<std::size_t>{3000, 40000, 500, 70000, 21 * 3000, 9 * 3000});
+    std::vector<uint8_t> expected;
+    for (const auto& c : batch) expected.insert(expected.end(), c->bytes.begin(), c->bytes.end());
+    CHECK(received == expected);
+    CHECK(sent == expected.size());
+    CHECK(pool.idle_count() == 1);  // one buffer served the whole batch and went back
+
+    SECTION("a failed write stops the batch and says so") {
+        std::size_t calls = 0, partial = 0;
+        CHECK_FALSE(write_batch(batch, pool, [&](const uint8_t*, std::size_t) { return ++calls < 2; }, partial));
+        CHECK(calls == 2);
+        CHECK(partial == 3000);
+    }
+}
