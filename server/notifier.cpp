@@ -1,6 +1,5 @@
 // notifier.cpp - the notification worker: limit events from a bounded queue, heartbeats from a timer,
 // each sent as one GET per target with httplib's client.
-#define CPPHTTPLIB_OPENSSL_SUPPORT  // Debian's libcpp-httplib is built with it; the classes must match
 #include "notifier.h"
 
 #include <httplib.h>
@@ -10,6 +9,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "http_client_error.h"
 
 using namespace std::chrono;
 
@@ -21,21 +21,6 @@ bool wants(const std::vector<NotificationTarget>& targets, bool limit_events) {
     });
 }
 
-// httplib's error names are terse ("Read"); a log reader wants the failure in words.
-std::string describe(httplib::Error error) {
-    switch (error) {
-    case httplib::Error::Connection: return "connection failed";
-    case httplib::Error::ConnectionTimeout: return "connect timed out";
-    case httplib::Error::Read: return "read failed or timed out";
-    case httplib::Error::Write: return "write failed or timed out";
-    case httplib::Error::Canceled: return "response not complete within the timeout";
-    case httplib::Error::ExceedRedirectCount: return "too many redirects";
-    case httplib::Error::SSLConnection: return "TLS handshake failed";
-    case httplib::Error::SSLLoadingCerts: return "cannot load CA certificates";
-    case httplib::Error::SSLServerVerification: return "server certificate not trusted";
-    default: return "request failed (" + httplib::to_string(error) + ")";
-    }
-}
 
 }  // namespace
 
@@ -195,5 +180,5 @@ void Notifier::send_to(const Target& target, Event event) {
     if (result)
         line.kv("status", result->status).kv("reason", "HTTP status " + std::to_string(result->status));
     else
-        line.kv("reason", describe(result.error())).kv("timeout_ms", timeout_.count());
+        line.kv("reason", describe_http_error(result.error())).kv("timeout_ms", timeout_.count());
 }

@@ -1,6 +1,5 @@
 // static_content.cpp - loading the static resource (file or http(s) GET), its ETag, and the reply.
 // Only this file and notifier.cpp use httplib's client; the request path never reaches a file name.
-#define CPPHTTPLIB_OPENSSL_SUPPORT  // Debian's libcpp-httplib is built with it; the classes must match
 #include "static_content.h"
 
 #include <fcntl.h>
@@ -17,6 +16,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "http_client_error.h"
 #include "common/unique_fd.h"
 
 using namespace std::chrono;
@@ -128,20 +128,6 @@ std::string status_text(int status) {
     }
 }
 
-// httplib's error names are terse ("Read"); a log reader wants the failure in words.
-std::string describe(httplib::Error error) {
-    switch (error) {
-    case httplib::Error::Connection: return "connection failed";
-    case httplib::Error::ConnectionTimeout: return "connect timed out";
-    case httplib::Error::Read: return "read failed or timed out";
-    case httplib::Error::Write: return "write failed or timed out";
-    case httplib::Error::ExceedRedirectCount: return "too many redirects";
-    case httplib::Error::SSLConnection: return "TLS handshake failed";
-    case httplib::Error::SSLLoadingCerts: return "cannot load CA certificates";
-    case httplib::Error::SSLServerVerification: return "server certificate not trusted";
-    default: return "request failed (" + httplib::to_string(error) + ")";
-    }
-}
 
 std::unique_ptr<httplib::ClientImpl> make_client(const UpstreamUrl& url) {
     if (url.scheme == UpstreamUrl::Scheme::https) return std::make_unique<httplib::SSLClient>(url.host, url.port);
@@ -336,7 +322,7 @@ StaticContent::Snapshot StaticContent::fetch_remote() const {
     if (result && reason.empty() && Clock::now() > deadline)
         reason = "timeout after " + std::to_string(timeout_.count()) + " ms";
     if (!result || !reason.empty()) {
-        if (reason.empty()) reason = describe(result.error());
+        if (reason.empty()) reason = describe_http_error(result.error());
         LogLine(LogLevel::warn, "static_fetch_failed").kv("path", serve_path_).kv("remote", url.text)
             .kv("reason", reason).kv("timeout_ms", timeout_.count());
         Snapshot failed;

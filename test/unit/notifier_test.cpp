@@ -1,7 +1,6 @@
 // notifier_test.cpp - Notifier against an in-process httplib server on an ephemeral 127.0.0.1 port:
 // heartbeat timing, limit events with their Authorization header, and that neither a dead nor a
 // hanging target ever delays connections_changed() or stop().
-#define CPPHTTPLIB_OPENSSL_SUPPORT  // match Debian's compiled libcpp-httplib
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "refusing_port.h"
 #include "server/notifier.h"
 
 using namespace std::chrono;
@@ -85,25 +85,6 @@ private:
     std::condition_variable changed_;
     std::vector<Received> received_;
     bool released_ = false;
-};
-
-// A port on which nothing listens: bound, so no other test takes it, but connecting is refused.
-class RefusingPort {
-public:
-    RefusingPort() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-        socklen_t length = sizeof addr;
-        REQUIRE(::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&addr), &length) == 0);
-        port_ = ntohs(addr.sin_port);
-    }
-    std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-
-private:
-    UniqueFd fd_;
-    int port_ = 0;
 };
 
 // The longest single connections_changed() call of `calls` alternating below/at the limit.

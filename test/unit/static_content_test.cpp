@@ -1,6 +1,5 @@
 // static_content_test.cpp - StaticContent against real files and an in-process httplib server on an
 // ephemeral 127.0.0.1 port: ETag and 304, HEAD, reloads, the cache, remote failures, one fetch at a time.
-#define CPPHTTPLIB_OPENSSL_SUPPORT  // match Debian's compiled libcpp-httplib
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "refusing_port.h"
 #include "server/static_content.h"
 
 using namespace std::chrono;
@@ -85,25 +85,6 @@ private:
     std::mutex mutex_;
     std::condition_variable released_cv_;
     bool released_ = false;
-};
-
-// A port on which nothing listens: bound, so no other test takes it, but connecting is refused.
-class RefusingPort {
-public:
-    RefusingPort() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-        socklen_t length = sizeof addr;
-        REQUIRE(::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&addr), &length) == 0);
-        port_ = ntohs(addr.sin_port);
-    }
-    std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-
-private:
-    UniqueFd fd_;
-    int port_ = 0;
 };
 
 HttpRequestInfo request(const std::string& method = "GET", const std::string& if_none_match = "") {
