@@ -20,8 +20,10 @@ namespace {
 // The kernel queues this many connects while every connection thread is busy or starting:
 // enough for a burst of 500 viewers (httplib's compiled-in backlog is 5).
 constexpr int kListenBacklog = 1024;
-// Connections beyond the viewer limit still need a thread to be answered 503 or 404.
-constexpr std::size_t kExtraConnectionThreads = 64;
+// Connections beyond the viewer limit still need a thread: to be answered 503 or 404, and for the
+// API. Idle ones hold theirs until the 5 s read timeout, so this many idle sockets from an attacker
+// (reopened every 5 s) would make real viewers wait in the listen backlog.
+constexpr std::size_t kExtraConnectionThreads = 1024;
 constexpr std::size_t kUnlimitedConnectionThreads = 10000;
 // How long a viewer's packets may wait for a fuller batch; also how often an idle viewer's thread
 // wakes so that httplib can check for shutdown. Bounds the latency batching adds (DESIGN.md: well
@@ -30,6 +32,11 @@ constexpr milliseconds kMaxBatchDelay{200};
 // The kernel doubles it: 512 KiB in flight, 8 Mbit/s up to 500 ms of round trip.
 constexpr int kSendBufferBytes = 256 * 1024;
 constexpr const char* kCacheControl = "no-cache, no-store, no-transform";
+// httplib 0.11.4 limits each header line to 8 KiB but not the number of lines; 100 is Apache's
+// LimitRequestFields. (The head's total size stays unlimited while httplib reads it.)
+constexpr std::size_t kMaxHeaderFields = 100;
+// A viewer whose socket accepts nothing for this long is dropped.
+constexpr seconds kWriteTimeout{5};
 
 double seconds_since(steady_clock::time_point t) { return duration_cast<microseconds>(steady_clock::now() - t).count() / 1e6; }
 }  // namespace
@@ -97,7 +104,7 @@ bool HttpFrontend::start(std::string& error) {
     // httplib takes ownership of the queue and deletes it when listening ends.
     server_->new_task_queue = [max_threads] { return new ConnectionThreads(max_threads); };
     server_->set_read_timeout(5, 0);   // a request head must arrive within 5 s
-    server_->set_write_timeout(5, 0);  // a viewer whose socket stays full for 5 s is dropped
+    server_->set_write_timeout(kWriteTimeout.count(), 0);  // a viewer whose socket stays full for 5 s is dropped
     server_->set_keep_alive_timeout(5);
 
     // Capture the listening socket (the only one httplib passes here) to raise its backlog.
@@ -112,9 +119,12 @@ bool HttpFrontend::start(std::string& error) {
         ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
         listen_fd = fd;
     });
-    auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
-    server_->Get(".*", handler);
-    server_->Post(".*", handler);
+    // Every request is answered here, before httplib's router: its patterns are std::regex, whose
+    // matcher recurses once per character of the path, and we route by exact path anyway.
+    server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        handle(req, res);
+        return httplib::Server::HandlerResponse::Handled;
+    });
 
     int port = listen->port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, listen->port) ? listen->port : -1);
     server_->set_socket_options(httplib::default_socket_options);
@@ -130,6 +140,9 @@ bool HttpFrontend::start(std::string& error) {
 
 void HttpFrontend::stop() {
     if (!listener_.joinable()) return;
+    // From here on a response that ends is logged as ended by the shutdown, whether httplib (once
+    // its socket is closed) or the disconnect below ends it first.
+    stopping_.store(true);
     // Closes the listening socket first: new connections are refused from here on, requests in
     // progress finish, and viewers' responses end at their next batch.
     server_->stop();
@@ -147,16 +160,30 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
     request.info.client = join_host_port(req.remote_addr, req.remote_port);
     request.client_ip = effective_client(req.remote_addr, req.get_header_value("X-Forwarded-For"), site->config().trusted_proxies);
 
+    if (req.headers.size() > kMaxHeaderFields) {
+        LogLine(LogLevel::warn, "client_refused").kv("path", req.path).kv("client", request.info.client)
+            .kv("reason", "too many header fields");
+        return send(HttpReply::text(431, "request header fields too large"), request, *site, res);
+    }
     const Route* route = site->find(req.path);
     if (!route) return send(HttpReply::text(404, "not found"), request, *site, res);
     if (auto denial = deny(*site, *route, request)) return send(*denial, request, *site, res);
     const Resource& resource = *route->resource;
     const bool post_allowed = resource.type == Resource::Type::api && resource.api == "reload";
-    if (req.method == "POST" && !post_allowed) return send(HttpReply::text(405, "method not allowed"), request, *site, res);
+    if (req.method != "GET" && req.method != "HEAD" && !(req.method == "POST" && post_allowed)) {
+        HttpReply reply = HttpReply::text(405, "method not allowed");
+        reply.headers.emplace_back("Allow", post_allowed ? "POST" : "GET, HEAD");
+        return send(reply, request, *site, res);
+    }
 
     switch (resource.type) {
     case Resource::Type::stream: return serve_stream(*site, *route, request, res);
-    case Resource::Type::static_content: return send(route->static_content->get(request.info), request, *site, res);
+    case Resource::Type::static_content: {
+        // HEAD gets GET's reply: httplib sends its headers, Content-Length included, without the body.
+        HttpRequestInfo as_get = request.info;
+        if (as_get.method == "HEAD") as_get.method = "GET";
+        return send(route->static_content->get(as_get), request, *site, res);
+    }
     case Resource::Type::api: return send(serve_api(*site, *route, request), request, *site, res);
     }
 }
@@ -229,6 +256,7 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
     if (!stream->is_connected()) return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
     if (request.info.method == "HEAD") {
         res.set_chunked_content_provider("video/mpeg", [](size_t, httplib::DataSink&) { return false; });
+        if (const auto& log = site.access_log()) log->write(request.access_entry(200));  // one line per request
         return;
     }
     if (!reserve_viewer(site.config())) {
@@ -252,14 +280,21 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
         case Client::BatchResult::data: break;
         }
         std::size_t sent = 0;
-        const bool ok = write_batch(*chunks, gather_pool_, [&sink](const uint8_t* data, std::size_t len) {
-            return sink.write(reinterpret_cast<const char*>(data), len);
+        const bool ok = write_batch(*chunks, gather_pool_, [&sink, &client](const uint8_t* data, std::size_t len) {
+            const auto started = steady_clock::now();
+            if (sink.write(reinterpret_cast<const char*>(data), len)) return true;
+            // httplib fails a write when the socket stays full for the write timeout; a peer that
+            // has gone fails it at once (and is logged as having closed, by Stream::detach).
+            if (steady_clock::now() - started >= kWriteTimeout - milliseconds(50))
+                client->disconnect("send timed out: socket not drained for " + std::to_string(kWriteTimeout.count()) + " s");
+            return false;
         }, sent);
         client->count_sent(sent);
         chunks->clear();
         return ok;
     };
     auto releaser = [this, stream, client, request, log = site.access_log()](bool) {
+        if (stopping_.load()) client->disconnect("server shutting down");
         stream->detach(client);
         release_viewer(*this->site());
         const double duration = duration_cast<milliseconds>(client->connected_for()).count() / 1000.0;

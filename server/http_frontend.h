@@ -59,6 +59,7 @@ private:
     mutable std::mutex site_mutex_;
     std::shared_ptr<const Site> site_;
     std::atomic<unsigned> viewers_{0};
+    std::atomic<bool> stopping_{false};  // set by stop()
     StatisticsApi statistics_;
     // Viewers' small chunks are gathered here for one write; a buffer is held only while a batch
     // is written, so a few dozen serve thousands of viewers.

@@ -4,18 +4,24 @@
 Paths: /html (200 text/html page), /404, /500, /loop (302 to itself), /empty (200, closes at once),
 /slowhead (accepts, never answers), /redirect?to=URL (302 to URL), /auth?user=U:P&to=URL (302 to URL
 with Basic credentials U:P, 401 without), /chunked?from=URL (URL's body re-sent with chunked transfer
-encoding, in chunks of awkward sizes that split packets and chunk-size lines across reads).
+encoding, in chunks of awkward sizes that split packets and chunk-size lines across reads),
+/record/ANYTHING[?hang=S] (logs "event=record time=T path=P authorization=A" on stderr when the
+request arrives, waits S seconds if asked, then 200 "ok"; for notification targets), /counter (200
+text/plain "count=N", N counting this path's requests, with "event=counter n=N" logged; for caching).
 Prints "event=listening address=127.0.0.1:PORT" on stderr like bin/source, then serves until killed.
 """
 import base64
 import http.server
 import socketserver
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
 
 CHUNK_SIZES = (1, 7, 188, 1000, 65536, 3 * 188 + 5, 4096)
+COUNTER = 0
+COUNTER_LOCK = threading.Lock()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -60,6 +66,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.relay_chunked(urllib.parse.parse_qs(url.query)["from"][0])
         elif url.path == "/slowhead":
             time.sleep(3600)
+        elif url.path.startswith("/record/"):
+            sys.stderr.write("event=record time=%.3f path=%s authorization=%s\n" %
+                             (time.time(), self.path, self.headers.get("Authorization", "-")))
+            sys.stderr.flush()
+            hang = urllib.parse.parse_qs(url.query).get("hang")
+            if hang:
+                time.sleep(float(hang[0]))
+            self.reply(200, b"ok\n", [("Content-Type", "text/plain")])
+        elif url.path == "/counter":
+            global COUNTER
+            with COUNTER_LOCK:
+                COUNTER += 1
+                n = COUNTER
+            sys.stderr.write("event=counter n=%d\n" % n)
+            sys.stderr.flush()
+            self.reply(200, b"count=%d\n" % n, [("Content-Type", "text/plain")])
         else:
             self.reply(404)
 
