@@ -109,3 +109,72 @@ bench: deps
 clean:
 	rm -rf build bin
 
+# ==== Fuzzing (issue 6) ===========================================================================
+# `make fuzz`: the libFuzzer targets in test/fuzz/ (fuzz_<name>.cpp), built with clang into
+# build/fuzz/ and run FUZZ_SECONDS (default 60) each by test/fuzz/run_fuzzers.sh. New inputs go to
+# build/fuzz/corpus/<name>/; FUZZ_MERGE=1 merges the ones that add coverage into the committed
+# test/fuzz/corpus/<name>/. FUZZ_TARGETS="ts url" runs a subset.
+# `make test` replays the committed corpus without clang: $(BIN)/fuzz_<name>_replay is the same
+# target built with $(CXX) and the SANITIZE flags around test/fuzz/replay_main.cpp, and
+# test/e2e/fuzz_corpus_replays.sh runs it.
+FUZZ_ALL      := ts video_rap config url http
+FUZZ_TARGETS  ?= $(FUZZ_ALL)
+FUZZ_SECONDS  ?= 60
+FUZZ_MERGE    ?=
+FUZZ_CXX      ?= clang++
+FUZZ_DIR      := build/fuzz
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+# -fno-sanitize-recover: UBSan stops at the first report, so libFuzzer saves the input as a crash.
+# The ignorelist names the one third-party report left out (see the file).
+FUZZ_FLAGS    := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+                 -fsanitize-ignorelist=test/fuzz/ubsan_ignorelist.txt
+FUZZ_CXXFLAGS := $(FUZZ_FLAGS) -std=c++17 -Wall -Wextra -pthread -MMD -MP -I.
+# For whatever part of common/ a parser comes to use (credentials.cpp hashes with OpenSSL).
+FUZZ_LIBS     := -lssl -lcrypto
+FUZZ_REPLAY_BINS := $(foreach t,$(FUZZ_ALL),$(BIN)/fuzz_$(t)_replay)
+
+.PHONY: fuzz fuzz-deps fuzz-replay-bins
+
+fuzz-deps:
+	@missing=$$(for p in $(FUZZ_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
+	@FUZZ_DIR=$(FUZZ_DIR) FUZZ_TARGETS="$(FUZZ_TARGETS)" FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_MERGE=$(FUZZ_MERGE) \
+	  bash test/fuzz/run_fuzzers.sh
+
+# All of common/ in one archive: each target links only the objects it uses.
+$(FUZZ_DIR)/libcommon.a: $(patsubst %.cpp,$(FUZZ_DIR)/obj/%.o,$(COMMON_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/test/fuzz/fuzz_%.o $(FUZZ_DIR)/libcommon.a
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -o $@ $^ $(FUZZ_LIBS) -pthread
+
+$(FUZZ_DIR)/obj/%.o: %.cpp test/fuzz/ubsan_ignorelist.txt
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -c -o $@ $<
+
+# Named here so that make keeps these objects instead of deleting them as intermediate files.
+.SECONDARY: $(foreach t,$(FUZZ_ALL),$(FUZZ_DIR)/obj/test/fuzz/fuzz_$(t).o $(OBJ)/test/fuzz/fuzz_$(t).o) \
+            $(OBJ)/test/fuzz/replay_main.o
+
+# The same archive from the objects of the normal build, for the replay binaries.
+$(OBJ)/fuzz/libcommon.a: $(call objs,$(COMMON_SRC))
+	@mkdir -p $(@D)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/fuzz_%_replay: $(OBJ)/test/fuzz/fuzz_%.o $(OBJ)/test/fuzz/replay_main.o $(OBJ)/fuzz/libcommon.a
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS) $(LDLIBS)
+
+fuzz-replay-bins: deps
+	@$(MAKE) --no-print-directory $(FUZZ_REPLAY_BINS)
+
+test: fuzz-replay-bins
+# ==== end of fuzzing ==============================================================================

@@ -588,8 +588,10 @@ ConfigResult parse_config(std::string_view json_text, const std::string& file_na
         result.config = Parser(file_name, result.warnings).read_config(document);
     } catch (const ConfigError& error) {
         // Warnings stay: an "unknown key" for a misspelt "remote" explains the error that follows.
-        result.error = error.message;
+        result.error = one_line(error.message);
     }
+    // Keys and values are quoted into the messages as written: "a\nb" must not make two lines.
+    for (std::string& warning : result.warnings) warning = one_line(warning);
     return result;
 }
 

@@ -772,3 +772,14 @@ TEST_CASE("Notification equality", "[config][notifications]") {
     b.url = "http://h/x";
     CHECK(a != b);
 }
+
+TEST_CASE("config: control characters in keys and values stay escaped, one line per message", "[config]") {
+    auto bad = parse_config(R"({"resources":[{"type":"x\ny","serve":"/a.ts"}]})", "c.json");
+    REQUIRE_FALSE(bad.config);
+    CHECK(bad.error.find('\n') == std::string::npos);
+    CHECK(bad.error.find("x\\ny") != std::string::npos);
+    auto good = parse_config(R"({"resources":[], "a\tb": 1})", "c.json");
+    REQUIRE(good.config);
+    REQUIRE(good.warnings.size() == 1);
+    CHECK(good.warnings[0] == "c.json: a\\tb: unknown key, ignored");
+}

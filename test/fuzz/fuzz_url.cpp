@@ -1,0 +1,93 @@
+// fuzz_url.cpp - libFuzzer target for the upstream URL parser and the helpers it shares with the
+// listen address: parse_upstream_url, split_host_port, percent_decode, parse_port_number.
+// The input is the text, as it would stand in a "remote" of server.json.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/url.h"
+#include "fuzz_check.h"
+
+namespace {
+
+bool has_control_or_space(std::string_view text) {
+    for (char c : text) {
+        if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return true;
+    }
+    return false;
+}
+
+void check_url(std::string_view text) {
+    const UrlParseResult result = parse_upstream_url(text);
+    fuzz_check(result.url.has_value() == result.error.empty(), "a URL or an error, never both or neither");
+    fuzz_check(result.error.find('\n') == std::string::npos, "errors are one line");
+    if (!result.url) return;
+    const UpstreamUrl& url = *result.url;
+    fuzz_check(to_string(url.scheme) != nullptr, "to_string(Scheme)");
+    fuzz_check(!has_control_or_space(url.text), "the logged text has no spaces or control characters");
+    const std::size_t colon = url.userinfo.find(':');
+    const std::size_t password = colon == std::string::npos ? 0 : url.userinfo.size() - colon - 1;
+    fuzz_check(url.text.size() == text.size() - password + (colon == std::string::npos ? 0 : 5),
+               "only the password is masked in the text");
+    switch (url.scheme) {
+    case UpstreamUrl::Scheme::http:
+    case UpstreamUrl::Scheme::https:
+        fuzz_check(!url.target.empty() && url.target[0] == '/', "an http target starts with '/'");
+        fuzz_check(!has_control_or_space(url.target), "an http target fits in a request line");
+        [[fallthrough]];
+    case UpstreamUrl::Scheme::tcp:
+    case UpstreamUrl::Scheme::udp:
+        fuzz_check(!url.host.empty() && url.port != 0, "a network URL has a host and a port");
+        fuzz_check(url.host.find_first_of("[]@/") == std::string::npos, "the host is bare");
+        fuzz_check(url.path.empty() && url.args.empty(), "a network URL has no local path");
+        break;
+    case UpstreamUrl::Scheme::file:
+    case UpstreamUrl::Scheme::unix_socket:
+    case UpstreamUrl::Scheme::fork:
+        fuzz_check(!url.path.empty() && url.path.find('\0') == std::string::npos, "a local path is non-empty, without NUL");
+        for (const std::string& arg : url.args) fuzz_check(arg.find('\0') == std::string::npos, "no NUL in an argument");
+        fuzz_check(url.host.empty() && url.port == 0, "a local URL has no host");
+        break;
+    }
+    if (url.scheme != UpstreamUrl::Scheme::unix_socket) fuzz_check(url.unix_type == UpstreamUrl::UnixType::automatic, "unix_type only for unix");
+}
+
+void check_helpers(std::string_view text) {
+    const auto decoded = percent_decode(text);
+    // %00 is refused; a literal NUL passes (parse_upstream_url refuses control characters earlier).
+    if (decoded && text.find('\0') == std::string_view::npos) {
+        fuzz_check(decoded->size() <= text.size(), "decoding never grows the text");
+        fuzz_check(decoded->find('\0') == std::string::npos, "no NUL decoded");
+        // Escaping every byte and decoding again gives the same bytes.
+        static const char kHex[] = "0123456789ABCDEF";
+        std::string escaped;
+        for (unsigned char c : *decoded) {
+            escaped += '%';
+            escaped += kHex[c >> 4];
+            escaped += kHex[c & 0x0F];
+        }
+        fuzz_check(percent_decode(escaped) == decoded, "percent_decode round trip");
+    }
+
+    const auto port = parse_port_number(text);
+    if (port) {
+        fuzz_check(*port != 0 && !text.empty() && text.size() <= 5, "a port is 1..65535 in at most 5 digits");
+        fuzz_check(std::stoul(std::string(text)) == *port, "a port is the decimal value of the text");
+    }
+
+    const HostPort split = split_host_port(text);
+    if (split.error.empty()) {
+        fuzz_check(split.host.size() + split.port.size() <= text.size(), "host and port come from the text");
+        fuzz_check(split.host.find_first_of("[]") == std::string::npos, "brackets are removed from the host");
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    check_url(text);
+    check_helpers(text);
+    return 0;
+}
