@@ -75,6 +75,6 @@ private:
 // (A chunk is what one upstream read brought, often a few KiB: writing each alone cost two polls
 // and a send per chunk in httplib.) `write` returns false when the viewer is gone; so does this.
 // `sent` counts the bytes written.
-constexpr std::size_t kGatherBelow = 32 * 1024;
+constexpr std::size_t kGatherBelow = 128 * 1024;
 bool write_batch(const std::vector<ChunkRef>& batch, BufferPool& pool,
                  const std::function<bool(const uint8_t*, std::size_t)>& write, std::size_t& sent);
