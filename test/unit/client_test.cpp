@@ -103,7 +103,8 @@ TEST_CASE("write_batch: gathers small chunks, writes large ones as they are, kee
         c->bytes.assign(bytes, fill);
         return ChunkRef(c);
     };
-    std::vector<ChunkRef> batch = {sized(1000, 1), sized(2000, 2), sized(40000, 3), sized(500, 4), sized(70000, 5)};
+    // A chunk of kGatherBelow goes out alone; so does one too large for the pool's buffers.
+    std::vector<ChunkRef> batch = {sized(1000, 1), sized(2000, 2), sized(kGatherBelow, 3), sized(500, 4), sized(70000, 5)};
     for (int i = 0; i < 30; ++i) batch.push_back(sized(3000, uint8_t(10 + i)));
 
     std::vector<std::size_t> writes;
@@ -115,8 +116,8 @@ TEST_CASE("write_batch: gathers small chunks, writes large ones as they are, kee
         return true;
     }, sent));
 
-    // 1000+2000 gathered; 40000 alone; 500 gathered; 70000 alone; 30 x 3000 in 64 KiB buffers.
-    CHECK(writes == std::vector<std::size_t>{3000, 40000, 500, 70000, 21 * 3000, 9 * 3000});
+    // 1000+2000 gathered; kGatherBelow alone; 500 gathered; 70000 alone; 30 x 3000 in 64 KiB buffers.
+    CHECK(writes == std::vector<std::size_t>{3000, kGatherBelow, 500, 70000, 21 * 3000, 9 * 3000});
     std::vector<uint8_t> expected;
     for (const auto& c : batch) expected.insert(expected.end(), c->bytes.begin(), c->bytes.end());
     CHECK(received == expected);
