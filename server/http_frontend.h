@@ -63,5 +63,5 @@ private:
     StatisticsApi statistics_;
     // Viewers' small chunks are gathered here for one write; a buffer is held only while a batch
     // is written, so a few dozen serve thousands of viewers.
-    BufferPool gather_pool_{256 * 1024, 32};
+    BufferPool gather_pool_{256 * 1024, 8};
 };
