@@ -62,6 +62,6 @@ private:
     std::atomic<bool> stopping_{false};  // set by stop()
     StatisticsApi statistics_;
     // Viewers' small chunks are gathered here for one write; a buffer is held only while a batch
-    // is written, so a few dozen serve thousands of viewers.
+    // is written, so a handful serve thousands of viewers.
     BufferPool gather_pool_{256 * 1024, 8};
 };
