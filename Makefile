@@ -89,7 +89,7 @@ $(SAMPLE):
 
 run: deps
 	@$(MAKE) --no-print-directory all $(SAMPLE)
-	@sh test/run_demo.sh $(SAMPLE)
+	@bash test/run_demo.sh $(SAMPLE)
 
 test: deps
 	@$(MAKE) --no-print-directory all $(BIN)/unit_tests $(SAMPLE)
