@@ -29,17 +29,24 @@ bool PacketQueue::push(ChunkRef chunk) {
     tail_.store(tail + 1, std::memory_order_release);
     // After the tail: a consumer that sees these bytes also sees the chunk that holds them.
     // The seq_cst store and load pair with the consumer's in pop_batch: either it sees the new
-    // bytes, or we see it asleep and wake it. Without that a wake-up could be lost.
+    // bytes, or we see it asleep and wake it (or, when it holds its mutex, a later push does).
     pushed_bytes_.store(pushed + size, std::memory_order_seq_cst);
-    // Only the push that clears the flag wakes the consumer: later pushes while it is waking up
-    // must not queue on the mutex that it holds then (that cost the reader a context switch each).
     if (consumer_sleeping_.load(std::memory_order_seq_cst) &&
-        pushed + size - popped_bytes_.load(std::memory_order_acquire) >= wake_bytes_.load(std::memory_order_relaxed) &&
-        consumer_sleeping_.exchange(false, std::memory_order_seq_cst)) {
-        std::lock_guard<std::mutex> lock(wake_mutex_);
-        wake_.notify_one();
-    }
+        pushed + size - popped_bytes_.load(std::memory_order_acquire) >= wake_bytes_.load(std::memory_order_relaxed))
+        wake_consumer();
     return true;
+}
+
+void PacketQueue::wake_consumer() {
+    // The reader feeds every viewer of the stream: it must never wait for one. If the consumer
+    // holds the mutex it is either awake already or has just found too little data and is about
+    // to wait; then the next push (the reader pushes every few milliseconds) or the consumer's
+    // own timeout wakes it. Taking the mutex at all, once free, means a consumer that has
+    // committed to waiting is inside wait() and gets this notification.
+    std::unique_lock<std::mutex> lock(wake_mutex_, std::try_to_lock);
+    if (!lock.owns_lock()) return;
+    lock.unlock();
+    wake_.notify_one();
 }
 
 PacketQueue::PopResult PacketQueue::pop_batch(std::vector<ChunkRef>& out, std::chrono::milliseconds timeout,

@@ -1,6 +1,7 @@
 // packet_queue.h - per-client queue of packet chunks.
 // Producer: the stream's reader thread. Consumer: the client's HTTP thread.
-// Push and pop are lock-free; the mutex only guards sleeping and waking the consumer.
+// Push and pop are lock-free; the mutex only guards sleeping and waking the consumer, and the
+// producer only ever try-locks it.
 #pragma once
 
 #include <atomic>
@@ -39,6 +40,8 @@ public:
 
 private:
     bool has_data() const { return tail_.load(std::memory_order_acquire) != head_.load(std::memory_order_relaxed); }
+    // Producer: notifies a sleeping consumer without ever blocking on its mutex.
+    void wake_consumer();
 
     std::vector<ChunkRef> slots_;
     const std::size_t mask_;

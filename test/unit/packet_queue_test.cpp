@@ -122,3 +122,27 @@ TEST_CASE("PacketQueue: with min_bytes a partial batch still comes out at the ti
     REQUIRE(out.size() == 1);
     CHECK(chunk_id(out[0]) == 7);
 }
+
+TEST_CASE("PacketQueue: batch wake-ups stay prompt while the producer keeps pushing", "[packet_queue]") {
+    // The producer never blocks on the consumer's mutex; a wake-up it had to skip is made by its
+    // next push. Lost wake-ups would show as 10 s waits here.
+    PacketQueue queue(1024, 1 << 22);
+    constexpr uint32_t kChunks = 2000;
+    std::thread producer([&] {
+        for (uint32_t i = 0; i < kChunks; ++i) {
+            while (!queue.push(make_chunk(i))) std::this_thread::yield();
+            std::this_thread::sleep_for(50us);
+        }
+    });
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<ChunkRef> out;
+    std::size_t received = 0;
+    while (received < kChunks) {
+        out.clear();
+        REQUIRE(queue.pop_batch(out, 10000ms, 4 * ts::kPacketSize) == PacketQueue::PopResult::data);
+        for (const auto& chunk : out) CHECK(chunk_id(chunk) == received++);
+        if (kChunks - received < 4) break;  // the last partial batch would wait for the timeout
+    }
+    producer.join();
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+}
