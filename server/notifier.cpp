@@ -21,17 +21,7 @@ bool wants(const std::vector<NotificationTarget>& targets, bool limit_events) {
     });
 }
 
-
 }  // namespace
-
-const char* to_string(NotificationTarget::Event event) {
-    switch (event) {
-    case NotificationTarget::Event::limit_hit: return "limit_hit";
-    case NotificationTarget::Event::limit_miss: return "limit_miss";
-    case NotificationTarget::Event::heartbeat: return "heartbeat";
-    }
-    return "?";
-}
 
 Notifier::Notifier(std::vector<NotificationTarget> targets, milliseconds heartbeat_interval, unsigned full_connections,
                    milliseconds timeout)

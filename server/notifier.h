@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/config.h"
 #include "common/url.h"
 
 namespace httplib {
@@ -21,13 +22,11 @@ class ClientImpl;
 }
 
 struct NotificationTarget {
-    enum class Event { limit_hit, limit_miss, heartbeat };
+    using Event = Notification::Event;  // the config's events; to_string() is in common/config.h
     Event event = Event::heartbeat;
     std::string url;            // http:// or https://
     std::string authorization;  // the Authorization header value, ready-made; empty = none
 };
-
-const char* to_string(NotificationTarget::Event event);
 
 class Notifier {
 public:

@@ -43,14 +43,11 @@ std::shared_ptr<Site> Site::build(std::shared_ptr<const Config> config, const Si
     const Config& cfg = *site->config_;
 
     for (const Resource* resource : cfg.streams()) {
-        if (previous) {
-            auto old = previous->streams_.find(resource->serve);
-            const Route* old_route = previous->find(resource->serve);
-            if (old != previous->streams_.end() && old_route &&
-                same_stream(*old_route->resource, previous->config(), *resource, cfg)) {
-                site->streams_.emplace(resource->serve, old->second);
-                continue;
-            }
+        const Route* old = previous ? previous->find(resource->serve) : nullptr;
+        if (old && old->resource->type == Resource::Type::stream &&
+            same_stream(*old->resource, previous->config(), *resource, cfg)) {
+            site->streams_.emplace(resource->serve, old->stream);
+            continue;
         }
         StreamSettings settings = StreamSettings::from_config(*resource, cfg);
         if (!resource->preamble.empty()) {
@@ -93,11 +90,7 @@ std::shared_ptr<Site> Site::build(std::shared_ptr<const Config> config, const Si
     std::vector<NotificationTarget> targets;
     for (const auto& n : cfg.notifications) {
         NotificationTarget target;
-        switch (n.event) {
-        case Notification::Event::limit_hit: target.event = NotificationTarget::Event::limit_hit; break;
-        case Notification::Event::limit_miss: target.event = NotificationTarget::Event::limit_miss; break;
-        case Notification::Event::heartbeat: target.event = NotificationTarget::Event::heartbeat; break;
-        }
+        target.event = n.event;
         target.url = n.url;
         if (n.auth_type != AuthPolicy::Type::none) target.authorization = authorization_for(n.auth_type, n.user, cfg.userlist);
         targets.push_back(std::move(target));
