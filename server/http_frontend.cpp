@@ -43,6 +43,7 @@ double seconds_since(steady_clock::time_point t) { return duration_cast<microsec
 
 struct HttpFrontend::Request {
     HttpRequestInfo info;
+    std::string peer_ip;                  // the socket's peer
     std::string client_ip;                // the peer, or the address a trusted proxy forwarded for
     std::string user;                     // set once authenticated
     system_clock::time_point started = system_clock::now();
@@ -52,7 +53,7 @@ struct HttpFrontend::Request {
         AccessEntry e;
         e.start = started;
         e.client = info.client;
-        if (client_ip + ":" != info.client.substr(0, client_ip.size() + 1)) e.forwarded_for = client_ip;
+        if (client_ip != peer_ip) e.forwarded_for = client_ip;
         e.method = info.method;
         e.path = info.path;
         e.status = status;
@@ -158,6 +159,7 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
     for (const auto& [name, value] : req.params) request.info.query.emplace(name, value);
     for (const auto& [name, value] : req.headers) request.info.headers.emplace(to_lower(name), value);
     request.info.client = join_host_port(req.remote_addr, req.remote_port);
+    request.peer_ip = req.remote_addr;
     request.client_ip = effective_client(req.remote_addr, req.get_header_value("X-Forwarded-For"), site->config().trusted_proxies);
 
     if (req.headers.size() > kMaxHeaderFields) {

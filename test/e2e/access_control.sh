@@ -166,7 +166,7 @@ kill "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
 mv "$T/server.log" "$T/trusted-server.log"
 cat >"$T/v6.json" <<JSON
-{ "listen": "[::1]:0", "trustedproxies": [ "::1/128" ],
+{ "listen": "[::1]:0", "trustedproxies": [ "::1/128" ], "log": "$T/v6-access.log",
   "resources": [
     { "type": "api", "api": "health", "serve": "/allow-v6", "allow": [ "::1/128" ] },
     { "type": "api", "api": "health", "serve": "/allow-net", "allow": [ "::/64" ] },
@@ -193,4 +193,13 @@ expect 200 "trusted IPv6 proxy forwarding for 2001:db8::5" -H 'X-Forwarded-For: 
 expect 200 "trusted IPv6 proxy forwarding for 10.1.2.3" -H 'X-Forwarded-For: 10.1.2.3' /ten
 expect 403 "trusted IPv6 proxy forwarding for 2001:db9::5" -H 'X-Forwarded-For: 2001:db9::5' /allow-doc
 expect 200 "deny ::1, forwarded for 2001:db8::5" -H 'X-Forwarded-For: 2001:db8::5' /deny-v6
+# The access log names a forwarded client only when a proxy forwarded one, IPv6 peers included.
+"$PY" - "$T/v6-access.log" <<'PY' || fail "access log forwarded_for on the IPv6 server is wrong"
+import json, sys
+lines = [json.loads(line) for line in open(sys.argv[1])]
+direct = [e for e in lines if e["path"] == "/allow-v6"]
+forwarded = [e for e in lines if e["path"] == "/deny-v6" and e["status"] == 200]
+assert direct and all("forwarded_for" not in e and e["client"].startswith("[::1]:") for e in direct), direct
+assert forwarded and all(e.get("forwarded_for") == "2001:db8::5" for e in forwarded), forwarded
+PY
 echo "PASS"
