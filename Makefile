@@ -27,9 +27,11 @@ COMMON_SRC := $(wildcard common/*.cpp)
 SERVER_SRC := $(wildcard server/*.cpp)
 SOURCE_SRC := $(wildcard source/*.cpp)
 UNIT_SRC   := $(wildcard test/unit/*.cpp)
-# Server files that unit tests link too (pure, or talking only to sockets the test opens).
+# Server files that unit tests link too (pure, or talking only to sockets and FIFOs the test opens).
 UNIT_SERVER_EXTRA := $(wildcard server/remote_schedule.cpp server/tls_connection.cpp server/client.cpp \
-                       server/api.cpp server/static_content.cpp server/notifier.cpp)
+                       server/api.cpp server/static_content.cpp server/notifier.cpp \
+                       server/stream.cpp server/upstream.cpp server/upstream_file.cpp server/upstream_fork.cpp \
+                       server/upstream_http.cpp server/upstream_socket.cpp)
 UNIT_EXTRA := $(filter-out source/main.cpp,$(SOURCE_SRC)) $(UNIT_SERVER_EXTRA)
 
 objs = $(patsubst %.cpp,$(OBJ)/%.o,$(1))

@@ -56,9 +56,9 @@ void Stream::stop() {
 }
 
 std::shared_ptr<Client> Stream::attach(const std::string& address) {
+    auto client = std::make_shared<Client>(settings_.path, address, settings_.client_limits);
     std::lock_guard<std::mutex> lock(clients_mutex_);
     if (!connected_.load(std::memory_order_relaxed) || offline_.load(std::memory_order_relaxed)) return nullptr;
-    auto client = std::make_shared<Client>(settings_.path, address, settings_.client_limits);
     // The reader cannot push to this client before it is in the list below, so this thread may
     // act as the producer until then; the lock orders these pushes before the reader's.
     const auto now = steady_clock::now();
@@ -70,32 +70,29 @@ std::shared_ptr<Client> Stream::attach(const std::string& address) {
         if (gop.front().chunk->psi) client->offer(gop.front().chunk->psi, now);
         for (const ChunkSlice& slice : gop) client->offer(slice.chunk, now);
     }
-    auto next = std::make_shared<ClientList>(*clients_);
-    next->push_back(client);
-    clients_ = std::move(next);
+    clients_.insert(client);
+    joining_.push_back(client);
     return client;
 }
 
 void Stream::detach(const std::shared_ptr<Client>& client) {
+    // Closed first: the reader drops a closed client from its list when it next meets it.
     client->disconnect("client closed connection");
-    {
-        std::lock_guard<std::mutex> lock(clients_mutex_);
-        auto next = std::make_shared<ClientList>(*clients_);
-        next->erase(std::remove(next->begin(), next->end(), client), next->end());
-        clients_ = std::move(next);
-    }
+    std::lock_guard<std::mutex> lock(clients_mutex_);
+    if (clients_.erase(client) == 0) return;
+    // Under the lock, so that stats() counts a leaving client's totals exactly once.
     packets_dropped_.fetch_add(client->packets_dropped(), std::memory_order_relaxed);
     bytes_sent_.fetch_add(client->bytes_sent(), std::memory_order_relaxed);
     viewer_time_ns_.fetch_add(duration_cast<nanoseconds>(client->connected_for()).count(), std::memory_order_relaxed);
 }
 
+Stream::ClientList Stream::client_list() const {
+    std::lock_guard<std::mutex> lock(clients_mutex_);
+    return ClientList(clients_.begin(), clients_.end());
+}
+
 void Stream::disconnect_clients(const std::string& reason) {
-    std::shared_ptr<const ClientList> clients;
-    {
-        std::lock_guard<std::mutex> lock(clients_mutex_);
-        clients = clients_;
-    }
-    for (const auto& client : *clients) client->disconnect(reason);
+    for (const auto& client : client_list()) client->disconnect(reason);
 }
 
 void Stream::set_offline(bool offline) {
@@ -116,23 +113,23 @@ void Stream::set_connected(bool connected) {
 
 StreamStats Stream::stats() const {
     StreamStats s;
-    std::shared_ptr<const ClientList> clients;
-    {
-        std::lock_guard<std::mutex> lock(clients_mutex_);
-        clients = clients_;
-    }
     s.connected = is_connected();
-    s.clients = clients->size();
-    s.packets_received = packets_received_.load(std::memory_order_relaxed);
-    s.bytes_received = bytes_received_.load(std::memory_order_relaxed);
-    s.packets_dropped = packets_dropped_.load(std::memory_order_relaxed);
-    s.bytes_sent = bytes_sent_.load(std::memory_order_relaxed);
-    s.viewer_time = nanoseconds(viewer_time_ns_.load(std::memory_order_relaxed));
-    for (const auto& client : *clients) {
-        s.packets_dropped += client->packets_dropped();
-        s.bytes_sent += client->bytes_sent();
-        s.viewer_time += client->connected_for();
+    {
+        // Present clients and the totals of departed ones, read together (detach() moves one
+        // into the other under this lock).
+        std::lock_guard<std::mutex> lock(clients_mutex_);
+        s.clients = clients_.size();
+        s.packets_dropped = packets_dropped_.load(std::memory_order_relaxed);
+        s.bytes_sent = bytes_sent_.load(std::memory_order_relaxed);
+        s.viewer_time = nanoseconds(viewer_time_ns_.load(std::memory_order_relaxed));
+        for (const auto& client : clients_) {
+            s.packets_dropped += client->packets_dropped();
+            s.bytes_sent += client->bytes_sent();
+            s.viewer_time += client->connected_for();
+        }
     }
+    s.packets_received = packets_received_.load(std::memory_order_acquire);
+    s.bytes_received = bytes_received_.load(std::memory_order_relaxed);
     s.cc_errors = cc_errors_.load(std::memory_order_relaxed);
     const int64_t connected_at = connected_at_ns_.load(std::memory_order_relaxed);
     if (connected_at != 0) s.connected_for = steady_clock::now().time_since_epoch() - nanoseconds(connected_at);
@@ -152,6 +149,7 @@ void Stream::record_failure(const UpstreamUrl& remote, const std::string& error)
 }
 
 void Stream::expire_waiting_clients(steady_clock::time_point now) {
+    prune_fan_out_list();  // no chunks come to drop the viewers that leave during an outage
     if (!lost_at_ || now - *lost_at_ < settings_.client_grace) return;
     disconnect_clients("upstream lost for " + std::to_string(duration_cast<seconds>(now - *lost_at_).count()) + " s");
     lost_at_.reset();
@@ -230,6 +228,7 @@ void Stream::run() {
         set_connected(true);
         PumpEnd end = pump(*upstream, remote);
         set_connected(false);
+        prune_fan_out_list();
         connected_at_ns_.store(0, std::memory_order_relaxed);
         upstream.reset();  // close (and for commands, reap) before the next attempt
         if (stop_.is_signalled()) break;
@@ -294,9 +293,12 @@ Stream::PumpEnd Stream::pump(Upstream& upstream, const UpstreamUrl& remote) {
         splicer_.process(chunk->bytes);
         if (chunk->bytes.empty()) continue;
         end.delivered = true;
-        packets_received_.fetch_add(chunk->packet_count(), std::memory_order_relaxed);
-        bytes_received_.fetch_add(chunk->bytes.size(), std::memory_order_relaxed);
+        const std::size_t packets = chunk->packet_count();
+        const std::size_t bytes = chunk->bytes.size();
         publish(std::move(chunk->bytes));
+        // Counted once fanned out: a viewer attached after the count shows a packet never gets it.
+        packets_received_.fetch_add(packets, std::memory_order_release);
+        bytes_received_.fetch_add(bytes, std::memory_order_relaxed);
     }
 }
 
@@ -366,13 +368,29 @@ void Stream::note_program() {
 }
 
 void Stream::fan_out(const ChunkRef& chunk) {
-    std::shared_ptr<const ClientList> clients;
+    ClientList joined;
     {
         std::lock_guard<std::mutex> lock(clients_mutex_);
         if (chunk->random_access) gop_cache_.on_rap();
         gop_cache_.append(chunk, 0, steady_clock::now());
-        clients = clients_;
+        // A client attached before this point gets this chunk (it is not in the GOP it was given);
+        // one attached after finds it in the cache.
+        joined.swap(joining_);
     }
+    for (auto& client : joined) fan_out_list_.push_back(std::move(client));
     const auto now = steady_clock::now();
-    for (const auto& client : *clients) client->offer(chunk, now);
+    for (std::size_t i = 0; i < fan_out_list_.size();) {
+        if (fan_out_list_[i]->is_disconnected()) {
+            fan_out_list_[i] = std::move(fan_out_list_.back());
+            fan_out_list_.pop_back();
+            continue;
+        }
+        fan_out_list_[i++]->offer(chunk, now);
+    }
+}
+
+void Stream::prune_fan_out_list() {
+    fan_out_list_.erase(std::remove_if(fan_out_list_.begin(), fan_out_list_.end(),
+                                       [](const std::shared_ptr<Client>& c) { return c->is_disconnected(); }),
+                        fan_out_list_.end());
 }

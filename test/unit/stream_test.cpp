@@ -1,0 +1,165 @@
+// stream_test.cpp - Stream's client set: viewers join and leave in constant time, and a viewer that
+// has left is freed by the reader (not kept alive by its fan-out list). Fed through a FIFO.
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "common/unique_fd.h"
+#include "server/stream.h"
+#include "synthetic_ts.h"
+
+using namespace std::chrono;
+
+namespace {
+// A FIFO in a fresh directory, removed with it.
+struct TempFifo {
+    std::string dir;
+    std::string path;
+    TempFifo() {
+        char pattern[] = "/tmp/stream_test.XXXXXX";
+        dir = ::mkdtemp(pattern);
+        path = dir + "/in.ts";
+        REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+    }
+    ~TempFifo() {
+        ::unlink(path.c_str());
+        ::rmdir(dir.c_str());
+    }
+};
+
+template <typename Predicate>
+bool wait_until(Predicate done, milliseconds limit = milliseconds(3000)) {
+    const auto until = steady_clock::now() + limit;
+    while (!done()) {
+        if (steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(milliseconds(5));
+    }
+    return true;
+}
+
+// Writes `count` packets of one PID and waits until the reader has fanned them out, so that a
+// viewer attached afterwards must not get them.
+void write_packets(Stream& stream, int fd, std::size_t count, uint64_t& written) {
+    for (std::size_t i = 0; i < count; ++i) {
+        synthetic::Packet p = synthetic::make_packet(synthetic::PacketSpec(0x100, static_cast<uint8_t>(written++ & 0x0F)));
+        REQUIRE(::write(fd, p.data(), p.size()) == static_cast<ssize_t>(p.size()));
+    }
+    REQUIRE(wait_until([&] { return stream.stats().packets_received == written; }));
+}
+
+StreamSettings fifo_settings(const std::string& path) {
+    StreamSettings s;
+    s.path = "/tv.ts";
+    s.remotes.push_back(*parse_upstream_url("file://" + path).url);
+    s.reconnect_delay = milliseconds(50);
+    s.fast_start = false;
+    return s;
+}
+}  // namespace
+
+TEST_CASE("Stream: a viewer that left is freed at the next chunk, and counted once", "[stream]") {
+    TempFifo fifo;
+    Stream stream(fifo_settings(fifo.path));
+    stream.start();
+    UniqueFd writer(::open(fifo.path.c_str(), O_WRONLY | O_CLOEXEC));  // waits for the reader's open
+    REQUIRE(writer);
+    uint64_t written = 0;
+    write_packets(stream, writer.get(), 10, written);
+    REQUIRE(wait_until([&] { return stream.is_connected(); }));
+
+    std::shared_ptr<Client> stays = stream.attach("127.0.0.1:1");
+    std::shared_ptr<Client> leaves = stream.attach("127.0.0.1:2");
+    REQUIRE(stays);
+    REQUIRE(leaves);
+    CHECK(stream.stats().clients == 2);
+    write_packets(stream, writer.get(), 10, written);
+
+    std::vector<ChunkRef> got;
+    std::size_t bytes = 0;
+    REQUIRE(wait_until([&] {
+        if (leaves->next_chunks(got, milliseconds(10)) == Client::BatchResult::data)
+            for (const ChunkRef& c : got) bytes += c->bytes.size();
+        return bytes >= 10 * ts::kPacketSize;
+    }));
+    leaves->count_sent(bytes);
+
+    std::weak_ptr<Client> gone = leaves;
+    stream.detach(leaves);
+    leaves.reset();
+    StreamStats after = stream.stats();
+    CHECK(after.clients == 1);
+    CHECK(after.bytes_sent == bytes);  // the departed viewer's bytes, once
+
+    // The reader still holds it until it next fans out; then it lets go.
+    write_packets(stream, writer.get(), 10, written);
+    CHECK(wait_until([&] { return gone.expired(); }));
+    CHECK(stream.stats().bytes_sent == bytes);
+
+    // The viewer that stayed got every packet, in order.
+    std::size_t stayed_bytes = 0;
+    CHECK(wait_until([&] {
+        if (stays->next_chunks(got, milliseconds(10)) == Client::BatchResult::data)
+            for (const ChunkRef& c : got) stayed_bytes += c->bytes.size();
+        return stayed_bytes >= 20 * ts::kPacketSize;
+    }));
+    CHECK(stayed_bytes == 20 * ts::kPacketSize);
+    stream.stop();
+    CHECK(stays->is_disconnected());
+}
+
+TEST_CASE("Stream: many viewers join and leave while chunks flow; each gets every chunk after it joined", "[stream]") {
+    TempFifo fifo;
+    Stream stream(fifo_settings(fifo.path));
+    stream.start();
+    UniqueFd writer(::open(fifo.path.c_str(), O_WRONLY | O_CLOEXEC));
+    REQUIRE(writer);
+    uint64_t written = 0;
+    write_packets(stream, writer.get(), 3, written);  // more than one: the framer locks on two sync bytes
+    REQUIRE(wait_until([&] { return stream.is_connected(); }));
+
+    // Joins interleaved with chunks: a joiner taken over by the reader mid-stream must neither miss
+    // a chunk pushed after its attach() nor get one from before it.
+    std::vector<std::shared_ptr<Client>> viewers;
+    std::vector<std::weak_ptr<Client>> departed;
+    for (int round = 0; round < 50; ++round) {
+        for (int i = 0; i < 20; ++i) viewers.push_back(stream.attach("127.0.0.1:" + std::to_string(1000 + round * 20 + i)));
+        write_packets(stream, writer.get(), 1, written);
+    }
+    // Half of them leave.
+    for (std::size_t i = 0; i < viewers.size(); i += 2) {
+        departed.push_back(viewers[i]);
+        stream.detach(viewers[i]);
+        viewers[i].reset();
+    }
+    CHECK(stream.stats().clients == 500);
+    write_packets(stream, writer.get(), 5, written);
+
+    // Viewer k joined in round k / 20 and must receive the packets of rounds k / 20 .. 49, then the 5.
+    std::vector<ChunkRef> got;
+    bool all_complete = true;
+    for (std::size_t k = 1; k < viewers.size(); k += 2) {
+        const std::size_t expected = (50 - k / 20) + 5;
+        std::size_t packets = 0;
+        wait_until([&] {
+            if (viewers[k]->next_chunks(got, milliseconds(10)) == Client::BatchResult::data)
+                for (const ChunkRef& c : got) packets += c->packet_count();
+            return packets >= expected;
+        });
+        if (packets != expected) {
+            all_complete = false;
+            FAIL_CHECK("viewer " << k << " got " << packets << " packets, expected " << expected);
+        }
+    }
+    CHECK(all_complete);
+    CHECK(wait_until([&] {
+        for (const auto& d : departed)
+            if (!d.expired()) return false;
+        return true;
+    }));
+    stream.stop();
+}
