@@ -24,6 +24,7 @@ struct LoadTarget {
 // One viewer's outcome. Times are from the start of connect(); negative when it never happened.
 struct ViewerResult {
     double connect_ms = -1;   // until the TCP connection was up
+    double head_ms = -1;      // until the response head (the server's thread has answered)
     double first_byte_ms = -1;  // until the first body byte
     double keyframe_ms = -1;  // until the packet that starts the first video keyframe
     uint64_t bytes = 0;       // body bytes (after chunked decoding)

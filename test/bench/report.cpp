@@ -27,9 +27,9 @@ constexpr double kOtherCpuWarning = 20;
 
 void print_step(const char* server, std::size_t clients, const StepResult& r) {
     std::printf("%-6s N=%-5zu attempted %zu, answered %zu, held %zu; ramp %.2f s; connect p50/p99 %s ms; "
-                "first byte %s ms; keyframe %s ms (%zu viewers)\n",
+                "head %s ms; first byte %s ms; keyframe %s ms (%zu viewers)\n",
                 server, clients, r.attempted, r.answered, r.held, r.ramp_s, pair(r.connect_ms).c_str(),
-                pair(r.first_byte_ms).c_str(), pair(r.keyframe_ms).c_str(), r.keyframe_ms.count);
+                pair(r.head_ms).c_str(), pair(r.first_byte_ms).c_str(), pair(r.keyframe_ms).c_str(), r.keyframe_ms.count);
     std::printf("       %.1f Mbit/s; CPU: %s %.0f%% (user %.0f%%; %.3f s/GB), bench %.0f%%, all %.0f%%; unread in bench avg/max "
                 "%.1f/%.1f MiB; RSS %.1f -> %.1f MiB; cc_err %llu, sync losses %llu",
                 r.mbps(), server, percent(r.server_cpu_s, r.window_s), percent(r.server_user_s, r.window_s),

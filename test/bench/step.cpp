@@ -97,7 +97,7 @@ StepResult run_step(const LoadTarget& target, pid_t server, const StepSettings& 
     clients.stop();
 
     const double held_bytes = kHeldFraction * settings.expected_bps / 8 * r.window_s;
-    std::vector<double> connect, first_byte, keyframe;
+    std::vector<double> connect, head, first_byte, keyframe;
     std::vector<ViewerResult> results = clients.results();
     for (std::size_t i = 0; i < results.size(); ++i) {
         const ViewerResult& v = results[i];
@@ -109,10 +109,12 @@ StepResult run_step(const LoadTarget& target, pid_t server, const StepSettings& 
         r.cc_errors += v.cc_errors;
         r.sync_losses += v.sync_losses;
         if (v.connect_ms >= 0) connect.push_back(v.connect_ms);
+        if (v.head_ms >= 0) head.push_back(v.head_ms);
         if (v.first_byte_ms >= 0) first_byte.push_back(v.first_byte_ms);
         if (v.keyframe_ms >= 0) keyframe.push_back(v.keyframe_ms);
     }
     r.connect_ms = percentiles(std::move(connect));
+    r.head_ms = percentiles(std::move(head));
     r.first_byte_ms = percentiles(std::move(first_byte));
     r.keyframe_ms = percentiles(std::move(keyframe));
     return r;
