@@ -9,22 +9,22 @@ void ConnectionThreads::enqueue(std::function<void()> fn) {
     std::unique_lock<std::mutex> lock(mutex_);
     join_finished(lock);
     worker_done_.wait(lock, [this] { return running_ < max_threads_; });
-    workers_.emplace_back();
-    Worker& worker = workers_.back();
-    worker.task = std::move(fn);
+    running_workers_.emplace_back();
+    const auto worker = std::prev(running_workers_.end());
+    worker->task = std::move(fn);
     ++running_;
     // httplib closes the socket inside fn, so fn must run even if the first thread creation fails.
     for (;;) {
         try {
-            worker.thread = std::thread([this, &worker] {
+            worker->thread = std::thread([this, worker] {
                 try {
-                    worker.task();
+                    worker->task();
                 } catch (const std::exception& e) {
                     LogLine(LogLevel::error, "connection_failed").kv("reason", e.what());
                 }
                 std::lock_guard<std::mutex> done_lock(mutex_);
-                worker.task = nullptr;
-                worker.done = true;
+                worker->task = nullptr;
+                finished_.splice(finished_.end(), running_workers_, worker);
                 --running_;
                 worker_done_.notify_all();
             });
@@ -37,15 +37,13 @@ void ConnectionThreads::enqueue(std::function<void()> fn) {
 }
 
 void ConnectionThreads::join_finished(std::unique_lock<std::mutex>& lock) {
-    for (auto it = workers_.begin(); it != workers_.end();) {
-        if (!it->done) {
-            ++it;
-            continue;
-        }
-        std::thread finished = std::move(it->thread);
-        it = workers_.erase(it);
+    while (!finished_.empty()) {
+        std::list<Worker> done;
+        done.swap(finished_);
         lock.unlock();
-        if (finished.joinable()) finished.join();
+        for (Worker& w : done)
+            if (w.thread.joinable()) w.thread.join();
+        done.clear();
         lock.lock();
     }
 }

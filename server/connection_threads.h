@@ -22,15 +22,18 @@ public:
 
 private:
     struct Worker {
-        std::function<void()> task;
+        std::function<void()> task;  // kept here, not in the thread: it must run even if creating a thread fails
         std::thread thread;
-        bool done = false;  // guarded by mutex_
     };
+    // Joins the threads in finished_; the lock is released while joining.
     void join_finished(std::unique_lock<std::mutex>& lock);
 
     const std::size_t max_threads_;
     std::mutex mutex_;
     std::condition_variable worker_done_;
-    std::list<Worker> workers_;
+    // Guarded by mutex_. A thread moves its own node from running_workers_ to finished_ as it ends,
+    // so that the acceptor joins only those, not a walk over every connection per accept.
+    std::list<Worker> running_workers_;
+    std::list<Worker> finished_;
     std::size_t running_ = 0;
 };
