@@ -5,9 +5,10 @@
 
 #include "common/log.h"
 
+ConnectionThreads::ConnectionThreads(std::size_t max_threads) : max_threads_(max_threads), reaper_([this] { reap(); }) {}
+
 void ConnectionThreads::enqueue(std::function<void()> fn) {
     std::unique_lock<std::mutex> lock(mutex_);
-    join_finished(lock);
     worker_done_.wait(lock, [this] { return running_ < max_threads_; });
     running_workers_.emplace_back();
     const auto worker = std::prev(running_workers_.end());
@@ -27,12 +28,22 @@ void ConnectionThreads::enqueue(std::function<void()> fn) {
                 finished_.splice(finished_.end(), running_workers_, worker);
                 --running_;
                 worker_done_.notify_all();
+                finished_changed_.notify_one();
             });
             return;
         } catch (const std::system_error& e) {
             LogLine(LogLevel::error, "thread_create_failed").kv("reason", e.what()).kv("threads", running_);
             worker_done_.wait_for(lock, std::chrono::milliseconds(100));
         }
+    }
+}
+
+void ConnectionThreads::reap() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+        finished_changed_.wait(lock, [this] { return stopping_ || !finished_.empty(); });
+        join_finished(lock);
+        if (stopping_) return;
     }
 }
 
@@ -49,7 +60,14 @@ void ConnectionThreads::join_finished(std::unique_lock<std::mutex>& lock) {
 }
 
 void ConnectionThreads::shutdown() {
+    {
+        std::unique_lock<std::mutex> lock(mutex_);
+        worker_done_.wait(lock, [this] { return running_ == 0; });
+        stopping_ = true;
+        finished_changed_.notify_one();
+    }
+    // httplib calls this, then the destructor calls it again.
+    if (reaper_.joinable()) reaper_.join();
     std::unique_lock<std::mutex> lock(mutex_);
-    worker_done_.wait(lock, [this] { return running_ == 0; });
     join_finished(lock);
 }
