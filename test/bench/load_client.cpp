@@ -221,9 +221,8 @@ void LoadClients::Worker::on_readable(Connection& c) {
         const double at_ms = received_ns != 0 ? double(received_ns - c.started_realtime_ns) / 1e6 : ms_since(c.started, Clock::now());
         if (c.phase == Connection::Phase::head) on_head(c, buffer_.data(), static_cast<std::size_t>(n), at_ms);
         else on_body(c, buffer_.data(), static_cast<std::size_t>(n), at_ms);
-        // One read per wake-up: level-triggered epoll reports a fuller socket again, and a viewer
-        // with a fast-start burst waiting must not hold up the other viewers' connects and reads.
-        return;
+        // A short read emptied the socket: save the recv() that would only say EAGAIN.
+        if (c.phase == Connection::Phase::ended || static_cast<std::size_t>(n) < buffer_.size()) return;
     }
 }
 

@@ -47,11 +47,6 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
     if (pid_ == 0) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(127);
-        // A session of its own is a scheduling group of its own (autogroup): the server then gets
-        // the CPU share a separate machine would, however many threads each side runs and however
-        // high the load threads' priority. Within one group, viewers at nice -20 reading the
-        // fast-start bursts would starve the server's acceptor.
-        ::setsid();
         ::dup2(log.get(), STDERR_FILENO);
         int devnull = ::open("/dev/null", O_RDWR);
         if (devnull >= 0) {
