@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "server/connection_threads.h"
+#include "wait_until.h"
 
 using namespace std::chrono;
 
@@ -47,16 +48,6 @@ struct Gate {
         changed.notify_all();
     }
 };
-
-template <typename Predicate>
-bool wait_until(Predicate done, milliseconds limit = milliseconds(5000)) {
-    const auto until = steady_clock::now() + limit;
-    while (!done()) {
-        if (steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(milliseconds(2));
-    }
-    return true;
-}
 }  // namespace
 
 TEST_CASE("ConnectionThreads: 200 tasks run at once, and their threads are joined once they end", "[threads]") {

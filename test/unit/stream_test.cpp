@@ -12,6 +12,7 @@
 #include "common/unique_fd.h"
 #include "server/stream.h"
 #include "synthetic_ts.h"
+#include "wait_until.h"
 
 using namespace std::chrono;
 
@@ -31,16 +32,6 @@ struct TempFifo {
         ::rmdir(dir.c_str());
     }
 };
-
-template <typename Predicate>
-bool wait_until(Predicate done, milliseconds limit = milliseconds(3000)) {
-    const auto until = steady_clock::now() + limit;
-    while (!done()) {
-        if (steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(milliseconds(5));
-    }
-    return true;
-}
 
 // Writes `count` packets of one PID and waits until the reader has fanned them out, so that a
 // viewer attached afterwards must not get them.
