@@ -107,6 +107,7 @@ private:
     void fan_out(const ChunkRef& chunk);
     // Reader thread: drops the clients that have ended from fan_out_list_.
     void prune_fan_out_list();
+    // A copy of the viewers, to act on them outside the lock.
     ClientList client_list() const;
     // PAT and PMT as they stand, renumbered so that the next live PAT and PMT continue them.
     ChunkRef make_psi_prefix() const;

@@ -22,6 +22,7 @@
 #include "common/url.h"
 #include "floor_server.h"
 #include "http_request.h"
+#include "phase_probe.h"
 #include "processes.h"
 #include "report.h"
 #include "step.h"
@@ -31,7 +32,7 @@ using namespace std::chrono;
 
 constexpr const char* kUsage =
     "usage: bench [--clients N,N,...] [--seconds S] [--settle S] [--threads T] [--burst B]\n"
-    "             [--nice N] [--mbps R] [--stream FILE] [--bin DIR] [--work-dir DIR] [--no-floor]\n"
+    "             [--nice N] [--mbps R] [--phase MS] [--stream FILE] [--bin DIR] [--work-dir DIR] [--no-floor]\n"
     "  --clients   viewer counts, one step each (default 1,100,500,1000,2000)\n"
     "  --seconds   measurement window per step (default 12)\n"
     "  --settle    seconds between the ramp's end and the window (default 2)\n"
@@ -39,6 +40,8 @@ constexpr const char* kUsage =
     "  --burst     connections at most between connect() and the response head (default 256)\n"
     "  --nice      nice value of the load threads, so the server cannot starve them (default -20)\n"
     "  --mbps      the stream's rate; a viewer is held with >= 90% of it (default 8)\n"
+    "  --phase     start each ramp MS ms after a live video keyframe (+-0.2 s), so that steps and\n"
+    "              runs compare at the same fast-start burst (default: whenever the step comes)\n"
     "  --stream    TS file bin/source plays (default build/media/bench.ts)\n"
     "  --bin       where bin/server and bin/source are (default bin)\n"
     "  --work-dir  the server's config and the logs (default build/bench)\n"
@@ -56,6 +59,7 @@ struct Options {
     std::string bin_dir = "bin";
     std::string work_dir = "build/bench";
     bool floor = true;
+    std::optional<double> phase_ms;  // ramps start this long after a live keyframe
 };
 
 std::optional<double> parse_number(const std::string& text) {
@@ -97,6 +101,7 @@ bool parse_options(int argc, char** argv, Options& o, std::string& error) {
         else if (arg == "--burst" && *number >= 1) o.step.burst = std::size_t(*number);
         else if (arg == "--nice" && *number >= -20 && *number <= 19) o.step.nice = int(*number);
         else if (arg == "--mbps" && *number > 0) o.step.expected_bps = *number * 1e6;
+        else if (arg == "--phase" && *number >= 0) o.phase_ms = *number;
         else return error = "unknown option or bad value: " + arg + " " + value, false;
     }
     return true;
@@ -162,6 +167,7 @@ void print_header(const Options& o, rlim_t fd_limit) {
                 double(size) / 1048576, o.step.expected_bps / 1e6);
     std::printf("per step: ramp, %.0f s settle, %.0f s window; %u load threads at nice %d%s\n\n", o.step.settle_s,
                 o.step.window_s, o.step.threads, o.step.nice, can_set_nice(o.step.nice) ? "" : " (NOT ALLOWED: left at 0)");
+    if (o.phase_ms) std::printf("each ramp starts %.0f ms after a live video keyframe\n\n", *o.phase_ms);
     std::fflush(stdout);
 }
 
@@ -175,6 +181,13 @@ std::optional<Endpoint> parse_endpoint(const std::string& address) {
     auto port = parse_port_number(hp.port);
     if (!hp.error.empty() || !port) return std::nullopt;
     return Endpoint{hp.host, *port};
+}
+
+// Returns o.phase_ms after the next live keyframe of the stream at `ep` (at once without --phase).
+void at_phase(const Options& o, const Endpoint& ep, const StopSignal& interrupt) {
+    if (!o.phase_ms) return;
+    if (auto error = wait_for_live_keyframe(ep.host, ep.port, kPath, milliseconds(10000))) throw std::runtime_error(*error);
+    if (interrupt.wait_for(milliseconds(static_cast<long>(*o.phase_ms)))) throw Interrupted{};
 }
 
 LoadTarget make_target(const Endpoint& ep) {
@@ -263,6 +276,7 @@ int run(const Options& o, const StopSignal& interrupt) {
         StepSettings settings = o.step;
         settings.clients = n;
         ReportRow row;
+        at_phase(o, server_ep, interrupt);
         row.ours = run_step(server_target, server.pid(), settings, interrupt);
         print_step("server", n, row.ours);
         // The next step starts from an idle server: every viewer it logged as connected has left.
@@ -273,6 +287,7 @@ int run(const Options& o, const StopSignal& interrupt) {
         if (!server.running()) throw std::runtime_error("bin/server exited; see " + server.log_path());
         if (floor) {
             std::size_t idle_fds = process_fd_count(floor->pid());
+            at_phase(o, floor_ep, interrupt);
             row.floor = run_step(*floor_target, floor->pid(), settings, interrupt);
             print_step("floor", n, *row.floor);
             wait_until([&] { return process_fd_count(floor->pid()) <= idle_fds; }, kGoneTimeout, interrupt);
