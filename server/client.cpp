@@ -17,22 +17,29 @@ Client::Client(std::string stream_path, std::string address, const ClientLimits&
       max_lag_(limits.max_lag),
       queue_(limits.queue_chunks, limits.queue_bytes) {}
 
-void Client::offer(const ChunkRef& chunk, steady_clock::time_point now) {
-    if (queue_.is_closed()) return;
+bool Client::offer(const ChunkRef& chunk, steady_clock::time_point now) {
+    if (queue_.is_closed()) return false;
     if (resyncing_) {
         // Only a keyframe chunk that fits with its PAT and PMT ends the skip.
-        if (!chunk->random_access) return drop(chunk, now);
+        if (!chunk->random_access) {
+            drop(chunk, now);
+            return true;
+        }
         const std::size_t psi_bytes = chunk->psi ? chunk->psi->bytes.size() : 0;
-        if (!queue_.has_room(chunk->psi ? 2 : 1, psi_bytes + chunk->bytes.size())) return drop(chunk, now);
+        if (!queue_.has_room(chunk->psi ? 2 : 1, psi_bytes + chunk->bytes.size())) {
+            drop(chunk, now);
+            return true;
+        }
         if (chunk->psi) queue_.push(chunk->psi);
         queue_.push(chunk);
         resyncing_ = false;
-        return;
+        return true;
     }
     // A picture is started only with room to finish it: a drop then falls between two pictures,
     // and the viewer never decodes half of one.
-    if (chunk->picture_start && !queue_.has_room(2, chunk->bytes.size() + kPictureReserveBytes)) return drop(chunk, now);
-    if (!queue_.push(chunk)) drop(chunk, now);
+    const bool fits = !chunk->picture_start || queue_.has_room(2, chunk->bytes.size() + kPictureReserveBytes);
+    if (!fits || !queue_.push(chunk)) drop(chunk, now);
+    return true;
 }
 
 void Client::drop(const ChunkRef& chunk, steady_clock::time_point now) {

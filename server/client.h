@@ -27,8 +27,9 @@ public:
     // Reader thread only (or the thread attaching the client, before the reader can see it).
     // Queues the chunk, or drops it for this client alone when its queue is full. After a drop
     // the client skips to the next keyframe chunk and gets PAT and PMT again before it, so that
-    // it never sees half a picture.
-    void offer(const ChunkRef& chunk, std::chrono::steady_clock::time_point now);
+    // it never sees half a picture. False, and nothing done, once the client has ended: the
+    // reader then drops it from its list.
+    bool offer(const ChunkRef& chunk, std::chrono::steady_clock::time_point now);
 
     enum class BatchResult { data, idle, closed };
     // HTTP thread only. Waits until a batch worth a wake-up is queued (kBatchBytes) or `max_delay`

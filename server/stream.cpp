@@ -380,12 +380,12 @@ void Stream::fan_out(const ChunkRef& chunk) {
     for (auto& client : joined) fan_out_list_.push_back(std::move(client));
     const auto now = steady_clock::now();
     for (std::size_t i = 0; i < fan_out_list_.size();) {
-        if (fan_out_list_[i]->is_disconnected()) {
-            fan_out_list_[i] = std::move(fan_out_list_.back());
-            fan_out_list_.pop_back();
+        if (fan_out_list_[i]->offer(chunk, now)) {
+            ++i;
             continue;
         }
-        fan_out_list_[i++]->offer(chunk, now);
+        fan_out_list_[i] = std::move(fan_out_list_.back());  // it has ended
+        fan_out_list_.pop_back();
     }
 }
 
