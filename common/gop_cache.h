@@ -1,12 +1,13 @@
 // gop_cache.h - GopCache: the packets since the last video random access point, replayed to a new
 // viewer (after PAT and PMT) so that its first picture comes at once. Single-threaded: the owner
-// (the stream, under its mutex) serialises the reader's appends and the viewers' snapshots.
+// (the stream, under its mutex) serialises the reader's appends and the viewers' snapshots; a
+// GopSnapshot, once taken, may be read on any thread.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 #include "packet_chunk.h"
 
@@ -18,6 +19,30 @@ struct ChunkSlice {
 
     const uint8_t* data() const { return chunk->bytes.data() + std::size_t(first_packet) * ts::kPacketSize; }
     std::size_t size_bytes() const { return std::size_t(packet_count) * ts::kPacketSize; }
+};
+
+// The GOP as it stood when taken: the first size() slices of a block the cache only ever appends
+// to (and replaces, never changes, when it starts over or outgrows it). Taking one costs a
+// reference, not a copy, so that a thousand viewers joining at once do not each copy the GOP under
+// the stream's lock; reading it needs no lock, since the slots it covers are never written again.
+class GopSnapshot {
+public:
+    const ChunkSlice* begin() const { return block_ ? block_->slots.get() : nullptr; }
+    const ChunkSlice* end() const { return begin() + size_; }
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    const ChunkSlice& front() const { return *begin(); }
+    const ChunkSlice& operator[](std::size_t i) const { return begin()[i]; }
+
+private:
+    friend class GopCache;
+    struct Block {
+        explicit Block(std::size_t n) : slots(std::make_unique<ChunkSlice[]>(n)), capacity(n) {}
+        std::unique_ptr<ChunkSlice[]> slots;
+        std::size_t capacity;
+    };
+    std::shared_ptr<const Block> block_;
+    std::size_t size_ = 0;
 };
 
 struct GopCacheLimits {
@@ -44,15 +69,15 @@ public:
     void clear();
 
     // What a new viewer gets, in order, starting with the random access point. Empty when !has_gop().
-    // A copy of references, so that it stays valid after the owner's lock is released.
-    std::vector<ChunkSlice> snapshot() const { return slices_; }
-    bool has_gop() const { return !slices_.empty(); }
+    GopSnapshot snapshot() const;
+    bool has_gop() const { return size_ != 0; }
     std::size_t bytes() const { return bytes_; }
     uint64_t overflows() const { return overflows_; }
 
 private:
     const GopCacheLimits limits_;
-    std::vector<ChunkSlice> slices_;
+    std::shared_ptr<GopSnapshot::Block> block_;  // slots [0, size_) hold the GOP; null until the first append
+    std::size_t size_ = 0;
     std::size_t bytes_ = 0;
     TimePoint started_{};  // arrival of the random access point
     bool collecting_ = false;

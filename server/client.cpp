@@ -53,16 +53,50 @@ void Client::drop(const ChunkRef& chunk, steady_clock::time_point now) {
                    " ms");
 }
 
+void Client::start_with(std::vector<ChunkRef> head, GopSnapshot gop) {
+    start_head_ = std::move(head);
+    start_gop_ = std::move(gop);
+    start_gop_next_ = 0;
+}
+
+void Client::take_start_gop(std::vector<ChunkRef>& out, bool first_picture_only) {
+    bool in_picture = false;
+    for (; start_gop_next_ < start_gop_.size(); ++start_gop_next_) {
+        const ChunkRef& chunk = start_gop_[start_gop_next_].chunk;
+        if (first_picture_only && chunk->picture_start) {
+            if (in_picture) return;
+            in_picture = true;
+        }
+        out.push_back(chunk);
+    }
+    start_gop_ = GopSnapshot{};  // all handed out: the GOP's block may go
+}
+
 Client::BatchResult Client::next_chunks(std::vector<ChunkRef>& out, milliseconds max_delay) {
     out.clear();
-    const std::size_t min_bytes = first_batch_ ? 1 : kBatchBytes;
-    first_batch_ = false;
-    switch (queue_.pop_batch(out, max_delay, min_bytes)) {
-    case PacketQueue::PopResult::closed: out.clear(); return BatchResult::closed;
-    case PacketQueue::PopResult::timeout: return BatchResult::idle;
-    case PacketQueue::PopResult::data: break;
+    if (queue_.is_closed()) return BatchResult::closed;
+    if (!start_taken_) {
+        start_taken_ = true;
+        out = std::move(start_head_);
+        start_head_.clear();
+        take_start_gop(out, true);
+        if (!out.empty()) return BatchResult::data;
     }
-    return BatchResult::data;
+    // The rest of the GOP goes with whatever live chunks are queued behind it, without waiting.
+    const bool rest_of_start = !start_gop_.empty();
+    if (rest_of_start) take_start_gop(out, false);
+    const std::size_t min_bytes = rest_of_start || first_pop_ ? 1 : kBatchBytes;
+    switch (queue_.pop_batch(out, rest_of_start ? milliseconds(0) : max_delay, min_bytes)) {
+    case PacketQueue::PopResult::closed: out.clear(); return BatchResult::closed;
+    case PacketQueue::PopResult::timeout:
+        if (out.empty()) return BatchResult::idle;
+        break;
+    case PacketQueue::PopResult::data: first_pop_ = false; break;
+    }
+    if (rest_of_start) return BatchResult::backlog;
+    std::size_t bytes = 0;
+    for (const ChunkRef& chunk : out) bytes += chunk->bytes.size();
+    return bytes > 2 * kBatchBytes ? BatchResult::backlog : BatchResult::data;
 }
 
 void Client::disconnect(const std::string& reason) {

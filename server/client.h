@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/buffer_pool.h"
+#include "common/gop_cache.h"
 #include "common/packet_queue.h"
 
 struct ClientLimits {
@@ -24,18 +25,26 @@ class Client {
 public:
     Client(std::string stream_path, std::string address, const ClientLimits& limits);
 
-    // Reader thread only (or the thread attaching the client, before the reader can see it).
-    // Queues the chunk, or drops it for this client alone when its queue is full. After a drop
-    // the client skips to the next keyframe chunk and gets PAT and PMT again before it, so that
-    // it never sees half a picture. False, and nothing done, once the client has ended: the
-    // reader then drops it from its list.
+    // The HTTP thread, when attaching: what the viewer gets before any live chunk: `head` (the
+    // preamble, PAT and PMT), then `gop` (the cached GOP, shared with the viewers who joined at the
+    // same point). Kept out of the queue, which only the reader fills, so that the stream's lock is
+    // held for a reference to the GOP, not for a copy of it.
+    void start_with(std::vector<ChunkRef> head, GopSnapshot gop);
+
+    // Reader thread only. Queues the chunk, or drops it for this client alone when its queue is
+    // full. After a drop the client skips to the next keyframe chunk and gets PAT and PMT again
+    // before it, so that it never sees half a picture. False, and nothing done, once the client
+    // has ended: the reader then drops it from its list.
     bool offer(const ChunkRef& chunk, std::chrono::steady_clock::time_point now);
 
-    enum class BatchResult { data, idle, closed };
+    // `data`: at the live edge. `backlog`: the rest of the start GOP, or a queue more than two
+    // batches deep; the viewer is behind, and the writer may let other viewers go first.
+    enum class BatchResult { data, backlog, idle, closed };
     // HTTP thread only. Waits until a batch worth a wake-up is queued (kBatchBytes) or `max_delay`
     // has passed, and moves the queued chunks into `out` (cleared first), so that the writer sends
-    // the shared chunks themselves, never a copy. The first call after attach() does not wait:
-    // the fast-start GOP goes out at once. `idle` when nothing came.
+    // the shared chunks themselves, never a copy. `idle` when nothing came. The first call does not
+    // wait: it returns the head and the GOP's first picture (its keyframe) alone, so that the
+    // picture is not written behind the rest of the GOP; the next call returns that rest.
     BatchResult next_chunks(std::vector<ChunkRef>& out, std::chrono::milliseconds max_delay);
     // A wake-up per 256 KiB or per max_delay, whichever comes first: at 8 Mbit/s about 5 a second.
     static constexpr std::size_t kBatchBytes = 256 * 1024;
@@ -58,7 +67,15 @@ private:
     const std::chrono::milliseconds max_lag_;
     const std::chrono::steady_clock::time_point connected_at_ = std::chrono::steady_clock::now();
     PacketQueue queue_;
-    bool first_batch_ = true;      // HTTP thread only
+
+    // HTTP thread only.
+    bool start_taken_ = false;     // the head and first picture were returned
+    bool first_pop_ = true;        // the first live batch goes out without waiting for a full one
+    std::vector<ChunkRef> start_head_;
+    GopSnapshot start_gop_;
+    std::size_t start_gop_next_ = 0;  // the first slice of start_gop_ not yet returned
+    // Moves start_gop_'s slices into `out`: the first picture only, or all that are left.
+    void take_start_gop(std::vector<ChunkRef>& out, bool first_picture_only);
 
     // Reader thread only.
     void drop(const ChunkRef& chunk, std::chrono::steady_clock::time_point now);

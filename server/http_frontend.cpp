@@ -5,8 +5,10 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "common/log.h"
 #include "common/text.h"
@@ -37,6 +39,23 @@ constexpr const char* kCacheControl = "no-cache, no-store, no-transform";
 constexpr std::size_t kMaxHeaderFields = 100;
 // A viewer whose socket accepts nothing for this long is dropped.
 constexpr seconds kWriteTimeout{5};
+// Backlog goes out in pieces that fit in the free part of the send buffer that poll() reports
+// writable (a third of it), so that a thread holding a pass does not wait for its viewer.
+constexpr std::size_t kBacklogPieceBytes = 64 * 1024;
+
+// Threads writing backlog at once: one per core keeps the cores busy with it when nothing else
+// needs them.
+std::size_t backlog_passes() { return std::max(2u, std::thread::hardware_concurrency()); }
+
+// Writes `len` bytes of backlog, a piece per gate pass, each after the socket has room for it.
+bool write_backlog(httplib::DataSink& sink, BacklogGate& gate, const char* data, std::size_t len) {
+    for (std::size_t at = 0; at < len; at += kBacklogPieceBytes) {
+        if (!sink.is_writable()) return false;  // waits up to the write timeout
+        BacklogGate::Pass pass(gate);
+        if (!sink.write(data + at, std::min(kBacklogPieceBytes, len - at))) return false;
+    }
+    return true;
+}
 
 double seconds_since(steady_clock::time_point t) { return duration_cast<microseconds>(steady_clock::now() - t).count() / 1e6; }
 }  // namespace
@@ -64,7 +83,10 @@ struct HttpFrontend::Request {
 };
 
 HttpFrontend::HttpFrontend(std::string listen, ReloadFunction reload)
-    : listen_(std::move(listen)), reload_(std::move(reload)), server_(std::make_unique<httplib::Server>()) {}
+    : listen_(std::move(listen)),
+      reload_(std::move(reload)),
+      server_(std::make_unique<httplib::Server>()),
+      backlog_gate_(backlog_passes()) {}
 
 HttpFrontend::~HttpFrontend() { stop(); }
 
@@ -274,17 +296,21 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
 
     auto chunks = std::make_shared<std::vector<ChunkRef>>();
     auto provider = [this, client, chunks](size_t, httplib::DataSink& sink) {
-        switch (client->next_chunks(*chunks, kMaxBatchDelay)) {
+        const Client::BatchResult batch = client->next_chunks(*chunks, kMaxBatchDelay);
+        switch (batch) {
         // false, not sink.done(): the body ends with the connection, and after done() httplib
         // would keep the socket open for a next request (keep-alive) for 5 s.
         case Client::BatchResult::closed: return false;
         case Client::BatchResult::idle: return true;
-        case Client::BatchResult::data: break;
+        case Client::BatchResult::data:
+        case Client::BatchResult::backlog: break;
         }
+        const bool backlog = batch == Client::BatchResult::backlog;
         std::size_t sent = 0;
-        const bool ok = write_batch(*chunks, gather_pool_, [&sink, &client](const uint8_t* data, std::size_t len) {
+        const bool ok = write_batch(*chunks, gather_pool_, [&](const uint8_t* data, std::size_t len) {
             const auto started = steady_clock::now();
-            if (sink.write(reinterpret_cast<const char*>(data), len)) return true;
+            const char* bytes = reinterpret_cast<const char*>(data);
+            if (backlog ? write_backlog(sink, backlog_gate_, bytes, len) : sink.write(bytes, len)) return true;
             // httplib fails a write when the socket stays full for the write timeout; a peer that
             // has gone fails it at once (and is logged as having closed, by Stream::detach).
             if (steady_clock::now() - started >= kWriteTimeout - milliseconds(50))

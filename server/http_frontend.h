@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "api.h"
+#include "backlog_gate.h"
 #include "http_reply.h"
 #include "site.h"
 
@@ -64,4 +65,5 @@ private:
     // Viewers' small chunks are gathered here for one write; a buffer is held only while a batch
     // is written, so a handful serve thousands of viewers.
     BufferPool gather_pool_{256 * 1024, 8};
+    BacklogGate backlog_gate_;
 };

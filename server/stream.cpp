@@ -55,32 +55,58 @@ void Stream::stop() {
     disconnect_clients("server shutting down");
 }
 
+struct Stream::Joiner {
+    std::shared_ptr<Client> client;
+    Joiner* next = nullptr;
+};
+
 std::shared_ptr<Client> Stream::attach(const std::string& address) {
     auto client = std::make_shared<Client>(settings_.path, address, settings_.client_limits);
-    std::lock_guard<std::mutex> lock(clients_mutex_);
+    std::vector<ChunkRef> head;
+    if (settings_.preamble) head.push_back(settings_.preamble);
+    // Shared: the reader cannot append to the GOP or take joiners over until this viewer is on the
+    // stack, so the GOP it gets here and the live chunks it gets from the reader meet without a
+    // gap or a repeat.
+    std::shared_lock<std::shared_mutex> lock(gop_mutex_);
     if (!connected_.load(std::memory_order_relaxed) || offline_.load(std::memory_order_relaxed)) return nullptr;
-    // The reader cannot push to this client before it is in the list below, so this thread may
-    // act as the producer until then; the lock orders these pushes before the reader's.
-    const auto now = steady_clock::now();
-    if (settings_.preamble) client->offer(settings_.preamble, now);
+    GopSnapshot gop;
     if (settings_.fast_start && gop_cache_.has_gop()) {
-        // The cached GOP and the live chunks the reader pushes after this lock meet without a gap
-        // or a repeat: the reader appends to the cache and snapshots the list under the same lock.
-        std::vector<ChunkSlice> gop = gop_cache_.snapshot();
-        if (gop.front().chunk->psi) client->offer(gop.front().chunk->psi, now);
-        for (const ChunkSlice& slice : gop) client->offer(slice.chunk, now);
+        gop = gop_cache_.snapshot();
+        if (gop.front().chunk->psi) head.push_back(gop.front().chunk->psi);
     }
-    clients_.insert(client);
-    joining_.push_back(client);
+    client->start_with(std::move(head), std::move(gop));
+    // Owned by the stack until take_joiners() takes it back.
+    Joiner* joiner = std::make_unique<Joiner>(Joiner{client, joiners_.load(std::memory_order_relaxed)}).release();
+    while (!joiners_.compare_exchange_weak(joiner->next, joiner, std::memory_order_release, std::memory_order_relaxed)) {}
+    joiners_waiting_.fetch_add(1, std::memory_order_relaxed);
     return client;
 }
 
+Stream::ClientList Stream::take_joiners() {
+    std::unique_ptr<Joiner> top(joiners_.exchange(nullptr, std::memory_order_acquire));
+    ClientList taken;
+    while (top) {
+        taken.push_back(std::move(top->client));
+        top.reset(top->next);
+    }
+    joiners_waiting_.fetch_sub(taken.size(), std::memory_order_relaxed);
+    std::reverse(taken.begin(), taken.end());
+    std::lock_guard<std::mutex> lock(clients_mutex_);
+    // A viewer that left before this was closed before detach() took clients_mutex_: it is not
+    // added, and detach() has counted its totals.
+    taken.erase(std::remove_if(taken.begin(), taken.end(), [](const auto& c) { return c->is_disconnected(); }), taken.end());
+    clients_.insert(taken.begin(), taken.end());
+    return taken;
+}
+
 void Stream::detach(const std::shared_ptr<Client>& client) {
-    // Closed first: the reader drops a closed client from its list when it next meets it.
+    // Closed first: the reader drops a closed client from its list when it next meets it, and
+    // take_joiners() does not take it over.
     client->disconnect("client closed connection");
     std::lock_guard<std::mutex> lock(clients_mutex_);
-    if (clients_.erase(client) == 0) return;
-    // Under the lock, so that stats() counts a leaving client's totals exactly once.
+    clients_.erase(client);
+    // Under the lock, so that stats() counts a leaving client's totals exactly once (whether or
+    // not the reader had taken it over).
     packets_dropped_.fetch_add(client->packets_dropped(), std::memory_order_relaxed);
     bytes_sent_.fetch_add(client->bytes_sent(), std::memory_order_relaxed);
     viewer_time_ns_.fetch_add(duration_cast<nanoseconds>(client->connected_for()).count(), std::memory_order_relaxed);
@@ -92,13 +118,18 @@ Stream::ClientList Stream::client_list() const {
 }
 
 void Stream::disconnect_clients(const std::string& reason) {
+    {
+        // The joiners not yet taken over are disconnected too.
+        std::unique_lock<std::shared_mutex> lock(gop_mutex_);
+        take_joiners();
+    }
     for (const auto& client : client_list()) client->disconnect(reason);
 }
 
 void Stream::set_offline(bool offline) {
     {
-        // Under the client lock so that no attach() slips in after the disconnect below.
-        std::lock_guard<std::mutex> lock(clients_mutex_);
+        // Exclusive, so that no attach() slips in after the disconnect below.
+        std::unique_lock<std::shared_mutex> lock(gop_mutex_);
         if (offline_.exchange(offline, std::memory_order_acq_rel) == offline) return;
     }
     LogLine(LogLevel::info, offline ? "stream_set_offline" : "stream_set_online").kv("stream", settings_.path);
@@ -106,8 +137,8 @@ void Stream::set_offline(bool offline) {
 }
 
 void Stream::set_connected(bool connected) {
-    // Under the client lock so that attach() never adds a client after the list was closed.
-    std::lock_guard<std::mutex> lock(clients_mutex_);
+    // Exclusive, so that attach() never adds a client after the list was closed.
+    std::unique_lock<std::shared_mutex> lock(gop_mutex_);
     connected_.store(connected, std::memory_order_release);
 }
 
@@ -118,7 +149,7 @@ StreamStats Stream::stats() const {
         // Present clients and the totals of departed ones, read together (detach() moves one
         // into the other under this lock).
         std::lock_guard<std::mutex> lock(clients_mutex_);
-        s.clients = clients_.size();
+        s.clients = clients_.size() + joiners_waiting_.load(std::memory_order_relaxed);
         s.packets_dropped = packets_dropped_.load(std::memory_order_relaxed);
         s.bytes_sent = bytes_sent_.load(std::memory_order_relaxed);
         s.viewer_time = nanoseconds(viewer_time_ns_.load(std::memory_order_relaxed));
@@ -222,7 +253,7 @@ void Stream::run() {
         input_cc_.reset();
         connected_at_ns_.store(duration_cast<nanoseconds>(connected_at.time_since_epoch()).count(), std::memory_order_relaxed);
         {
-            std::lock_guard<std::mutex> lock(clients_mutex_);
+            std::unique_lock<std::shared_mutex> lock(gop_mutex_);
             gop_cache_.clear();  // the old source's pictures must not start a viewer on the new one
         }
         set_connected(true);
@@ -368,16 +399,15 @@ void Stream::note_program() {
 }
 
 void Stream::fan_out(const ChunkRef& chunk) {
-    ClientList joined;
     {
-        std::lock_guard<std::mutex> lock(clients_mutex_);
+        std::unique_lock<std::shared_mutex> lock(gop_mutex_);
         if (chunk->random_access) gop_cache_.on_rap();
         gop_cache_.append(chunk, 0, steady_clock::now());
         // A client attached before this point gets this chunk (it is not in the GOP it was given);
         // one attached after finds it in the cache.
-        joined.swap(joining_);
+        if (joiners_.load(std::memory_order_relaxed))
+            for (auto& client : take_joiners()) fan_out_list_.push_back(std::move(client));
     }
-    for (auto& client : joined) fan_out_list_.push_back(std::move(client));
     const auto now = steady_clock::now();
     for (std::size_t i = 0; i < fan_out_list_.size();) {
         if (fan_out_list_[i]->offer(chunk, now)) {
@@ -390,6 +420,12 @@ void Stream::fan_out(const ChunkRef& chunk) {
 }
 
 void Stream::prune_fan_out_list() {
+    {
+        // Joiners that came just before the upstream went: taken over now, so that those that
+        // leave during the outage are not counted as viewers until it ends.
+        std::unique_lock<std::shared_mutex> lock(gop_mutex_);
+        for (auto& client : take_joiners()) fan_out_list_.push_back(std::move(client));
+    }
     fan_out_list_.erase(std::remove_if(fan_out_list_.begin(), fan_out_list_.end(),
                                        [](const std::shared_ptr<Client>& c) { return c->is_disconnected(); }),
                         fan_out_list_.end());

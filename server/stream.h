@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -105,7 +106,7 @@ private:
     // Cuts the packets at each video keyframe (a keyframe always starts a chunk) and fans them out.
     void publish(std::vector<uint8_t>&& packets);
     void fan_out(const ChunkRef& chunk);
-    // Reader thread: drops the clients that have ended from fan_out_list_.
+    // Reader thread: takes the joiners over and drops the clients that have ended from fan_out_list_.
     void prune_fan_out_list();
     // A copy of the viewers, to act on them outside the lock.
     ClientList client_list() const;
@@ -130,18 +131,29 @@ private:
     // Reader thread only: set while viewers wait through an outage.
     std::optional<std::chrono::steady_clock::time_point> lost_at_;
 
+    // Joining is built so that a thousand viewers arriving at once never queue behind each other:
+    // attach() takes gop_mutex_ shared (joiners read the GOP side by side) and pushes the viewer
+    // on a lock-free stack; the reader, holding it exclusively once per chunk, appends to the GOP
+    // and takes the joiners over. A plain mutex here made joiners wait in line, and when one was
+    // preempted while holding it, the line drained one wake-up at a time: hundreds of ms.
+    mutable std::shared_mutex gop_mutex_;
+    GopCache gop_cache_;               // guarded by gop_mutex_
     std::atomic<bool> connected_{false};
-    std::atomic<bool> offline_{false};  // written under clients_mutex_
-    mutable std::mutex clients_mutex_;
-    // The viewers, guarded by clients_mutex_. A set, so that attach() and detach() cost the same
-    // with 2000 viewers as with one: a list copied on every change made 2000 viewers joining at
-    // once wait for each other's copies (hundreds of ms for the last).
+    std::atomic<bool> offline_{false};  // written under gop_mutex_, exclusively
+    struct Joiner;
+    std::atomic<Joiner*> joiners_{nullptr};         // pushed under gop_mutex_ shared, taken exclusively
+    std::atomic<std::size_t> joiners_waiting_{0};   // on that stack, for stats()
+    // gop_mutex_ held exclusively: empties the joiners' stack into clients_ (skipping the viewers
+    // that left meanwhile) and returns them in the order they came.
+    ClientList take_joiners();
+
+    mutable std::mutex clients_mutex_;  // after gop_mutex_ when both are held
+    // The viewers the reader has taken over, guarded by clients_mutex_. A set, so that detach()
+    // costs the same with 2000 viewers as with one.
     std::unordered_set<std::shared_ptr<Client>> clients_;
-    ClientList joining_;  // guarded by clients_mutex_: attached since the reader's last chunk
     // Reader thread only: the clients it feeds, iterated without the lock. Joiners are taken over
     // once per chunk; clients that ended are dropped as the reader meets them.
     ClientList fan_out_list_;
-    GopCache gop_cache_;  // guarded by clients_mutex_: appends and snapshots must not interleave with attach()
 
     std::atomic<uint64_t> packets_received_{0};
     std::atomic<uint64_t> bytes_received_{0};

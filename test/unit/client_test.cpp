@@ -96,6 +96,56 @@ TEST_CASE("Client: a picture is started only with room to finish it", "[client]"
     CHECK(client.packets_dropped() == 1010);
 }
 
+TEST_CASE("Client: the start goes out as head and keyframe picture first, then the rest of the GOP as backlog", "[client]") {
+    Client client("/tv.ts", "127.0.0.1:1", ClientLimits{});
+    auto now = steady_clock::now();
+    auto picture = [](uint8_t tag, std::size_t packets, bool keyframe = false) {
+        auto c = chunk(tag, packets, keyframe);
+        std::const_pointer_cast<PacketChunk>(c)->picture_start = true;
+        return c;
+    };
+    // A GOP of three pictures, the keyframe in two chunks; the cache hands it over as a snapshot.
+    GopCache cache;
+    cache.on_rap();
+    for (const ChunkRef& c : {picture(1, 2, true), chunk(2, 2), picture(3, 2), picture(4, 2)}) cache.append(c, 0, now);
+    client.start_with({chunk(8, 1), chunk(9, 1)}, cache.snapshot());
+    client.offer(chunk(5, 1), now);  // live, after the GOP
+
+    std::vector<ChunkRef> out;
+    auto tags = [&out] {
+        std::vector<uint8_t> t;
+        for (const ChunkRef& c : out) t.push_back(c->bytes.at(0));
+        return t;
+    };
+    // First the preamble and PSI, then the keyframe picture alone, without waiting for a batch.
+    REQUIRE(client.next_chunks(out, milliseconds(0)) == Client::BatchResult::data);
+    CHECK(tags() == std::vector<uint8_t>{8, 9, 1, 2});
+    // Then the rest of the GOP with the live chunks queued behind it: backlog, to go through the gate.
+    REQUIRE(client.next_chunks(out, milliseconds(0)) == Client::BatchResult::backlog);
+    CHECK(tags() == std::vector<uint8_t>{3, 4, 5});
+    // From here on, live batches.
+    client.offer(chunk(6, 1), now);
+    REQUIRE(client.next_chunks(out, milliseconds(0)) == Client::BatchResult::data);
+    CHECK(tags() == std::vector<uint8_t>{6});
+    // A queue more than two batches deep is backlog too: the viewer has fallen behind.
+    for (int i = 0; i < 3; ++i) client.offer(chunk(7, Client::kBatchBytes / ts::kPacketSize), now);
+    CHECK(client.next_chunks(out, milliseconds(0)) == Client::BatchResult::backlog);
+    CHECK(client.next_chunks(out, milliseconds(0)) == Client::BatchResult::idle);
+}
+
+TEST_CASE("Client: without a GOP the first live chunk goes out at once", "[client]") {
+    Client client("/tv.ts", "127.0.0.1:1", ClientLimits{});
+    client.start_with({}, GopSnapshot{});
+    std::vector<ChunkRef> out;
+    CHECK(client.next_chunks(out, milliseconds(0)) == Client::BatchResult::idle);
+    client.offer(chunk(1, 1), steady_clock::now());
+    // One packet, far below a batch: the first one is not held back for the batch delay.
+    CHECK(client.next_chunks(out, milliseconds(500)) == Client::BatchResult::data);
+    CHECK(out.size() == 1);
+    client.disconnect("test");
+    CHECK(client.next_chunks(out, milliseconds(0)) == Client::BatchResult::closed);
+}
+
 TEST_CASE("write_batch: gathers small chunks, writes large ones as they are, keeps the order", "[client]") {
     BufferPool pool(64 * 1024, 4);
     auto sized = [](std::size_t bytes, uint8_t fill) {

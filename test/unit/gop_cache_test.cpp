@@ -66,7 +66,7 @@ TEST_CASE("GopCache: a viewer gets the slices since the last random access point
 TEST_CASE("GopCache: the snapshot keeps its chunks alive after the cache moves on", "[gop_cache]") {
     GopCache cache;
     std::weak_ptr<const PacketChunk> watch;
-    std::vector<ChunkSlice> snapshot;
+    GopSnapshot snapshot;
     {
         auto a = chunk(2, 0x47);
         watch = a;
@@ -76,9 +76,31 @@ TEST_CASE("GopCache: the snapshot keeps its chunks alive after the cache moves o
     }
     cache.on_rap();
     REQUIRE_FALSE(watch.expired());
-    CHECK(snapshot.at(0).data()[0] == 0x47);
-    snapshot.clear();
+    REQUIRE(snapshot.size() == 1);
+    CHECK(snapshot[0].data()[0] == 0x47);
+    snapshot = GopSnapshot{};
     CHECK(watch.expired());
+}
+
+TEST_CASE("GopCache: a snapshot stays as taken while the cache grows past its block and starts over", "[gop_cache]") {
+    GopCache cache;
+    cache.on_rap();
+    std::vector<ChunkRef> chunks;
+    for (int i = 0; i < 1000; ++i) chunks.push_back(chunk(1, static_cast<uint8_t>(i)));
+    for (int i = 0; i < 10; ++i) cache.append(chunks[i], 0, t0);
+    const GopSnapshot early = cache.snapshot();
+    for (int i = 10; i < 1000; ++i) cache.append(chunks[i], 0, t0);  // several larger blocks
+    const GopSnapshot late = cache.snapshot();
+    cache.on_rap();
+    cache.append(chunk(1, 0xAA), 0, t0);
+
+    REQUIRE(early.size() == 10);
+    for (int i = 0; i < 10; ++i) CHECK(early[i].chunk == chunks[i]);
+    REQUIRE(late.size() == 1000);
+    bool in_order = true;
+    for (int i = 0; i < 1000; ++i) in_order = in_order && late[i].chunk == chunks[i];
+    CHECK(in_order);
+    CHECK(cache.snapshot().size() == 1);
 }
 
 TEST_CASE("GopCache: a GOP past the byte bound is dropped until the next random access point", "[gop_cache]") {

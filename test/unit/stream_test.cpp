@@ -68,7 +68,16 @@ TEST_CASE("Stream: a viewer that left is freed at the next chunk, and counted on
     REQUIRE(stays);
     REQUIRE(leaves);
     CHECK(stream.stats().clients == 2);
+    // One that leaves before the reader has taken it over is not taken over at all.
+    std::shared_ptr<Client> brief = stream.attach("127.0.0.1:3");
+    REQUIRE(brief);
+    CHECK(stream.stats().clients == 3);
+    stream.detach(brief);
+    std::weak_ptr<Client> brief_gone = brief;
+    brief.reset();
     write_packets(stream, writer.get(), 10, written);
+    CHECK(brief_gone.expired());
+    CHECK(stream.stats().clients == 2);
 
     std::vector<ChunkRef> got;
     std::size_t bytes = 0;
