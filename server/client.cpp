@@ -137,3 +137,21 @@ bool write_batch(const std::vector<ChunkRef>& batch, BufferPool& pool,
     }
     return flush();
 }
+
+bool write_backlog(const std::vector<ChunkRef>& batch, BufferPool& pool, BacklogGate& gate,
+                   const std::function<bool()>& wait_writable,
+                   const std::function<bool(const uint8_t*, std::size_t)>& write, std::size_t& sent) {
+    std::vector<ChunkRef> slice;
+    for (std::size_t next = 0; next < batch.size();) {
+        slice.clear();
+        std::size_t bytes = 0;
+        while (next < batch.size() && (slice.empty() || bytes + batch[next]->bytes.size() <= kBacklogSliceBytes)) {
+            bytes += batch[next]->bytes.size();
+            slice.push_back(batch[next++]);
+        }
+        if (!wait_writable()) return false;
+        BacklogGate::Pass pass(gate);
+        if (!write_batch(slice, pool, write, sent)) return false;
+    }
+    return true;
+}

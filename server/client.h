@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "backlog_gate.h"
 #include "common/buffer_pool.h"
 #include "common/gop_cache.h"
 #include "common/packet_queue.h"
@@ -96,3 +97,13 @@ private:
 constexpr std::size_t kGatherBelow = 128 * 1024;
 bool write_batch(const std::vector<ChunkRef>& batch, BufferPool& pool,
                  const std::function<bool(const uint8_t*, std::size_t)>& write, std::size_t& sent);
+
+// Writes a backlog batch (BatchResult::backlog) in slices of about kBacklogSliceBytes, each with
+// write_batch under one of `gate`'s passes, after `wait_writable` has said that the socket has room
+// for it (poll(): a third of the send buffer, more than a slice). A thread waiting for its
+// viewer's socket or for a pass holds neither a pass nor a pool buffer, so buffers in use still
+// follow the writes in flight, not the viewers catching up.
+constexpr std::size_t kBacklogSliceBytes = 128 * 1024;
+bool write_backlog(const std::vector<ChunkRef>& batch, BufferPool& pool, BacklogGate& gate,
+                   const std::function<bool()>& wait_writable,
+                   const std::function<bool(const uint8_t*, std::size_t)>& write, std::size_t& sent);

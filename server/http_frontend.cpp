@@ -39,23 +39,9 @@ constexpr const char* kCacheControl = "no-cache, no-store, no-transform";
 constexpr std::size_t kMaxHeaderFields = 100;
 // A viewer whose socket accepts nothing for this long is dropped.
 constexpr seconds kWriteTimeout{5};
-// Backlog goes out in pieces that fit in the free part of the send buffer that poll() reports
-// writable (a third of it), so that a thread holding a pass does not wait for its viewer.
-constexpr std::size_t kBacklogPieceBytes = 64 * 1024;
-
 // Threads writing backlog at once: one per core keeps the cores busy with it when nothing else
 // needs them.
 std::size_t backlog_passes() { return std::max(2u, std::thread::hardware_concurrency()); }
-
-// Writes `len` bytes of backlog, a piece per gate pass, each after the socket has room for it.
-bool write_backlog(httplib::DataSink& sink, BacklogGate& gate, const char* data, std::size_t len) {
-    for (std::size_t at = 0; at < len; at += kBacklogPieceBytes) {
-        if (!sink.is_writable()) return false;  // waits up to the write timeout
-        BacklogGate::Pass pass(gate);
-        if (!sink.write(data + at, std::min(kBacklogPieceBytes, len - at))) return false;
-    }
-    return true;
-}
 
 double seconds_since(steady_clock::time_point t) { return duration_cast<microseconds>(steady_clock::now() - t).count() / 1e6; }
 }  // namespace
@@ -305,18 +291,24 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
         case Client::BatchResult::data:
         case Client::BatchResult::backlog: break;
         }
-        const bool backlog = batch == Client::BatchResult::backlog;
         std::size_t sent = 0;
-        const bool ok = write_batch(*chunks, gather_pool_, [&](const uint8_t* data, std::size_t len) {
+        // httplib fails a write (or the wait for room) when the socket stays full for the write
+        // timeout; a peer that has gone fails it at once (and is logged as having closed, by
+        // Stream::detach).
+        auto in_time = [&client](const auto& socket_op) {
             const auto started = steady_clock::now();
-            const char* bytes = reinterpret_cast<const char*>(data);
-            if (backlog ? write_backlog(sink, backlog_gate_, bytes, len) : sink.write(bytes, len)) return true;
-            // httplib fails a write when the socket stays full for the write timeout; a peer that
-            // has gone fails it at once (and is logged as having closed, by Stream::detach).
+            if (socket_op()) return true;
             if (steady_clock::now() - started >= kWriteTimeout - milliseconds(50))
                 client->disconnect("send timed out: socket not drained for " + std::to_string(kWriteTimeout.count()) + " s");
             return false;
-        }, sent);
+        };
+        auto write = [&](const uint8_t* data, std::size_t len) {
+            return in_time([&] { return sink.write(reinterpret_cast<const char*>(data), len); });
+        };
+        auto wait_writable = [&] { return in_time(sink.is_writable); };
+        const bool ok = batch == Client::BatchResult::backlog
+                            ? write_backlog(*chunks, gather_pool_, backlog_gate_, wait_writable, write, sent)
+                            : write_batch(*chunks, gather_pool_, write, sent);
         client->count_sent(sent);
         chunks->clear();
         return ok;

@@ -11,7 +11,6 @@
 #include <thread>
 
 #include "api.h"
-#include "backlog_gate.h"
 #include "http_reply.h"
 #include "site.h"
 

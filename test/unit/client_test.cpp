@@ -181,3 +181,37 @@ TEST_CASE("write_batch: gathers small chunks, writes large ones as they are, kee
         CHECK(partial == 3000);
     }
 }
+
+TEST_CASE("write_backlog: slices of at most kBacklogSliceBytes, each after the socket has room", "[client]") {
+    BufferPool pool(256 * 1024, 4);
+    BacklogGate gate(1);
+    std::vector<ChunkRef> batch;
+    for (int i = 0; i < 40; ++i) {
+        auto c = std::make_shared<PacketChunk>();
+        c->bytes.assign(10 * 1024, uint8_t(i));
+        batch.push_back(c);
+    }
+    std::vector<std::string> calls;  // "wait", or the size of a write
+    std::vector<uint8_t> received;
+    std::size_t sent = 0;
+    REQUIRE(write_backlog(batch, pool, gate, [&] { calls.push_back("wait"); return true; },
+                          [&](const uint8_t* data, std::size_t len) {
+                              calls.push_back(std::to_string(len));
+                              received.insert(received.end(), data, data + len);
+                              return true;
+                          }, sent));
+    // 400 KiB in 10 KiB chunks: slices of 12, 12, 12 and 4 chunks, each one write after one wait.
+    CHECK(calls == std::vector<std::string>{"wait", "122880", "wait", "122880", "wait", "122880", "wait", "40960"});
+    CHECK(sent == 400 * 1024);
+    std::vector<uint8_t> expected;
+    for (const auto& c : batch) expected.insert(expected.end(), c->bytes.begin(), c->bytes.end());
+    CHECK(received == expected);
+
+    SECTION("a socket that never gets room ends it before anything is written") {
+        std::size_t written = 0, partial = 0;
+        CHECK_FALSE(write_backlog(batch, pool, gate, [] { return false; },
+                                  [&](const uint8_t*, std::size_t len) { written += len; return true; }, partial));
+        CHECK(written == 0);
+        CHECK(partial == 0);
+    }
+}
