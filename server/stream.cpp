@@ -20,6 +20,9 @@ constexpr seconds kGarbageLogInterval{10};
 constexpr milliseconds kMaxBackoff{60000};
 // A GOP longer than this is not cached: a viewer would start that far behind the live edge.
 constexpr seconds kMaxGopAge{5};
+// Chunks kept for joiners that were preempted between reading the JoinPoint and getting on the
+// stack (microseconds, normally): about a second at 8 Mbit/s. One slower than that is refused.
+constexpr std::size_t kRecentChunks = 256;
 }  // namespace
 
 StreamSettings StreamSettings::from_config(const Resource& resource, const Config& config) {
@@ -41,6 +44,7 @@ StreamSettings StreamSettings::from_config(const Resource& resource, const Confi
 Stream::Stream(StreamSettings settings)
     : settings_(std::move(settings)),
       // Half the queue: a viewer must take a whole cached GOP and still have room for the live edge.
+      join_point_(std::make_shared<const JoinPoint>()),
       gop_cache_(GopCacheLimits{settings_.client_limits.queue_bytes / 2, kMaxGopAge}) {}
 
 Stream::~Stream() { stop(); }
@@ -55,48 +59,80 @@ void Stream::stop() {
     disconnect_clients("server shutting down");
 }
 
-struct Stream::Joiner {
-    std::shared_ptr<Client> client;
-    Joiner* next = nullptr;
+struct Stream::JoinNode {
+    Joining joining;
+    JoinNode* next = nullptr;
 };
 
 std::shared_ptr<Client> Stream::attach(const std::string& address) {
+    if (!connected_.load() || offline_.load()) return nullptr;
     auto client = std::make_shared<Client>(settings_.path, address, settings_.client_limits);
     std::vector<ChunkRef> head;
     if (settings_.preamble) head.push_back(settings_.preamble);
-    // Shared: the reader cannot append to the GOP or take joiners over until this viewer is on the
-    // stack, so the GOP it gets here and the live chunks it gets from the reader meet without a
-    // gap or a repeat.
-    std::shared_lock<std::shared_mutex> lock(gop_mutex_);
-    if (!connected_.load(std::memory_order_relaxed) || offline_.load(std::memory_order_relaxed)) return nullptr;
+    const std::shared_ptr<const JoinPoint> point = std::atomic_load(&join_point_);
     GopSnapshot gop;
-    if (settings_.fast_start && gop_cache_.has_gop()) {
-        gop = gop_cache_.snapshot();
+    if (settings_.fast_start && !point->gop.empty()) {
+        gop = point->gop;
         if (gop.front().chunk->psi) head.push_back(gop.front().chunk->psi);
     }
     client->start_with(std::move(head), std::move(gop));
     // Owned by the stack until take_joiners() takes it back.
-    Joiner* joiner = std::make_unique<Joiner>(Joiner{client, joiners_.load(std::memory_order_relaxed)}).release();
-    while (!joiners_.compare_exchange_weak(joiner->next, joiner, std::memory_order_release, std::memory_order_relaxed)) {}
+    JoinNode* node = std::make_unique<JoinNode>(JoinNode{{client, point->last_seq + 1}, joiners_.load()}).release();
+    while (!joiners_.compare_exchange_weak(node->next, node)) {}
     joiners_waiting_.fetch_add(1, std::memory_order_relaxed);
+    // A stop or set_offline() that emptied the stack just before the push above would never see
+    // this viewer; whichever came second sees the other (sequentially consistent).
+    if (!connected_.load() || offline_.load()) {
+        client->disconnect(offline_.load() ? "stream set offline" : "stream not connected upstream");
+        return nullptr;
+    }
     return client;
 }
 
-Stream::ClientList Stream::take_joiners() {
-    std::unique_ptr<Joiner> top(joiners_.exchange(nullptr, std::memory_order_acquire));
-    ClientList taken;
+std::vector<Stream::Joining> Stream::take_joiners() {
+    std::unique_ptr<JoinNode> top(joiners_.exchange(nullptr));
+    std::vector<Joining> taken;
     while (top) {
-        taken.push_back(std::move(top->client));
+        taken.push_back(std::move(top->joining));
         top.reset(top->next);
     }
     joiners_waiting_.fetch_sub(taken.size(), std::memory_order_relaxed);
     std::reverse(taken.begin(), taken.end());
-    std::lock_guard<std::mutex> lock(clients_mutex_);
-    // A viewer that left before this was closed before detach() took clients_mutex_: it is not
-    // added, and detach() has counted its totals.
-    taken.erase(std::remove_if(taken.begin(), taken.end(), [](const auto& c) { return c->is_disconnected(); }), taken.end());
-    clients_.insert(taken.begin(), taken.end());
     return taken;
+}
+
+void Stream::adopt_joiners(uint64_t seq, ClientList& later) {
+    if (!joiners_.load(std::memory_order_relaxed)) return;
+    std::vector<Joining> joined = take_joiners();
+    const auto now = steady_clock::now();
+    ClientList adopted;
+    for (Joining& j : joined) {
+        // A viewer that left before this was closed before detach() took clients_mutex_: it is not
+        // added, and detach() has counted its totals.
+        if (j.client->is_disconnected()) continue;
+        if (j.next_seq < seq && (recent_.empty() || j.next_seq < recent_.front().first)) {
+            j.client->disconnect("joined too slowly: the chunks since its start are gone");
+            continue;
+        }
+        for (std::size_t i = j.next_seq < seq ? j.next_seq - recent_.front().first : recent_.size();
+             i < recent_.size() && recent_[i].first < seq; ++i)
+            j.client->offer(recent_[i].second, now);
+        (j.next_seq > seq ? later : fan_out_list_).push_back(j.client);
+        adopted.push_back(std::move(j.client));
+    }
+    std::lock_guard<std::mutex> lock(clients_mutex_);
+    clients_.insert(adopted.begin(), adopted.end());
+    // set_offline() stores the flag, then lists the viewers under this lock: either it listed
+    // these, or they see the flag here.
+    if (offline_.load())
+        for (const auto& client : adopted) client->disconnect("stream set offline");
+}
+
+void Stream::publish_join_point() {
+    auto point = std::make_shared<JoinPoint>();
+    point->gop = gop_cache_.snapshot();
+    point->last_seq = seq_;
+    std::atomic_store(&join_point_, std::shared_ptr<const JoinPoint>(std::move(point)));
 }
 
 void Stream::detach(const std::shared_ptr<Client>& client) {
@@ -118,29 +154,19 @@ Stream::ClientList Stream::client_list() const {
 }
 
 void Stream::disconnect_clients(const std::string& reason) {
-    {
-        // The joiners not yet taken over are disconnected too.
-        std::unique_lock<std::shared_mutex> lock(gop_mutex_);
-        take_joiners();
-    }
+    // The joiners not yet taken over too; the reader skips them once closed.
+    for (const Joining& j : take_joiners()) j.client->disconnect(reason);
     for (const auto& client : client_list()) client->disconnect(reason);
 }
 
 void Stream::set_offline(bool offline) {
-    {
-        // Exclusive, so that no attach() slips in after the disconnect below.
-        std::unique_lock<std::shared_mutex> lock(gop_mutex_);
-        if (offline_.exchange(offline, std::memory_order_acq_rel) == offline) return;
-    }
+    // Sequentially consistent, before the disconnect below: see attach() and adopt_joiners().
+    if (offline_.exchange(offline) == offline) return;
     LogLine(LogLevel::info, offline ? "stream_set_offline" : "stream_set_online").kv("stream", settings_.path);
     if (offline) disconnect_clients("stream set offline");
 }
 
-void Stream::set_connected(bool connected) {
-    // Exclusive, so that attach() never adds a client after the list was closed.
-    std::unique_lock<std::shared_mutex> lock(gop_mutex_);
-    connected_.store(connected, std::memory_order_release);
-}
+void Stream::set_connected(bool connected) { connected_.store(connected); }
 
 StreamStats Stream::stats() const {
     StreamStats s;
@@ -252,10 +278,8 @@ void Stream::run() {
         inspector_.reset();
         input_cc_.reset();
         connected_at_ns_.store(duration_cast<nanoseconds>(connected_at.time_since_epoch()).count(), std::memory_order_relaxed);
-        {
-            std::unique_lock<std::shared_mutex> lock(gop_mutex_);
-            gop_cache_.clear();  // the old source's pictures must not start a viewer on the new one
-        }
+        gop_cache_.clear();  // the old source's pictures must not start a viewer on the new one
+        publish_join_point();
         set_connected(true);
         PumpEnd end = pump(*upstream, remote);
         set_connected(false);
@@ -399,15 +423,16 @@ void Stream::note_program() {
 }
 
 void Stream::fan_out(const ChunkRef& chunk) {
-    {
-        std::unique_lock<std::shared_mutex> lock(gop_mutex_);
-        if (chunk->random_access) gop_cache_.on_rap();
-        gop_cache_.append(chunk, 0, steady_clock::now());
-        // A client attached before this point gets this chunk (it is not in the GOP it was given);
-        // one attached after finds it in the cache.
-        if (joiners_.load(std::memory_order_relaxed))
-            for (auto& client : take_joiners()) fan_out_list_.push_back(std::move(client));
-    }
+    const uint64_t seq = ++seq_;
+    if (chunk->random_access) gop_cache_.on_rap();
+    gop_cache_.append(chunk, 0, steady_clock::now());
+    recent_.emplace_back(seq, chunk);
+    if (recent_.size() > kRecentChunks) recent_.pop_front();
+    // Joiners that read the JoinPoint from before this chunk get it below; those that read the
+    // one published here have it in their GOP, and join the list after it.
+    publish_join_point();
+    ClientList later;
+    adopt_joiners(seq, later);
     const auto now = steady_clock::now();
     for (std::size_t i = 0; i < fan_out_list_.size();) {
         if (fan_out_list_[i]->offer(chunk, now)) {
@@ -417,15 +442,15 @@ void Stream::fan_out(const ChunkRef& chunk) {
         fan_out_list_[i] = std::move(fan_out_list_.back());  // it has ended
         fan_out_list_.pop_back();
     }
+    for (auto& client : later) fan_out_list_.push_back(std::move(client));
 }
 
 void Stream::prune_fan_out_list() {
-    {
-        // Joiners that came just before the upstream went: taken over now, so that those that
-        // leave during the outage are not counted as viewers until it ends.
-        std::unique_lock<std::shared_mutex> lock(gop_mutex_);
-        for (auto& client : take_joiners()) fan_out_list_.push_back(std::move(client));
-    }
+    // Joiners that came just before the upstream went: taken over now, so that those that leave
+    // during the outage are not counted as viewers until it ends.
+    ClientList later;  // stays empty: nobody can have read a JoinPoint past seq_
+    adopt_joiners(seq_ + 1, later);
+    for (auto& client : later) fan_out_list_.push_back(std::move(client));
     fan_out_list_.erase(std::remove_if(fan_out_list_.begin(), fan_out_list_.end(),
                                        [](const std::shared_ptr<Client>& c) { return c->is_disconnected(); }),
                         fan_out_list_.end());

@@ -5,10 +5,10 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -131,23 +131,41 @@ private:
     // Reader thread only: set while viewers wait through an outage.
     std::optional<std::chrono::steady_clock::time_point> lost_at_;
 
-    // Joining is built so that a thousand viewers arriving at once never queue behind each other:
-    // attach() takes gop_mutex_ shared (joiners read the GOP side by side) and pushes the viewer
-    // on a lock-free stack; the reader, holding it exclusively once per chunk, appends to the GOP
-    // and takes the joiners over. A plain mutex here made joiners wait in line, and when one was
-    // preempted while holding it, the line drained one wake-up at a time: hundreds of ms.
-    mutable std::shared_mutex gop_mutex_;
-    GopCache gop_cache_;               // guarded by gop_mutex_
-    std::atomic<bool> connected_{false};
-    std::atomic<bool> offline_{false};  // written under gop_mutex_, exclusively
-    struct Joiner;
-    std::atomic<Joiner*> joiners_{nullptr};         // pushed under gop_mutex_ shared, taken exclusively
-    std::atomic<std::size_t> joiners_waiting_{0};   // on that stack, for stats()
-    // gop_mutex_ held exclusively: empties the joiners' stack into clients_ (skipping the viewers
-    // that left meanwhile) and returns them in the order they came.
-    ClientList take_joiners();
+    // Joining takes no lock that a joiner could wait on: a thousand viewers arriving at once, with
+    // one of them or the reader preempted while holding it, queued for hundreds of ms. attach()
+    // reads the published JoinPoint (the GOP and the number of the last chunk in it) and pushes the
+    // viewer on a lock-free stack; the reader takes the stack over with each chunk and gives each
+    // joiner the chunks published since its JoinPoint, so the GOP and the live chunks meet without
+    // a gap or a repeat.
+    struct JoinPoint {
+        GopSnapshot gop;
+        uint64_t last_seq = 0;  // the number of the last chunk published (in the GOP, if any)
+    };
+    std::shared_ptr<const JoinPoint> join_point_;  // std::atomic_load/atomic_store only
+    struct Joining {
+        std::shared_ptr<Client> client;
+        uint64_t next_seq;  // the first chunk it must get from the reader
+    };
+    struct JoinNode;
+    std::atomic<JoinNode*> joiners_{nullptr};
+    std::atomic<std::size_t> joiners_waiting_{0};  // on that stack, for stats()
+    // Any thread: empties the joiners' stack; in the order they came.
+    std::vector<Joining> take_joiners();
+    // Reader thread, about to fan out chunk `seq`: gives each joiner the chunks before it that it
+    // lacks and adds it to fan_out_list_, or to `later` if chunk `seq` was in its GOP already.
+    void adopt_joiners(uint64_t seq, ClientList& later);
 
-    mutable std::mutex clients_mutex_;  // after gop_mutex_ when both are held
+    std::atomic<bool> connected_{false};
+    std::atomic<bool> offline_{false};
+    // Reader thread only: the GOP, the last chunk's number, and the latest chunks for joiners that
+    // were slow between reading the JoinPoint and getting on the stack.
+    GopCache gop_cache_;
+    uint64_t seq_ = 0;
+    std::deque<std::pair<uint64_t, ChunkRef>> recent_;
+    // Reader thread: publishes the GOP as it stands for the viewers that attach from now on.
+    void publish_join_point();
+
+    mutable std::mutex clients_mutex_;
     // The viewers the reader has taken over, guarded by clients_mutex_. A set, so that detach()
     // costs the same with 2000 viewers as with one.
     std::unordered_set<std::shared_ptr<Client>> clients_;
