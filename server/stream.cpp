@@ -45,7 +45,8 @@ Stream::Stream(StreamSettings settings)
     : settings_(std::move(settings)),
       // Half the queue: a viewer must take a whole cached GOP and still have room for the live edge.
       join_point_(std::make_shared<const JoinPoint>()),
-      gop_cache_(GopCacheLimits{settings_.client_limits.queue_bytes / 2, kMaxGopAge}) {}
+      gop_cache_(GopCacheLimits{settings_.client_limits.queue_bytes / 2, kMaxGopAge}),
+      recent_(kRecentChunks) {}
 
 Stream::~Stream() { stop(); }
 
@@ -110,13 +111,10 @@ void Stream::adopt_joiners(uint64_t seq, ClientList& later) {
         // A viewer that left before this was closed before detach() took clients_mutex_: it is not
         // added, and detach() has counted its totals.
         if (j.client->is_disconnected()) continue;
-        if (j.next_seq < seq && (recent_.empty() || j.next_seq < recent_.front().first)) {
+        if (!recent_.replay(j.next_seq, seq, [&](const ChunkRef& chunk) { j.client->offer(chunk, now); })) {
             j.client->disconnect("joined too slowly: the chunks since its start are gone");
             continue;
         }
-        for (std::size_t i = j.next_seq < seq ? j.next_seq - recent_.front().first : recent_.size();
-             i < recent_.size() && recent_[i].first < seq; ++i)
-            j.client->offer(recent_[i].second, now);
         (j.next_seq > seq ? later : fan_out_list_).push_back(j.client);
         adopted.push_back(std::move(j.client));
     }
@@ -426,8 +424,7 @@ void Stream::fan_out(const ChunkRef& chunk) {
     const uint64_t seq = ++seq_;
     if (chunk->random_access) gop_cache_.on_rap();
     gop_cache_.append(chunk, 0, steady_clock::now());
-    recent_.emplace_back(seq, chunk);
-    if (recent_.size() > kRecentChunks) recent_.pop_front();
+    recent_.add(seq, chunk);
     // Joiners that read the JoinPoint from before this chunk get it below; those that read the
     // one published here have it in their GOP, and join the list after it.
     publish_join_point();

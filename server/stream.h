@@ -5,7 +5,6 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -19,6 +18,7 @@
 #include "common/continuity.h"
 #include "common/net.h"
 #include "common/gop_cache.h"
+#include "common/recent_chunks.h"
 #include "common/ts_framer.h"
 #include "common/ts_inspector.h"
 #include "common/ts_splicer.h"
@@ -161,7 +161,7 @@ private:
     // were slow between reading the JoinPoint and getting on the stack.
     GopCache gop_cache_;
     uint64_t seq_ = 0;
-    std::deque<std::pair<uint64_t, ChunkRef>> recent_;
+    RecentChunks recent_;
     // Reader thread: publishes the GOP as it stands for the viewers that attach from now on.
     void publish_join_point();
 

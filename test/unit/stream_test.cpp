@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -161,5 +163,79 @@ TEST_CASE("Stream: many viewers join and leave while chunks flow; each gets ever
             if (!d.expired()) return false;
         return true;
     }));
+    stream.stop();
+}
+
+TEST_CASE("Stream: viewers joining while packets stream in each get a gapless run to the end", "[stream]") {
+    TempFifo fifo;
+    Stream stream(fifo_settings(fifo.path));
+    stream.start();
+    UniqueFd writer(::open(fifo.path.c_str(), O_WRONLY | O_CLOEXEC));
+    REQUIRE(writer);
+    // Each packet carries its number in the payload, so that a viewer's run can be checked exactly.
+    auto packet = [](uint32_t n) {
+        synthetic::Packet p = synthetic::make_packet(synthetic::PacketSpec(0x100, static_cast<uint8_t>(n & 0x0F)));
+        std::memcpy(p.data() + 4, &n, sizeof n);
+        return p;
+    };
+    for (uint32_t n = 0; n < 3; ++n) REQUIRE(::write(writer.get(), packet(n).data(), ts::kPacketSize) == ts::kPacketSize);
+    REQUIRE(wait_until([&] { return stream.is_connected(); }));
+
+    // Packets flow in bursts of 7 for as long as viewers join, and a little longer.
+    std::atomic<bool> joins_done{false};
+    std::atomic<uint32_t> packets{3};
+    std::thread feeder([&] {
+        std::vector<uint8_t> burst;
+        for (int after_joins = 0; after_joins < 20;) {
+            if (joins_done.load()) ++after_joins;
+            burst.clear();
+            for (int i = 0; i < 7; ++i) {
+                auto p = packet(packets.load() + static_cast<uint32_t>(i));
+                burst.insert(burst.end(), p.begin(), p.end());
+            }
+            if (::write(writer.get(), burst.data(), burst.size()) != static_cast<ssize_t>(burst.size())) return;
+            packets += 7;
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+        }
+    });
+    // Joiners race the reader: some read the JoinPoint just before a chunk is published and get
+    // on the stack just after, and must be caught up from the reader's recent chunks.
+    std::vector<std::shared_ptr<Client>> viewers(200);
+    std::vector<std::thread> joiners;
+    for (int t = 0; t < 4; ++t)
+        joiners.emplace_back([&, t] {
+            for (int i = t; i < 200; i += 4) {
+                viewers[i] = stream.attach("127.0.0.1:" + std::to_string(2000 + i));
+                std::this_thread::sleep_for(std::chrono::microseconds(100));
+            }
+        });
+    for (auto& j : joiners) j.join();
+    joins_done = true;
+    feeder.join();
+    const uint32_t kPackets = packets.load();
+    REQUIRE(kPackets < 20000);  // below a viewer's queue: nothing may be dropped
+    REQUIRE(wait_until([&] { return stream.stats().packets_received == kPackets; }));
+
+    std::size_t gapless = 0;
+    std::vector<ChunkRef> got;
+    for (std::size_t k = 0; k < viewers.size(); ++k) {
+        REQUIRE(viewers[k]);
+        std::vector<uint32_t> numbers;
+        wait_until([&] {
+            if (viewers[k]->next_chunks(got, milliseconds(10)) != Client::BatchResult::idle)
+                for (const ChunkRef& c : got)
+                    for (std::size_t at = 0; at < c->bytes.size(); at += ts::kPacketSize) {
+                        uint32_t n;
+                        std::memcpy(&n, c->bytes.data() + at + 4, sizeof n);
+                        numbers.push_back(n);
+                    }
+            return !numbers.empty() && numbers.back() == kPackets - 1;
+        });
+        bool ok = !numbers.empty() && numbers.back() == kPackets - 1;
+        for (std::size_t i = 1; ok && i < numbers.size(); ++i) ok = numbers[i] == numbers[i - 1] + 1;
+        if (ok) ++gapless;
+        else FAIL_CHECK("viewer " << k << ": " << numbers.size() << " packets, not one gapless run to the end");
+    }
+    CHECK(gapless == viewers.size());
     stream.stop();
 }
