@@ -41,6 +41,18 @@ wait_until() {
 # log_count_at_least N PATTERN [FILE]: the log (default the server's) has N lines matching PATTERN.
 log_count_at_least() { (( $(grep -c -- "$2" "${3:-$T/server.log}") >= $1 )); }
 
+# start_viewers N URL: N curl viewers saving to $T/viewerI.ts (pids in VIEWER_PIDS); returns once
+# the server logged N connections and every viewer has received data.
+start_viewers() {
+    local n=$1 url=$2 i
+    VIEWER_PIDS=()
+    for i in $(seq "$n"); do curl -s -m 60 -o "$T/viewer$i.ts" "$url" & VIEWER_PIDS+=($!); done
+    wait_until 20 log_count_at_least "$n" 'event=client_connected' ||
+        fail "only $(grep -c event=client_connected "$T/server.log") of $n viewers connected"
+    all_receiving() { local f; for f in "$T"/viewer*.ts; do [[ -s $f ]] || return 1; done; }
+    wait_until 10 all_receiving || fail "not every viewer received data"
+}
+
 # Reads the address=HOST:PORT of the "event=listening" line a program logged.
 listening_port() { sed -n 's/.*event=listening address=[^ ]*:\([0-9]*\).*/\1/p' "$1" | head -1; }
 

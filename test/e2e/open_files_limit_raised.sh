@@ -19,11 +19,6 @@ grep -q "event=open_files_limit soft=$hard was=48 hard=$hard" "$T/server.log" ||
     { grep open_files_limit "$T/server.log"; fail "no open_files_limit line with the old and new limit"; }
 
 url="http://127.0.0.1:$SERVER_PORT/tv.ts"
-pids=()
-for i in $(seq $VIEWERS); do curl -s -m 20 -o "$T/viewer$i.ts" "$url" & pids+=($!); done
-wait_until 20 log_count_at_least $VIEWERS 'event=client_connected' ||
-    fail "only $(grep -c event=client_connected "$T/server.log") of $VIEWERS viewers connected"
-all_receiving() { local f; for f in "$T"/viewer*.ts; do [[ -s $f ]] || return 1; done; }
-wait_until 10 all_receiving || fail "not every viewer received data"
+start_viewers $VIEWERS "$url"
 echo "$VIEWERS viewers connected and receiving with a soft limit of 48 at start"
-for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+for p in "${VIEWER_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done

@@ -11,13 +11,9 @@ start_server "$T/server.json"
 wait_until 10 stream_connected /tv.ts || fail "stream never connected"
 url="http://127.0.0.1:$SERVER_PORT/tv.ts"
 
-pids=()
-for i in $(seq $VIEWERS); do curl -s -m 60 -o "$T/viewer$i.ts" "$url" & pids+=($!); done
-wait_until 20 log_count_at_least $VIEWERS 'event=client_connected' ||
-    fail "only $(grep -c event=client_connected "$T/server.log") of $VIEWERS viewers connected"
 # Every viewer is receiving before the signal.
-all_receiving() { local f; for f in "$T"/viewer*.ts; do [[ -s $f ]] || return 1; done; }
-wait_until 10 all_receiving || fail "not every viewer received data"
+start_viewers $VIEWERS "$url"
+pids=("${VIEWER_PIDS[@]}")
 threads=$(ls /proc/$SERVER_PID/task | wc -l)
 echo "$VIEWERS viewers connected; server threads: $threads"
 

@@ -53,14 +53,24 @@ StreamSettings fifo_settings(const std::string& path) {
     s.fast_start = false;
     return s;
 }
+
+// A started Stream reading a FIFO, and the FIFO's writing end.
+struct FifoStream {
+    TempFifo fifo;
+    Stream stream{fifo_settings(fifo.path)};
+    UniqueFd writer;
+    FifoStream() {
+        stream.start();
+        writer = UniqueFd(::open(fifo.path.c_str(), O_WRONLY | O_CLOEXEC));  // waits for the reader's open
+        REQUIRE(writer);
+    }
+};
 }  // namespace
 
 TEST_CASE("Stream: a viewer that left is freed at the next chunk, and counted once", "[stream]") {
-    TempFifo fifo;
-    Stream stream(fifo_settings(fifo.path));
-    stream.start();
-    UniqueFd writer(::open(fifo.path.c_str(), O_WRONLY | O_CLOEXEC));  // waits for the reader's open
-    REQUIRE(writer);
+    FifoStream f;
+    Stream& stream = f.stream;
+    UniqueFd& writer = f.writer;
     uint64_t written = 0;
     write_packets(stream, writer.get(), 10, written);
     REQUIRE(wait_until([&] { return stream.is_connected(); }));
@@ -115,11 +125,9 @@ TEST_CASE("Stream: a viewer that left is freed at the next chunk, and counted on
 }
 
 TEST_CASE("Stream: many viewers join and leave while chunks flow; each gets every chunk after it joined", "[stream]") {
-    TempFifo fifo;
-    Stream stream(fifo_settings(fifo.path));
-    stream.start();
-    UniqueFd writer(::open(fifo.path.c_str(), O_WRONLY | O_CLOEXEC));
-    REQUIRE(writer);
+    FifoStream f;
+    Stream& stream = f.stream;
+    UniqueFd& writer = f.writer;
     uint64_t written = 0;
     write_packets(stream, writer.get(), 3, written);  // more than one: the framer locks on two sync bytes
     REQUIRE(wait_until([&] { return stream.is_connected(); }));
@@ -167,11 +175,9 @@ TEST_CASE("Stream: many viewers join and leave while chunks flow; each gets ever
 }
 
 TEST_CASE("Stream: viewers joining while packets stream in each get a gapless run to the end", "[stream]") {
-    TempFifo fifo;
-    Stream stream(fifo_settings(fifo.path));
-    stream.start();
-    UniqueFd writer(::open(fifo.path.c_str(), O_WRONLY | O_CLOEXEC));
-    REQUIRE(writer);
+    FifoStream f;
+    Stream& stream = f.stream;
+    UniqueFd& writer = f.writer;
     // Each packet carries its number in the payload, so that a viewer's run can be checked exactly.
     auto packet = [](uint32_t n) {
         synthetic::Packet p = synthetic::make_packet(synthetic::PacketSpec(0x100, static_cast<uint8_t>(n & 0x0F)));
