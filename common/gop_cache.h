@@ -1,7 +1,7 @@
 // gop_cache.h - GopCache: the packets since the last video random access point, replayed to a new
 // viewer (after PAT and PMT) so that its first picture comes at once. Single-threaded: the owner
-// (the stream, under its mutex) serialises the reader's appends and the viewers' snapshots; a
-// GopSnapshot, once taken, may be read on any thread.
+// (the stream's reader) appends and takes snapshots; a GopSnapshot, once taken and handed over
+// with a release/acquire pair, may be read on any thread.
 #pragma once
 
 #include <chrono>
@@ -23,8 +23,8 @@ struct ChunkSlice {
 
 // The GOP as it stood when taken: the first size() slices of a block the cache only ever appends
 // to (and replaces, never changes, when it starts over or outgrows it). Taking one costs a
-// reference, not a copy, so that a thousand viewers joining at once do not each copy the GOP under
-// the stream's lock; reading it needs no lock, since the slots it covers are never written again.
+// reference, not a copy, so that a thousand viewers joining at once share one; reading it needs no
+// lock, since the slots it covers are never written again.
 class GopSnapshot {
 public:
     const ChunkSlice* begin() const { return block_ ? block_->slots.get() : nullptr; }
