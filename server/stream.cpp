@@ -102,7 +102,7 @@ std::vector<Stream::Joining> Stream::take_joiners() {
     return taken;
 }
 
-void Stream::adopt_joiners(uint64_t seq, ClientList& later) {
+void Stream::adopt_joiners() {
     if (!joiners_.load(std::memory_order_relaxed)) return;
     std::vector<Joining> joined = take_joiners();
     const auto now = steady_clock::now();
@@ -111,11 +111,11 @@ void Stream::adopt_joiners(uint64_t seq, ClientList& later) {
         // A viewer that left before this was closed before detach() took clients_mutex_: it is not
         // added, and detach() has counted its totals.
         if (j.client->is_disconnected()) continue;
-        if (!recent_.replay(j.next_seq, seq, [&](const ChunkRef& chunk) { j.client->offer(chunk, now); })) {
+        if (!recent_.replay(j.next_seq, seq_ + 1, [&](const ChunkRef& chunk) { j.client->offer(chunk, now); })) {
             j.client->disconnect("joined too slowly: the chunks since its start are gone");
             continue;
         }
-        (j.next_seq > seq ? later : fan_out_list_).push_back(j.client);
+        fan_out_list_.push_back(j.client);
         adopted.push_back(std::move(j.client));
     }
     std::lock_guard<std::mutex> lock(clients_mutex_);
@@ -421,16 +421,11 @@ void Stream::note_program() {
 }
 
 void Stream::fan_out(const ChunkRef& chunk) {
-    const uint64_t seq = ++seq_;
-    if (chunk->random_access) gop_cache_.on_rap();
-    gop_cache_.append(chunk, 0, steady_clock::now());
-    recent_.add(seq, chunk);
-    // Joiners that read the JoinPoint from before this chunk get it below; those that read the
-    // one published here have it in their GOP, and join the list after it.
-    publish_join_point();
-    ClientList later;
-    adopt_joiners(seq, later);
     const auto now = steady_clock::now();
+    if (chunk->random_access) gop_cache_.on_rap();
+    gop_cache_.append(chunk, 0, now);
+    recent_.add(++seq_, chunk);
+    publish_join_point();
     for (std::size_t i = 0; i < fan_out_list_.size();) {
         if (fan_out_list_[i]->offer(chunk, now)) {
             ++i;
@@ -439,15 +434,15 @@ void Stream::fan_out(const ChunkRef& chunk) {
         fan_out_list_[i] = std::move(fan_out_list_.back());  // it has ended
         fan_out_list_.pop_back();
     }
-    for (auto& client : later) fan_out_list_.push_back(std::move(client));
+    // After the fan-out: a joiner whose JoinPoint came before this chunk gets it from recent_; one
+    // that read the JoinPoint published above has it in its GOP.
+    adopt_joiners();
 }
 
 void Stream::prune_fan_out_list() {
     // Joiners that came just before the upstream went: taken over now, so that those that leave
     // during the outage are not counted as viewers until it ends.
-    ClientList later;  // stays empty: nobody can have read a JoinPoint past seq_
-    adopt_joiners(seq_ + 1, later);
-    for (auto& client : later) fan_out_list_.push_back(std::move(client));
+    adopt_joiners();
     fan_out_list_.erase(std::remove_if(fan_out_list_.begin(), fan_out_list_.end(),
                                        [](const std::shared_ptr<Client>& c) { return c->is_disconnected(); }),
                         fan_out_list_.end());

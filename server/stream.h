@@ -151,9 +151,9 @@ private:
     std::atomic<std::size_t> joiners_waiting_{0};  // on that stack, for stats()
     // Any thread: empties the joiners' stack; in the order they came.
     std::vector<Joining> take_joiners();
-    // Reader thread, about to fan out chunk `seq`: gives each joiner the chunks before it that it
-    // lacks and adds it to fan_out_list_, or to `later` if chunk `seq` was in its GOP already.
-    void adopt_joiners(uint64_t seq, ClientList& later);
+    // Reader thread: gives each joiner the chunks up to seq_ that it lacks and adds it to
+    // fan_out_list_.
+    void adopt_joiners();
 
     std::atomic<bool> connected_{false};
     std::atomic<bool> offline_{false};
