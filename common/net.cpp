@@ -138,6 +138,14 @@ bool resolve_address(const std::string& host, uint16_t port, int socktype, socka
     return true;
 }
 
+std::size_t accept_queue_length(int listen_fd) {
+    // For a listening socket, Linux reports the accept queue's length as tcpi_unacked.
+    tcp_info info{};
+    socklen_t len = sizeof info;
+    if (::getsockopt(listen_fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return 0;
+    return info.tcpi_unacked;
+}
+
 bool is_multicast(const sockaddr* addr) {
     if (addr->sa_family == AF_INET)
         return IN_MULTICAST(ntohl(reinterpret_cast<const sockaddr_in*>(addr)->sin_addr.s_addr));

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -38,6 +39,9 @@ bool write_all(int fd, const void* data, std::size_t len, int stop_fd, std::chro
 // address getaddrinfo gives for `socktype`. false with `error` ("cannot resolve x: ...") otherwise.
 bool resolve_address(const std::string& host, uint16_t port, int socktype, sockaddr_storage& out, socklen_t& out_len,
                      std::string& error);
+
+// Connections waiting in a listening TCP socket's accept queue (0 when it cannot tell).
+std::size_t accept_queue_length(int listen_fd);
 
 // An IPv4 224.0.0.0/4 or IPv6 ff00::/8 address.
 bool is_multicast(const sockaddr* addr);

@@ -1,4 +1,5 @@
-// backlog_gate.h - BacklogGate: how many viewers' threads may write backlog at the same time.
+// backlog_gate.h - BacklogGate: how many viewers' threads may write backlog at the same time, and
+// newcomers first.
 //
 // Backlog is what a viewer is behind by: the rest of the GOP after its first picture, or a queue
 // that piled up. On loopback or a fast LAN, writing it costs only CPU; when a thousand viewers join
@@ -6,17 +7,36 @@
 // scheduler would give a thread that has yet to read its request or write its first picture a turn
 // only once per round of all of them (hundreds of milliseconds). Through the gate, a few write at
 // a time and the rest sleep, so that new viewers' first pictures get the CPU at once.
+//
+// Even a few backlog writers (and the viewers reading what they write) take the CPU from the
+// acceptor, which creates a thread per connection: in a storm, backlog is most of the bytes.
+// So while connections are arriving and some have yet to write their first bytes, backlog waits,
+// for at most `max_wait` per slice. Only recent arrivals count (`arrivals_window`): a connection
+// that never sends its request must not hold everyone's backlog for the 5 s read timeout.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
 
+struct NewcomerPriority {
+    std::chrono::milliseconds arrivals_window{100};  // the last accept is this recent: still arriving
+    std::chrono::milliseconds max_wait{200};          // a backlog slice waits for newcomers at most this long
+};
+
 class BacklogGate {
 public:
-    explicit BacklogGate(std::size_t passes) : free_(passes == 0 ? 1 : passes) {}
+    using Clock = std::chrono::steady_clock;
+
+    explicit BacklogGate(std::size_t passes, NewcomerPriority priority = {});
     BacklogGate(const BacklogGate&) = delete;
     BacklogGate& operator=(const BacklogGate&) = delete;
+
+    // The acceptor took a connection; `still_queued` more wait in the listen backlog.
+    void connection_accepted(std::size_t still_queued);
+    // Once per accepted connection: it has written its first response bytes, or ended without.
+    void connection_started();
 
     // Held for one write; a thread that waits for its socket must not hold one.
     class Pass {
@@ -31,20 +51,18 @@ public:
     };
 
 private:
-    void enter() {
-        std::unique_lock<std::mutex> lock(mutex_);
-        freed_.wait(lock, [this] { return free_ > 0; });
-        --free_;
-    }
-    void leave() {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            ++free_;
-        }
-        freed_.notify_one();
-    }
+    void enter();
+    void leave();
+    // Under mutex_: connections are arriving and not all have started; `until`: when that lapses
+    // unless another connection is accepted.
+    bool newcomers_pending(Clock::time_point now, Clock::time_point& until) const;
 
+    const NewcomerPriority priority_;
     std::mutex mutex_;
-    std::condition_variable freed_;
+    std::condition_variable freed_;              // a pass was given back
+    std::condition_variable newcomers_started_;  // no connection is starting any more
     std::size_t free_;
+    std::size_t starting_ = 0;  // accepted, first bytes not written yet
+    std::size_t queued_ = 0;    // in the listen backlog at the last accept
+    Clock::time_point last_accept_{};
 };

@@ -2,12 +2,25 @@
 #include "connection_threads.h"
 
 #include <system_error>
+#include <utility>
 
 #include "common/log.h"
 
-ConnectionThreads::ConnectionThreads(std::size_t max_threads) : max_threads_(max_threads), reaper_([this] { reap(); }) {}
+namespace {
+// The started hook of this thread's connection until it has run; thread-per-connection makes a
+// thread-local the connection's own.
+thread_local const std::function<void()>* t_started_hook = nullptr;
+}  // namespace
+
+ConnectionThreads::ConnectionThreads(std::size_t max_threads, ConnectionHooks hooks)
+    : max_threads_(max_threads), hooks_(std::move(hooks)), reaper_([this] { reap(); }) {}
+
+void ConnectionThreads::connection_started() {
+    if (const auto* hook = std::exchange(t_started_hook, nullptr)) (*hook)();
+}
 
 void ConnectionThreads::enqueue(std::function<void()> fn) {
+    if (hooks_.accepted) hooks_.accepted();
     std::unique_lock<std::mutex> lock(mutex_);
     worker_done_.wait(lock, [this] { return running_ < max_threads_; });
     running_workers_.emplace_back();
@@ -18,11 +31,13 @@ void ConnectionThreads::enqueue(std::function<void()> fn) {
     for (;;) {
         try {
             worker->thread = std::thread([this, worker] {
+                if (hooks_.started) t_started_hook = &hooks_.started;
                 try {
                     worker->task();
                 } catch (const std::exception& e) {
                     LogLine(LogLevel::error, "connection_failed").kv("reason", e.what());
                 }
+                connection_started();
                 std::lock_guard<std::mutex> done_lock(mutex_);
                 worker->task = nullptr;
                 finished_.splice(finished_.end(), running_workers_, worker);

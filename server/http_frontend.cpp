@@ -111,7 +111,10 @@ bool HttpFrontend::start(std::string& error) {
     const unsigned maxconnections = site()->config().maxconnections;
     const std::size_t max_threads = maxconnections ? maxconnections + kExtraConnectionThreads : kUnlimitedConnectionThreads;
     // httplib takes ownership of the queue and deletes it when listening ends.
-    server_->new_task_queue = [max_threads] { return new ConnectionThreads(max_threads); };
+    // The hooks run on the acceptor and connection threads, which httplib starts once bound.
+    ConnectionHooks hooks{[this] { backlog_gate_.connection_accepted(accept_queue_length(listen_fd_)); },
+                          [this] { backlog_gate_.connection_started(); }};
+    server_->new_task_queue = [max_threads, hooks] { return new ConnectionThreads(max_threads, hooks); };
     server_->set_read_timeout(5, 0);   // a request head must arrive within 5 s
     server_->set_write_timeout(kWriteTimeout.count(), 0);  // a viewer whose socket stays full for 5 s is dropped
     server_->set_keep_alive_timeout(5);
@@ -142,6 +145,7 @@ bool HttpFrontend::start(std::string& error) {
         return false;
     }
     ::listen(listen_fd, kListenBacklog);
+    listen_fd_ = listen_fd;
     address_ = join_host_port(host, port);
     listener_ = std::thread([this] { server_->listen_after_bind(); });
     return true;
@@ -222,6 +226,7 @@ std::optional<HttpReply> HttpFrontend::deny(const Site& site, const Route& route
 }
 
 void HttpFrontend::send(const HttpReply& reply, const Request& request, const Site& site, httplib::Response& res) {
+    ConnectionThreads::connection_started();  // httplib writes the reply as this returns
     res.status = reply.status;
     for (const auto& [name, value] : reply.headers) res.set_header(name, value);
     if (!reply.body.empty() || reply.status != 304) res.set_content(reply.body, reply.content_type);
@@ -266,6 +271,7 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
     if (!stream->is_connected()) return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
     if (request.info.method == "HEAD") {
         res.set_chunked_content_provider("video/mpeg", [](size_t, httplib::DataSink&) { return false; });
+        ConnectionThreads::connection_started();
         if (const auto& log = site.access_log()) log->write(request.access_entry(200));  // one line per request
         return;
     }
@@ -310,6 +316,7 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
                             ? write_backlog(*chunks, gather_pool_, backlog_gate_, wait_writable, write, sent)
                             : write_batch(*chunks, gather_pool_, write, sent);
         client->count_sent(sent);
+        ConnectionThreads::connection_started();
         chunks->clear();
         return ok;
     };

@@ -56,6 +56,7 @@ private:
     std::unique_ptr<httplib::Server> server_;
     std::thread listener_;
     std::string address_;
+    int listen_fd_ = -1;  // owned by server_
     mutable std::mutex site_mutex_;
     std::shared_ptr<const Site> site_;
     std::atomic<unsigned> viewers_{0};

@@ -1,8 +1,10 @@
-// backlog_gate_test.cpp - BacklogGate: no more threads inside than it has passes, and every
-// waiting thread gets in once a pass is given back.
+// backlog_gate_test.cpp - BacklogGate: no more threads inside than it has passes, every waiting
+// thread gets in once a pass is given back, and backlog waits for newcomers, within bounds.
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -33,4 +35,80 @@ TEST_CASE("BacklogGate: at most `passes` threads hold a pass at once, and all ge
     CHECK(wait_until([&] { return done.load() == 8; }));
     for (auto& w : writers) w.join();
     CHECK(most_inside.load() == 2);
+}
+
+namespace {
+using namespace std::chrono;
+
+// A thread that takes one pass and says when it got it.
+class PassTaker {
+public:
+    explicit PassTaker(BacklogGate& gate)
+        : started_(steady_clock::now()), thread_([this, &gate] {
+              BacklogGate::Pass pass(gate);
+              waited_ms_ = duration_cast<milliseconds>(steady_clock::now() - started_).count();
+              got_ = true;
+          }) {}
+    ~PassTaker() { thread_.join(); }
+    bool got() const { return got_.load(); }
+    long waited_ms() const { return waited_ms_.load(); }
+
+private:
+    const steady_clock::time_point started_;
+    std::atomic<bool> got_{false};
+    std::atomic<long> waited_ms_{-1};
+    std::thread thread_;
+};
+}  // namespace
+
+TEST_CASE("BacklogGate: backlog waits while an accepted connection has yet to start", "[backlog_gate]") {
+    BacklogGate gate(2, NewcomerPriority{seconds(5), seconds(10)});
+    gate.connection_accepted(0);
+    PassTaker backlog(gate);
+    std::this_thread::sleep_for(milliseconds(100));
+    CHECK_FALSE(backlog.got());
+    gate.connection_started();
+    CHECK(wait_until([&] { return backlog.got(); }, milliseconds(2000)));
+}
+
+TEST_CASE("BacklogGate: connections still in the listen backlog count as newcomers", "[backlog_gate]") {
+    BacklogGate gate(2, NewcomerPriority{seconds(5), seconds(10)});
+    gate.connection_accepted(2);  // two more queued behind this one
+    gate.connection_started();
+    PassTaker backlog(gate);
+    std::this_thread::sleep_for(milliseconds(100));
+    CHECK_FALSE(backlog.got());
+    for (std::size_t left : {1, 0}) gate.connection_accepted(left);
+    gate.connection_started();
+    std::this_thread::sleep_for(milliseconds(50));
+    CHECK_FALSE(backlog.got());  // the last one has not started yet
+    gate.connection_started();
+    CHECK(wait_until([&] { return backlog.got(); }, milliseconds(2000)));
+}
+
+TEST_CASE("BacklogGate: a connection that never starts holds backlog only while others still arrive", "[backlog_gate]") {
+    BacklogGate gate(2, NewcomerPriority{milliseconds(150), seconds(10)});
+    gate.connection_accepted(0);  // e.g. a client that never sends its request
+    PassTaker backlog(gate);
+    CHECK(wait_until([&] { return backlog.got(); }, milliseconds(3000)));
+    CHECK(backlog.waited_ms() >= 100);
+}
+
+TEST_CASE("BacklogGate: a storm that never ends holds a backlog slice back for max_wait at most", "[backlog_gate]") {
+    BacklogGate gate(2, NewcomerPriority{milliseconds(100), milliseconds(300)});
+    std::atomic<bool> storming{true};
+    std::thread acceptor([&] {
+        while (storming.load()) {
+            gate.connection_accepted(5);
+            std::this_thread::sleep_for(milliseconds(10));
+        }
+    });
+    auto backlog = std::make_unique<PassTaker>(gate);
+    const bool got = wait_until([&] { return backlog->got(); }, milliseconds(3000));
+    storming = false;  // before the taker is joined: a failed check must not hang the test
+    acceptor.join();
+    const long waited_ms = backlog->waited_ms();
+    backlog.reset();
+    CHECK(got);
+    CHECK(waited_ms >= 250);
 }

@@ -1,0 +1,54 @@
+// backlog_gate.cpp - BacklogGate: passes for backlog writes, held back while newcomers start.
+#include "backlog_gate.h"
+
+#include <algorithm>
+
+BacklogGate::BacklogGate(std::size_t passes, NewcomerPriority priority)
+    : priority_(priority), free_(passes == 0 ? 1 : passes) {}
+
+void BacklogGate::connection_accepted(std::size_t still_queued) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++starting_;
+    queued_ = still_queued;
+    last_accept_ = Clock::now();
+}
+
+void BacklogGate::connection_started() {
+    bool none_pending;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (starting_ > 0) --starting_;
+        // Queued ones count until the acceptor takes them (and says how many are left then).
+        none_pending = starting_ == 0 && queued_ == 0;
+    }
+    if (none_pending) newcomers_started_.notify_all();
+}
+
+bool BacklogGate::newcomers_pending(Clock::time_point now, Clock::time_point& until) const {
+    if (starting_ == 0 && queued_ == 0) return false;
+    until = last_accept_ + priority_.arrivals_window;
+    return now < until;
+}
+
+// Two waits, each on its own condition variable, so that a returned pass wakes exactly one
+// thread that can take it, never one that is still holding back for newcomers.
+void BacklogGate::enter() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const auto give_up = Clock::now() + priority_.max_wait;
+    for (;;) {
+        const auto now = Clock::now();
+        Clock::time_point pending_until;
+        if (now >= give_up || !newcomers_pending(now, pending_until)) break;
+        newcomers_started_.wait_until(lock, std::min(give_up, pending_until));
+    }
+    freed_.wait(lock, [this] { return free_ > 0; });
+    --free_;
+}
+
+void BacklogGate::leave() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++free_;
+    }
+    freed_.notify_one();
+}
