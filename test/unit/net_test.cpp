@@ -1,23 +1,16 @@
 // net_test.cpp - socket helpers that need a real socket: the accept queue's length.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <catch2/catch.hpp>
-#include <string>
 #include <vector>
 
 #include "common/net.h"
 #include "common/unique_fd.h"
+#include "refusing_port.h"
 
 TEST_CASE("accept_queue_length: connections the kernel completed and nobody accepted yet", "[net]") {
     UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    socklen_t length = sizeof addr;
-    REQUIRE(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &length) == 0);
+    sockaddr_in addr = bind_to_loopback(listener.get());
     REQUIRE(::listen(listener.get(), 16) == 0);
     CHECK(accept_queue_length(listener.get()) == 0);
 

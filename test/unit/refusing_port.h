@@ -1,4 +1,5 @@
-// refusing_port.h - for unit tests of outgoing HTTP requests: a loopback port where connects fail.
+// refusing_port.h - loopback sockets for unit tests: binding one to an ephemeral port, and a port
+// where connects fail (for tests of outgoing HTTP requests).
 #pragma once
 
 #include <arpa/inet.h>
@@ -10,21 +11,24 @@
 
 #include "common/unique_fd.h"
 
+// Binds fd to 127.0.0.1 on a port the kernel picks; returns that address.
+inline sockaddr_in bind_to_loopback(int fd) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t length = sizeof addr;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) == 0);
+    return addr;
+}
+
 // A port on which nothing listens: bound, so no other test takes it, but connecting is refused.
 class RefusingPort {
 public:
-    RefusingPort() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-        socklen_t length = sizeof addr;
-        REQUIRE(::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&addr), &length) == 0);
-        port_ = ntohs(addr.sin_port);
-    }
+    RefusingPort() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)), port_(ntohs(bind_to_loopback(fd_.get()).sin_port)) {}
     std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
 
 private:
     UniqueFd fd_;
-    int port_ = 0;
+    int port_;
 };
