@@ -209,8 +209,9 @@ void LoadClients::Worker::on_connected(Connection& c) {
 
 void LoadClients::Worker::on_readable(Connection& c) {
     for (;;) {
-        // Stamps are wanted until the first keyframe; after it a plain recv() costs less.
-        const bool stamped = c.result.keyframe_ms < 0;
+        // Stamps are wanted until the first keyframe and while the probe checks the pace after it;
+        // after that a plain recv() costs less.
+        const bool stamped = !c.probe || c.probe->measuring_startup();
         int64_t received_ns = 0;
         ssize_t n = stamped ? recv_stamped(c.fd.get(), buffer_.data(), buffer_.size(), received_ns)
                             : ::recv(c.fd.get(), buffer_.data(), buffer_.size(), 0);
@@ -266,7 +267,7 @@ void LoadClients::Worker::on_payload(Connection& c, const uint8_t* data, std::si
     }
     // Single writer: a plain store avoids a locked add per read.
     c.bytes.store(c.bytes.load(std::memory_order_relaxed) + len, std::memory_order_relaxed);
-    if (c.probe->feed(data, len)) c.result.keyframe_ms = at_ms;
+    if (c.probe->feed(data, len, at_ms)) c.result.keyframe_ms = at_ms;
 }
 
 void LoadClients::Worker::finish(Connection& c, std::string why) {
@@ -330,6 +331,7 @@ std::vector<ViewerResult> LoadClients::results() const {
         r.bytes = c->bytes.load(std::memory_order_relaxed);
         if (c->probe) {
             r.cc_errors = c->probe->cc_errors();
+            r.startup_stall_ms = c->probe->startup_stall_ms();
             r.sync_losses = c->probe->sync_losses();
         }
         out.push_back(std::move(r));

@@ -27,6 +27,7 @@ struct ViewerResult {
     double head_ms = -1;      // until the response head (the server's thread has answered)
     double first_byte_ms = -1;  // until the first body byte
     double keyframe_ms = -1;  // until the packet that starts the first video keyframe
+    double startup_stall_ms = -1;  // how far it fell behind the stream's clock after that (StreamProbe)
     uint64_t bytes = 0;       // body bytes (after chunked decoding)
     uint64_t cc_errors = 0;
     uint64_t sync_losses = 0;

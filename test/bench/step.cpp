@@ -97,7 +97,7 @@ StepResult run_step(const LoadTarget& target, pid_t server, const StepSettings& 
     clients.stop();
 
     const double held_bytes = kHeldFraction * settings.expected_bps / 8 * r.window_s;
-    std::vector<double> connect, head, first_byte, keyframe;
+    std::vector<double> connect, head, first_byte, keyframe, stall;
     std::vector<ViewerResult> results = clients.results();
     for (std::size_t i = 0; i < results.size(); ++i) {
         const ViewerResult& v = results[i];
@@ -112,10 +112,12 @@ StepResult run_step(const LoadTarget& target, pid_t server, const StepSettings& 
         if (v.head_ms >= 0) head.push_back(v.head_ms);
         if (v.first_byte_ms >= 0) first_byte.push_back(v.first_byte_ms);
         if (v.keyframe_ms >= 0) keyframe.push_back(v.keyframe_ms);
+        if (v.startup_stall_ms >= 0) stall.push_back(v.startup_stall_ms);
     }
     r.connect_ms = percentiles(std::move(connect));
     r.head_ms = percentiles(std::move(head));
     r.first_byte_ms = percentiles(std::move(first_byte));
     r.keyframe_ms = percentiles(std::move(keyframe));
+    r.startup_stall_ms = percentiles(std::move(stall));
     return r;
 }

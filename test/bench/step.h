@@ -51,7 +51,7 @@ struct StepResult {
     uint64_t rss_after_kib = 0;
     uint64_t cc_errors = 0;
     uint64_t sync_losses = 0;
-    Percentiles connect_ms, head_ms, first_byte_ms, keyframe_ms;
+    Percentiles connect_ms, head_ms, first_byte_ms, keyframe_ms, startup_stall_ms;
 
     double mbps() const { return window_s > 0 ? double(window_bytes) * 8 / window_s / 1e6 : 0; }
     // CPU seconds per 10^9 body bytes delivered.
