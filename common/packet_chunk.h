@@ -2,6 +2,7 @@
 // Written once by the upstream reader, then only read, from any thread, through ChunkRef.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -23,6 +24,9 @@ struct PacketChunk {
     // With random_access: the PAT and PMT packets as they stood just before this chunk, to send
     // first to a viewer that starts here.
     ChunkRef psi;
+    // When the reader published it. From a live upstream chunks arrive at the stream's own pace, so
+    // the time between two is the playing time between them (Client::due).
+    std::chrono::steady_clock::time_point arrived{};
 
     std::size_t packet_count() const { return bytes.size() / ts::kPacketSize; }
 };

@@ -32,9 +32,10 @@ bool BacklogGate::newcomers_pending(Clock::time_point now, Clock::time_point& un
 
 // Two waits, each on its own condition variable, so that a returned pass wakes exactly one
 // thread that can take it, never one that is still holding back for newcomers.
-void BacklogGate::enter() {
+void BacklogGate::enter(Clock::time_point due) {
     std::unique_lock<std::mutex> lock(mutex_);
-    const auto give_up = Clock::now() + priority_.max_wait;
+    auto give_up = Clock::now() + priority_.max_wait;
+    if (due < give_up + priority_.lead) give_up = due == Clock::time_point::min() ? due : due - priority_.lead;
     for (;;) {
         const auto now = Clock::now();
         Clock::time_point pending_until;

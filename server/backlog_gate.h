@@ -11,8 +11,11 @@
 // Even a few backlog writers (and the viewers reading what they write) take the CPU from the
 // acceptor, which creates a thread per connection: in a storm, backlog is most of the bytes.
 // So while connections are arriving and some have yet to write their first bytes, backlog waits,
-// for at most `max_wait` per slice. Only recent arrivals count (`arrivals_window`): a connection
-// that never sends its request must not hold everyone's backlog for the 5 s read timeout.
+// for at most `max_wait` per slice, and only while the viewer has a `lead` of playing time in hand
+// (a slice is due when the viewer's playback, started at its first picture, reaches it): a first
+// picture followed by a stall would be no fast start. Only recent arrivals count
+// (`arrivals_window`): a connection that never sends its request must not hold everyone's backlog
+// for the 5 s read timeout.
 #pragma once
 
 #include <chrono>
@@ -23,6 +26,7 @@
 struct NewcomerPriority {
     std::chrono::milliseconds arrivals_window{100};  // the last accept is this recent: still arriving
     std::chrono::milliseconds max_wait{200};          // a backlog slice waits for newcomers at most this long
+    std::chrono::milliseconds lead{300};              // and never past this long before it is due
 };
 
 class BacklogGate {
@@ -38,10 +42,13 @@ public:
     // Once per accepted connection: it has written its first response bytes, or ended without.
     void connection_started();
 
-    // Held for one write; a thread that waits for its socket must not hold one.
+    // Held for one write; a thread that waits for its socket must not hold one. `due`: when the
+    // viewer needs the slice (Client::due); the default never holds back for newcomers.
     class Pass {
     public:
-        explicit Pass(BacklogGate& gate) : gate_(gate) { gate_.enter(); }
+        explicit Pass(BacklogGate& gate, Clock::time_point due = Clock::time_point::min()) : gate_(gate) {
+            gate_.enter(due);
+        }
         ~Pass() { gate_.leave(); }
         Pass(const Pass&) = delete;
         Pass& operator=(const Pass&) = delete;
@@ -51,7 +58,7 @@ public:
     };
 
 private:
-    void enter();
+    void enter(Clock::time_point due);
     void leave();
     // Under mutex_: connections are arriving and not all have started; `until`: when that lapses
     // unless another connection is accepted.

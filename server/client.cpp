@@ -79,6 +79,10 @@ Client::BatchResult Client::next_chunks(std::vector<ChunkRef>& out, milliseconds
         start_taken_ = true;
         out = std::move(start_head_);
         start_head_.clear();
+        if (!start_gop_.empty()) {
+            first_picture_at_ = steady_clock::now();
+            keyframe_arrived_ = start_gop_.front().chunk->arrived;
+        }
         take_start_gop(out, true);
         if (!out.empty()) return BatchResult::data;
     }
@@ -97,6 +101,11 @@ Client::BatchResult Client::next_chunks(std::vector<ChunkRef>& out, milliseconds
     std::size_t bytes = 0;
     for (const ChunkRef& chunk : out) bytes += chunk->bytes.size();
     return bytes > 2 * kBatchBytes ? BatchResult::backlog : BatchResult::data;
+}
+
+steady_clock::time_point Client::due(const PacketChunk& chunk) const {
+    if (first_picture_at_ == steady_clock::time_point::min()) return first_picture_at_;
+    return first_picture_at_ + (chunk.arrived - keyframe_arrived_);
 }
 
 void Client::disconnect(const std::string& reason) {
@@ -138,7 +147,7 @@ bool write_batch(const std::vector<ChunkRef>& batch, BufferPool& pool,
     return flush();
 }
 
-bool write_backlog(const std::vector<ChunkRef>& batch, BufferPool& pool, BacklogGate& gate,
+bool write_backlog(const std::vector<ChunkRef>& batch, BufferPool& pool, BacklogGate& gate, const DueFunction& due,
                    const std::function<bool()>& wait_writable,
                    const std::function<bool(const uint8_t*, std::size_t)>& write, std::size_t& sent) {
     std::vector<ChunkRef> slice;
@@ -150,7 +159,7 @@ bool write_backlog(const std::vector<ChunkRef>& batch, BufferPool& pool, Backlog
             slice.push_back(batch[next++]);
         }
         if (!wait_writable()) return false;
-        BacklogGate::Pass pass(gate);
+        BacklogGate::Pass pass(gate, due(*slice.front()));
         if (!write_batch(slice, pool, write, sent)) return false;
     }
     return true;

@@ -47,6 +47,10 @@ public:
     // wait: it returns the head and the GOP's first picture (its keyframe) alone, so that the
     // picture is not written behind the rest of the GOP; the next call returns that rest.
     BatchResult next_chunks(std::vector<ChunkRef>& out, std::chrono::milliseconds max_delay);
+    // HTTP thread only. When `chunk` must be written for the viewer's playback to keep pace with its
+    // first picture: when that picture went out, plus how long after its keyframe the chunk arrived.
+    // At once (time_point::min()) for a viewer that started without a GOP.
+    std::chrono::steady_clock::time_point due(const PacketChunk& chunk) const;
     // A wake-up per 256 KiB or per max_delay, whichever comes first: at 8 Mbit/s about 5 a second.
     static constexpr std::size_t kBatchBytes = 256 * 1024;
     void count_sent(std::size_t bytes) { bytes_sent_.fetch_add(bytes, std::memory_order_relaxed); }
@@ -75,6 +79,8 @@ private:
     std::vector<ChunkRef> start_head_;
     GopSnapshot start_gop_;
     std::size_t start_gop_next_ = 0;  // the first slice of start_gop_ not yet returned
+    std::chrono::steady_clock::time_point first_picture_at_ = std::chrono::steady_clock::time_point::min();
+    std::chrono::steady_clock::time_point keyframe_arrived_{};
     // Moves start_gop_'s slices into `out`: the first picture only, or all that are left.
     void take_start_gop(std::vector<ChunkRef>& out, bool first_picture_only);
 
@@ -104,6 +110,8 @@ bool write_batch(const std::vector<ChunkRef>& batch, BufferPool& pool,
 // viewer's socket or for a pass holds neither a pass nor a pool buffer, so buffers in use still
 // follow the writes in flight, not the viewers catching up.
 constexpr std::size_t kBacklogSliceBytes = 128 * 1024;
-bool write_backlog(const std::vector<ChunkRef>& batch, BufferPool& pool, BacklogGate& gate,
+// `due` (Client::due) tells the gate how long a slice may wait for newcomers.
+using DueFunction = std::function<std::chrono::steady_clock::time_point(const PacketChunk&)>;
+bool write_backlog(const std::vector<ChunkRef>& batch, BufferPool& pool, BacklogGate& gate, const DueFunction& due,
                    const std::function<bool()>& wait_writable,
                    const std::function<bool(const uint8_t*, std::size_t)>& write, std::size_t& sent);

@@ -312,8 +312,9 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
             return in_time([&] { return sink.write(reinterpret_cast<const char*>(data), len); });
         };
         auto wait_writable = [&] { return in_time(sink.is_writable); };
+        auto due = [&client](const PacketChunk& chunk) { return client->due(chunk); };
         const bool ok = batch == Client::BatchResult::backlog
-                            ? write_backlog(*chunks, gather_pool_, backlog_gate_, wait_writable, write, sent)
+                            ? write_backlog(*chunks, gather_pool_, backlog_gate_, due, wait_writable, write, sent)
                             : write_batch(*chunks, gather_pool_, write, sent);
         client->count_sent(sent);
         ConnectionThreads::connection_started();

@@ -385,6 +385,7 @@ void Stream::publish(std::vector<uint8_t>&& packets) {
         chunk->random_access = start_psi != nullptr;
         chunk->psi = std::move(start_psi);
         start_psi = nullptr;
+        chunk->arrived = steady_clock::now();
         fan_out(chunk);
     };
     for (std::size_t i = 0; i < count; ++i) {
@@ -421,7 +422,7 @@ void Stream::note_program() {
 }
 
 void Stream::fan_out(const ChunkRef& chunk) {
-    const auto now = steady_clock::now();
+    const auto now = chunk->arrived;
     if (chunk->random_access) gop_cache_.on_rap();
     gop_cache_.append(chunk, 0, now);
     recent_.add(++seq_, chunk);

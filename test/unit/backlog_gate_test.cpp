@@ -43,9 +43,10 @@ using namespace std::chrono;
 // A thread that takes one pass and says when it got it.
 class PassTaker {
 public:
-    explicit PassTaker(BacklogGate& gate)
-        : started_(steady_clock::now()), thread_([this, &gate] {
-              BacklogGate::Pass pass(gate);
+    // `due`: when the viewer needs the slice; by default far ahead, so that it may wait.
+    explicit PassTaker(BacklogGate& gate, steady_clock::time_point due = steady_clock::time_point::max())
+        : started_(steady_clock::now()), due_(due), thread_([this, &gate] {
+              BacklogGate::Pass pass(gate, due_);
               waited_ms_ = duration_cast<milliseconds>(steady_clock::now() - started_).count();
               got_ = true;
           }) {}
@@ -55,6 +56,7 @@ public:
 
 private:
     const steady_clock::time_point started_;
+    const steady_clock::time_point due_;
     std::atomic<bool> got_{false};
     std::atomic<long> waited_ms_{-1};
     std::thread thread_;
@@ -111,4 +113,25 @@ TEST_CASE("BacklogGate: a storm that never ends holds a backlog slice back for m
     backlog.reset();
     CHECK(got);
     CHECK(waited_ms >= 250);
+}
+
+TEST_CASE("BacklogGate: a slice the viewer will soon need does not wait for newcomers", "[backlog_gate]") {
+    BacklogGate gate(2, NewcomerPriority{seconds(5), seconds(10), milliseconds(300)});
+    gate.connection_accepted(0);  // a newcomer that has not started, and never will in this test
+    SECTION("due within the lead: at once") {
+        PassTaker backlog(gate, steady_clock::now() + milliseconds(100));
+        CHECK(wait_until([&] { return backlog.got(); }, milliseconds(2000)));
+        CHECK(backlog.waited_ms() < 100);
+    }
+    SECTION("due later: it waits until the lead before it is due") {
+        PassTaker backlog(gate, steady_clock::now() + milliseconds(700));
+        CHECK(wait_until([&] { return backlog.got(); }, milliseconds(3000)));
+        CHECK(backlog.waited_ms() >= 350);
+        CHECK(backlog.waited_ms() < 1500);
+    }
+    SECTION("late already (a viewer that started live, or fell behind): at once") {
+        PassTaker backlog(gate, steady_clock::time_point::min());
+        CHECK(wait_until([&] { return backlog.got(); }, milliseconds(2000)));
+        CHECK(backlog.waited_ms() < 100);
+    }
 }

@@ -133,6 +133,34 @@ TEST_CASE("Client: the start goes out as head and keyframe picture first, then t
     CHECK(client.next_chunks(out, milliseconds(0)) == Client::BatchResult::idle);
 }
 
+TEST_CASE("Client: a chunk is due when playback from the first picture reaches it", "[client]") {
+    Client client("/tv.ts", "127.0.0.1:1", ClientLimits{});
+    const auto t = steady_clock::now() - seconds(10);
+    auto arrived = [t](ChunkRef c, milliseconds after) {
+        std::const_pointer_cast<PacketChunk>(c)->arrived = t + after;
+        return c;
+    };
+    GopCache cache;
+    cache.on_rap();
+    cache.append(arrived(chunk(1, 2, true), milliseconds(0)), 0, t);
+    cache.append(arrived(chunk(2, 2), milliseconds(40)), 0, t);
+    client.start_with({}, cache.snapshot());
+    ChunkRef later = arrived(chunk(3, 2), milliseconds(1500));
+    std::vector<ChunkRef> out;
+    const auto before = steady_clock::now();
+    REQUIRE(client.next_chunks(out, milliseconds(0)) == Client::BatchResult::data);  // the first picture goes out
+    const auto after = steady_clock::now();
+    // 1.5 s after the keyframe upstream: 1.5 s after the first picture went out.
+    CHECK(client.due(*later) >= before + milliseconds(1500));
+    CHECK(client.due(*later) <= after + milliseconds(1500));
+
+    Client live("/tv.ts", "127.0.0.1:2", ClientLimits{});
+    live.start_with({}, GopSnapshot{});
+    live.offer(chunk(4, 1), steady_clock::now());
+    REQUIRE(live.next_chunks(out, milliseconds(0)) == Client::BatchResult::data);
+    CHECK(live.due(*later) == steady_clock::time_point::min());  // started live: anything queued is late
+}
+
 TEST_CASE("Client: without a GOP the first live chunk goes out at once", "[client]") {
     Client client("/tv.ts", "127.0.0.1:1", ClientLimits{});
     client.start_with({}, GopSnapshot{});
@@ -194,7 +222,8 @@ TEST_CASE("write_backlog: slices of at most kBacklogSliceBytes, each after the s
     std::vector<std::string> calls;  // "wait", or the size of a write
     std::vector<uint8_t> received;
     std::size_t sent = 0;
-    REQUIRE(write_backlog(batch, pool, gate, [&] { calls.push_back("wait"); return true; },
+    const DueFunction at_once = [](const PacketChunk&) { return steady_clock::time_point::min(); };
+    REQUIRE(write_backlog(batch, pool, gate, at_once, [&] { calls.push_back("wait"); return true; },
                           [&](const uint8_t* data, std::size_t len) {
                               calls.push_back(std::to_string(len));
                               received.insert(received.end(), data, data + len);
@@ -209,7 +238,7 @@ TEST_CASE("write_backlog: slices of at most kBacklogSliceBytes, each after the s
 
     SECTION("a socket that never gets room ends it before anything is written") {
         std::size_t written = 0, partial = 0;
-        CHECK_FALSE(write_backlog(batch, pool, gate, [] { return false; },
+        CHECK_FALSE(write_backlog(batch, pool, gate, at_once, [] { return false; },
                                   [&](const uint8_t*, std::size_t len) { written += len; return true; }, partial));
         CHECK(written == 0);
         CHECK(partial == 0);
