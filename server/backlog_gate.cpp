@@ -30,8 +30,8 @@ bool BacklogGate::newcomers_pending(Clock::time_point now, Clock::time_point& un
     return now < until;
 }
 
-// Two waits, each on its own condition variable, so that a returned pass wakes exactly one
-// thread that can take it, never one that is still holding back for newcomers.
+// Two waits: for newcomers on one condition variable, then for a pass in due order, each waiter on
+// its own, so that a returned pass wakes exactly the thread that gets it.
 void BacklogGate::enter(Clock::time_point due) {
     std::unique_lock<std::mutex> lock(mutex_);
     auto give_up = Clock::now() + priority_.max_wait;
@@ -42,14 +42,24 @@ void BacklogGate::enter(Clock::time_point due) {
         if (now >= give_up || !newcomers_pending(now, pending_until)) break;
         newcomers_started_.wait_until(lock, std::min(give_up, pending_until));
     }
-    freed_.wait(lock, [this] { return free_ > 0; });
-    --free_;
+    if (free_ > 0) {  // passes are free only while nobody waits: leave() hands them over
+        --free_;
+        return;
+    }
+    PassWaiter me;
+    waiting_.emplace(due, &me);  // after those due at the same time
+    me.handed_over.wait(lock, [&me] { return me.has_pass; });
 }
 
 void BacklogGate::leave() {
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (waiting_.empty()) {
         ++free_;
+        return;
     }
-    freed_.notify_one();
+    PassWaiter* next = waiting_.begin()->second;
+    waiting_.erase(waiting_.begin());
+    next->has_pass = true;
+    // Under the lock: the waiter's frame stays until it has the lock back and sees has_pass.
+    next->handed_over.notify_one();
 }

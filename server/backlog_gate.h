@@ -1,12 +1,14 @@
-// backlog_gate.h - BacklogGate: how many viewers' threads may write backlog at the same time, and
-// newcomers first.
+// backlog_gate.h - BacklogGate: how many viewers' threads may write backlog at the same time, in
+// which order, and newcomers first.
 //
 // Backlog is what a viewer is behind by: the rest of the GOP after its first picture, or a queue
 // that piled up. On loopback or a fast LAN, writing it costs only CPU; when a thousand viewers join
 // at once, a thousand threads writing two seconds of stream each would all be runnable, and the
 // scheduler would give a thread that has yet to read its request or write its first picture a turn
 // only once per round of all of them (hundreds of milliseconds). Through the gate, a few write at
-// a time and the rest sleep, so that new viewers' first pictures get the CPU at once.
+// a time and the rest sleep, so that new viewers' first pictures get the CPU at once. Passes go to
+// the slice due first (earliest deadline first): the viewer about to run dry writes before one
+// with a second of stream in hand.
 //
 // Even a few backlog writers (and the viewers reading what they write) take the CPU from the
 // acceptor, which creates a thread per connection: in a storm, backlog is most of the bytes.
@@ -21,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <map>
 #include <mutex>
 
 struct NewcomerPriority {
@@ -64,11 +67,16 @@ private:
     // unless another connection is accepted.
     bool newcomers_pending(Clock::time_point now, Clock::time_point& until) const;
 
+    struct PassWaiter {
+        std::condition_variable handed_over;
+        bool has_pass = false;
+    };
+
     const NewcomerPriority priority_;
     std::mutex mutex_;
-    std::condition_variable freed_;              // a pass was given back
     std::condition_variable newcomers_started_;  // no connection is starting any more
     std::size_t free_;
+    std::multimap<Clock::time_point, PassWaiter*> waiting_;  // for a pass, by due time
     std::size_t starting_ = 0;  // accepted, first bytes not written yet
     std::size_t queued_ = 0;    // in the listen backlog at the last accept
     Clock::time_point last_accept_{};

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -134,4 +135,25 @@ TEST_CASE("BacklogGate: a slice the viewer will soon need does not wait for newc
         CHECK(wait_until([&] { return backlog.got(); }, milliseconds(2000)));
         CHECK(backlog.waited_ms() < 100);
     }
+}
+
+TEST_CASE("BacklogGate: a returned pass goes to the slice due first", "[backlog_gate]") {
+    BacklogGate gate(1);
+    const auto now = steady_clock::now();
+    std::vector<int> order;
+    std::mutex order_mutex;
+    std::vector<std::thread> takers;
+    {
+        BacklogGate::Pass held(gate);
+        for (int seconds_ahead : {3, 1, 2}) {
+            takers.emplace_back([&, seconds_ahead] {
+                BacklogGate::Pass pass(gate, now + seconds(seconds_ahead));
+                std::lock_guard<std::mutex> lock(order_mutex);
+                order.push_back(seconds_ahead);
+            });
+            std::this_thread::sleep_for(milliseconds(50));  // queued in this order: 3, 1, 2
+        }
+    }
+    for (auto& t : takers) t.join();
+    CHECK(order == std::vector<int>{1, 2, 3});
 }
