@@ -31,7 +31,7 @@ bool BacklogGate::newcomers_pending(Clock::time_point now, Clock::time_point& un
 }
 
 // Two waits: for newcomers on one condition variable, then for a pass in due order, each waiter on
-// its own, so that a returned pass wakes exactly the thread that gets it.
+// its own, so that a returned pass wakes the waiter due first and no other.
 void BacklogGate::enter(Clock::time_point due) {
     std::unique_lock<std::mutex> lock(mutex_);
     auto give_up = Clock::now() + priority_.max_wait;
@@ -42,24 +42,27 @@ void BacklogGate::enter(Clock::time_point due) {
         if (now >= give_up || !newcomers_pending(now, pending_until)) break;
         newcomers_started_.wait_until(lock, std::min(give_up, pending_until));
     }
-    if (free_ > 0) {  // passes are free only while nobody waits: leave() hands them over
-        --free_;
-        return;
+    // A free pass goes to whoever asks while it is free, a thread that is running. Handed to the
+    // first waiter instead, it would lie unused until that thread got a CPU: when 2000 viewers were
+    // all behind (so all their writes came through here), that capped delivery under the stream's
+    // rate and they never caught up.
+    if (free_ == 0) {
+        std::condition_variable my_turn;
+        const auto me = waiting_.emplace(due, &my_turn);  // after those due at the same time
+        my_turn.wait(lock, [&] { return free_ > 0 && waiting_.begin() == me; });
+        waiting_.erase(me);
     }
-    PassWaiter me;
-    waiting_.emplace(due, &me);  // after those due at the same time
-    me.handed_over.wait(lock, [&me] { return me.has_pass; });
+    --free_;
+    wake_first_waiter();  // another pass may be free
 }
 
 void BacklogGate::leave() {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (waiting_.empty()) {
-        ++free_;
-        return;
-    }
-    PassWaiter* next = waiting_.begin()->second;
-    waiting_.erase(waiting_.begin());
-    next->has_pass = true;
-    // Under the lock: the waiter's frame stays until it has the lock back and sees has_pass.
-    next->handed_over.notify_one();
+    ++free_;
+    wake_first_waiter();
+}
+
+void BacklogGate::wake_first_waiter() {
+    // Under the lock: a waiter's condition variable lives until it has the lock back.
+    if (free_ > 0 && !waiting_.empty()) waiting_.begin()->second->notify_one();
 }

@@ -63,20 +63,16 @@ public:
 private:
     void enter(Clock::time_point due);
     void leave();
+    void wake_first_waiter();  // under mutex_
     // Under mutex_: connections are arriving and not all have started; `until`: when that lapses
     // unless another connection is accepted.
     bool newcomers_pending(Clock::time_point now, Clock::time_point& until) const;
-
-    struct PassWaiter {
-        std::condition_variable handed_over;
-        bool has_pass = false;
-    };
 
     const NewcomerPriority priority_;
     std::mutex mutex_;
     std::condition_variable newcomers_started_;  // no connection is starting any more
     std::size_t free_;
-    std::multimap<Clock::time_point, PassWaiter*> waiting_;  // for a pass, by due time
+    std::multimap<Clock::time_point, std::condition_variable*> waiting_;  // for a pass, by due time
     std::size_t starting_ = 0;  // accepted, first bytes not written yet
     std::size_t queued_ = 0;    // in the listen backlog at the last accept
     Clock::time_point last_accept_{};
