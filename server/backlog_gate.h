@@ -6,9 +6,9 @@
 // at once, a thousand threads writing two seconds of stream each would all be runnable, and the
 // scheduler would give a thread that has yet to read its request or write its first picture a turn
 // only once per round of all of them (hundreds of milliseconds). Through the gate, a few write at
-// a time and the rest sleep, so that new viewers' first pictures get the CPU at once. Passes go to
-// the slice due first (earliest deadline first): the viewer about to run dry writes before one
-// with a second of stream in hand.
+// a time and the rest sleep, so that new viewers' first pictures get the CPU at once. Sleepers get
+// passes in due order (earliest deadline first): the viewer about to run dry writes before one with
+// a second of stream in hand.
 //
 // Even a few backlog writers (and the viewers reading what they write) take the CPU from the
 // acceptor, which creates a thread per connection: in a storm, backlog is most of the bytes.
