@@ -34,8 +34,11 @@ bool BacklogGate::newcomers_pending(Clock::time_point now, Clock::time_point& un
 // its own, so that a returned pass wakes the waiter due first and no other.
 void BacklogGate::enter(Clock::time_point due) {
     std::unique_lock<std::mutex> lock(mutex_);
-    auto give_up = Clock::now() + priority_.max_wait;
-    if (due < give_up + priority_.lead) give_up = due == Clock::time_point::min() ? due : due - priority_.lead;
+    // Hold back for newcomers at most max_wait, and never within `lead` of the slice's due time
+    // (min() means late already: checked first, as min() - lead would wrap).
+    const auto give_up = due == Clock::time_point::min()
+                             ? due
+                             : std::min(Clock::now() + priority_.max_wait, due - priority_.lead);
     for (;;) {
         const auto now = Clock::now();
         Clock::time_point pending_until;

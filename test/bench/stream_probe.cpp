@@ -28,8 +28,7 @@ void StreamProbe::check_pace(const uint8_t* packet, double at_ms) {
     const ts::PacketView view(packet);
     if (view.pid() != pcr_pid_ || !view.has_pcr()) return;
     const uint64_t pcr = view.pcr();
-    if (!have_first_pcr_) {
-        have_first_pcr_ = true;
+    if (startup_stall_ms_ < 0) {  // the first PCR since the keyframe
         first_pcr_ = pcr;
         startup_stall_ms_ = 0;
     }

@@ -48,8 +48,7 @@ private:
     std::size_t carry_len_ = 0;
     uint16_t pcr_pid_ = ts::kPidNull;
     double keyframe_at_ms_ = -1;
-    uint64_t first_pcr_ = 0;
-    bool have_first_pcr_ = false;
+    uint64_t first_pcr_ = 0;  // valid once startup_stall_ms_ >= 0
     bool startup_done_ = false;
     double startup_stall_ms_ = -1;
     bool resyncing_ = false;
