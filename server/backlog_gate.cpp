@@ -9,7 +9,7 @@ BacklogGate::BacklogGate(std::size_t passes, NewcomerPriority priority)
 void BacklogGate::connection_accepted(std::size_t still_queued) {
     std::lock_guard<std::mutex> lock(mutex_);
     ++starting_;
-    queued_ = still_queued;
+    in_listen_queue_ = still_queued;
     last_accept_ = Clock::now();
 }
 
@@ -19,53 +19,61 @@ void BacklogGate::connection_started() {
         std::lock_guard<std::mutex> lock(mutex_);
         if (starting_ > 0) --starting_;
         // Queued ones count until the acceptor takes them (and says how many are left then).
-        none_pending = starting_ == 0 && queued_ == 0;
+        none_pending = starting_ == 0 && in_listen_queue_ == 0;
     }
     if (none_pending) newcomers_started_.notify_all();
 }
 
 bool BacklogGate::newcomers_pending(Clock::time_point now, Clock::time_point& until) const {
-    if (starting_ == 0 && queued_ == 0) return false;
+    if (starting_ == 0 && in_listen_queue_ == 0) return false;
     until = last_accept_ + priority_.arrivals_window;
     return now < until;
 }
 
-// Two waits: for newcomers on one condition variable, then for a pass in due order, each waiter on
-// its own, so that a returned pass wakes the waiter due first and no other.
-void BacklogGate::enter(Clock::time_point due) {
+bool BacklogGate::write(Clock::time_point due, const std::function<bool()>& write) {
     std::unique_lock<std::mutex> lock(mutex_);
-    // Hold back for newcomers at most max_wait, and never within `lead` of the slice's due time
-    // (min() means late already: checked first, as min() - lead would wrap).
+    hold_for_newcomers(lock, due);
+    QueuedWrite mine;
+    mine.write = &write;
+    queued_writes_.emplace(due, &mine);  // after those due at the same time
+    while (!mine.done) {
+        if (free_ > 0 && !queued_writes_.empty()) run_first(lock);
+        else mine.wake.wait(lock);
+    }
+    // One more on the way out, before its thread, woken below, could take the pass.
+    if (free_ > 0 && !queued_writes_.empty()) run_first(lock);
+    wake_first_writer();
+    return mine.ok;
+}
+
+void BacklogGate::hold_for_newcomers(std::unique_lock<std::mutex>& lock, Clock::time_point due) {
+    // At most max_wait, and never within `lead` of the slice's due time (min() means late
+    // already: checked first, as min() - lead would wrap).
     const auto give_up = due == Clock::time_point::min()
                              ? due
                              : std::min(Clock::now() + priority_.max_wait, due - priority_.lead);
     for (;;) {
         const auto now = Clock::now();
         Clock::time_point pending_until;
-        if (now >= give_up || !newcomers_pending(now, pending_until)) break;
+        if (now >= give_up || !newcomers_pending(now, pending_until)) return;
         newcomers_started_.wait_until(lock, std::min(give_up, pending_until));
     }
-    // A free pass goes to whoever asks while it is free, a thread that is running. Handed to the
-    // first waiter instead, it would lie unused until that thread got a CPU: when 2000 viewers were
-    // all behind (so all their writes came through here), that held delivery at 14.2 Gbit/s of
-    // the stream's 16 and they stayed behind.
-    if (free_ == 0) {
-        std::condition_variable my_turn;
-        const auto me = waiting_.emplace(due, &my_turn);  // after those due at the same time
-        my_turn.wait(lock, [&] { return free_ > 0 && waiting_.begin() == me; });
-        waiting_.erase(me);
-    }
+}
+
+void BacklogGate::run_first(std::unique_lock<std::mutex>& lock) {
+    QueuedWrite* first = queued_writes_.begin()->second;
+    queued_writes_.erase(queued_writes_.begin());
     --free_;
-    wake_first_waiter();  // another pass may be free
-}
-
-void BacklogGate::leave() {
-    std::lock_guard<std::mutex> lock(mutex_);
+    wake_first_writer();  // another pass may be free
+    lock.unlock();
+    const bool ok = (*first->write)();
+    lock.lock();
     ++free_;
-    wake_first_waiter();
+    first->ok = ok;
+    first->done = true;
+    first->wake.notify_one();  // under the lock: `first` lives until its thread has it back
 }
 
-void BacklogGate::wake_first_waiter() {
-    // Under the lock: a waiter's condition variable lives until it has the lock back.
-    if (free_ > 0 && !waiting_.empty()) waiting_.begin()->second->notify_one();
+void BacklogGate::wake_first_writer() {
+    if (free_ > 0 && !queued_writes_.empty()) queued_writes_.begin()->second->wake.notify_one();
 }

@@ -159,8 +159,7 @@ bool write_backlog(const std::vector<ChunkRef>& batch, BufferPool& pool, Backlog
             slice.push_back(batch[next++]);
         }
         if (!wait_writable()) return false;
-        BacklogGate::Pass pass(gate, due(*slice.front()));
-        if (!write_batch(slice, pool, write, sent)) return false;
+        if (!gate.write(due(*slice.front()), [&] { return write_batch(slice, pool, write, sent); })) return false;
     }
     return true;
 }

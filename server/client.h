@@ -105,12 +105,13 @@ bool write_batch(const std::vector<ChunkRef>& batch, BufferPool& pool,
                  const std::function<bool(const uint8_t*, std::size_t)>& write, std::size_t& sent);
 
 // Writes a backlog batch (BatchResult::backlog) in slices of about kBacklogSliceBytes, each with
-// write_batch under one of `gate`'s passes, after `wait_writable` has said that the socket has room
-// for it (poll(): a third of the send buffer, more than a slice). A thread waiting for its
-// viewer's socket or for a pass holds neither a pass nor a pool buffer, so buffers in use still
-// follow the writes in flight, not the viewers catching up.
+// write_batch through `gate` (perhaps on another thread), after `wait_writable` has said that the
+// socket has room for it (poll(): a third of the send buffer, more than a slice), so that the
+// write does not block. A thread waiting for its viewer's socket or for a pass holds neither a
+// pass nor a pool buffer, so buffers in use still follow the writes in flight, not the viewers
+// catching up.
 constexpr std::size_t kBacklogSliceBytes = 128 * 1024;
-// `due` (Client::due) tells the gate how long a slice may wait for newcomers.
+// `due` (Client::due) gives the gate the slice's place in line and how long it may wait for newcomers.
 using DueFunction = std::function<std::chrono::steady_clock::time_point(const PacketChunk&)>;
 bool write_backlog(const std::vector<ChunkRef>& batch, BufferPool& pool, BacklogGate& gate, const DueFunction& due,
                    const std::function<bool()>& wait_writable,

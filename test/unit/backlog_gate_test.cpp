@@ -1,5 +1,5 @@
-// backlog_gate_test.cpp - BacklogGate: no more threads inside than it has passes, every waiting
-// thread gets in once a pass is given back, and backlog waits for newcomers, within bounds.
+// backlog_gate_test.cpp - BacklogGate: no more writes at once than it has passes, every queued
+// write runs once a pass is given back, in due order, and backlog waits for newcomers, within bounds.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -12,18 +12,20 @@
 #include "server/backlog_gate.h"
 #include "wait_until.h"
 
-TEST_CASE("BacklogGate: at most `passes` threads hold a pass at once, and all get one in turn", "[backlog_gate]") {
+TEST_CASE("BacklogGate: at most `passes` writes run at once, and all run in turn", "[backlog_gate]") {
     BacklogGate gate(2);
     std::atomic<int> inside{0}, most_inside{0}, done{0};
     std::atomic<bool> release{false};
     std::vector<std::thread> writers;
     for (int i = 0; i < 8; ++i)
         writers.emplace_back([&] {
-            BacklogGate::Pass pass(gate);
-            const int now = ++inside;
-            for (int seen = most_inside.load(); now > seen && !most_inside.compare_exchange_weak(seen, now);) {}
-            while (!release.load()) std::this_thread::yield();
-            --inside;
+            gate.write([&] {
+                const int now = ++inside;
+                for (int seen = most_inside.load(); now > seen && !most_inside.compare_exchange_weak(seen, now);) {}
+                while (!release.load()) std::this_thread::yield();
+                --inside;
+                return true;
+            });
             ++done;
         });
     // Two are in; the other six wait for a pass.
@@ -41,14 +43,16 @@ TEST_CASE("BacklogGate: at most `passes` threads hold a pass at once, and all ge
 namespace {
 using namespace std::chrono;
 
-// A thread that takes one pass and says when it got it.
+// A thread that writes once through the gate and says when its write ran.
 class PassTaker {
 public:
     // `due`: when the viewer needs the slice; by default far ahead, so that it may wait.
     explicit PassTaker(BacklogGate& gate, steady_clock::time_point due = steady_clock::time_point::max())
         : started_(steady_clock::now()), due_(due), thread_([this, &gate] {
-              BacklogGate::Pass pass(gate, due_);
-              waited_ms_ = duration_cast<milliseconds>(steady_clock::now() - started_).count();
+              gate.write(due_, [this] {
+                  waited_ms_ = duration_cast<milliseconds>(steady_clock::now() - started_).count();
+                  return true;
+              });
               got_ = true;
           }) {}
     ~PassTaker() { thread_.join(); }
@@ -137,23 +141,72 @@ TEST_CASE("BacklogGate: a slice the viewer will soon need does not wait for newc
     }
 }
 
-TEST_CASE("BacklogGate: a returned pass goes to the slice due first", "[backlog_gate]") {
+// Holds the gate's only pass, on a thread of its own, until release().
+class PassHolder {
+public:
+    explicit PassHolder(BacklogGate& gate)
+        : thread_([this, &gate] {
+              gate.write([this] {
+                  holding_ = true;
+                  while (!released_.load()) std::this_thread::sleep_for(milliseconds(1));
+                  return true;
+              });
+          }) {
+        while (!holding_.load()) std::this_thread::sleep_for(milliseconds(1));
+    }
+    ~PassHolder() {
+        release();
+        thread_.join();
+    }
+    void release() { released_ = true; }
+    std::thread::id id() const { return thread_.get_id(); }
+
+private:
+    std::atomic<bool> holding_{false}, released_{false};
+    std::thread thread_;
+};
+
+TEST_CASE("BacklogGate: queued writes run in due order", "[backlog_gate]") {
     BacklogGate gate(1);
     const auto now = steady_clock::now();
     std::vector<int> order;
     std::mutex order_mutex;
-    std::vector<std::thread> takers;
+    std::vector<std::thread> writers;
     {
-        BacklogGate::Pass held(gate);
+        PassHolder holder(gate);
         for (int seconds_ahead : {3, 1, 2}) {
-            takers.emplace_back([&, seconds_ahead] {
-                BacklogGate::Pass pass(gate, now + seconds(seconds_ahead));
-                std::lock_guard<std::mutex> lock(order_mutex);
-                order.push_back(seconds_ahead);
+            writers.emplace_back([&, seconds_ahead] {
+                gate.write(now + seconds(seconds_ahead), [&] {
+                    std::lock_guard<std::mutex> lock(order_mutex);
+                    order.push_back(seconds_ahead);
+                    return true;
+                });
             });
             std::this_thread::sleep_for(milliseconds(50));  // queued in this order: 3, 1, 2
         }
     }
-    for (auto& t : takers) t.join();
+    for (auto& t : writers) t.join();
     CHECK(order == std::vector<int>{1, 2, 3});
+}
+
+TEST_CASE("BacklogGate: the thread giving a pass back runs the next queued write, and its result reaches the writer", "[backlog_gate]") {
+    BacklogGate gate(1);
+    std::thread::id ran_on;
+    bool result = true;
+    std::thread writer;
+    {
+        PassHolder holder(gate);
+        writer = std::thread([&] {
+            result = gate.write([&] {
+                ran_on = std::this_thread::get_id();
+                return false;  // the viewer is gone
+            });
+        });
+        std::this_thread::sleep_for(milliseconds(50));  // queued, asleep
+        const std::thread::id holder_id = holder.id();
+        holder.release();
+        writer.join();
+        CHECK(ran_on == holder_id);
+    }
+    CHECK_FALSE(result);
 }
