@@ -2,6 +2,7 @@
 #include "backlog_gate.h"
 
 #include <algorithm>
+#include <exception>
 
 BacklogGate::BacklogGate(std::size_t passes, NewcomerPriority priority)
     : priority_(priority), free_(passes == 0 ? 1 : passes) {}
@@ -43,6 +44,7 @@ bool BacklogGate::write(Clock::time_point due, const std::function<bool()>& writ
     // One more on the way out, before its thread, woken below, could take the pass.
     if (free_ > 0 && !queued_writes_.empty()) run_first(lock);
     wake_first_writer();
+    if (mine.failure) std::rethrow_exception(mine.failure);
     return mine.ok;
 }
 
@@ -66,10 +68,17 @@ void BacklogGate::run_first(std::unique_lock<std::mutex>& lock) {
     --free_;
     wake_first_writer();  // another pass may be free
     lock.unlock();
-    const bool ok = (*first->write)();
+    bool ok = false;
+    std::exception_ptr failure;
+    try {
+        ok = (*first->write)();
+    } catch (...) {
+        failure = std::current_exception();  // for the thread it belongs to
+    }
     lock.lock();
     ++free_;
     first->ok = ok;
+    first->failure = failure;
     first->done = true;
     first->wake.notify_one();  // under the lock: `first` lives until its thread has it back
 }

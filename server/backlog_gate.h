@@ -30,6 +30,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -57,6 +58,7 @@ public:
     // needs the slice (Client::due); the default never holds back for newcomers. `write` may run
     // on another thread that holds a pass, while this one sleeps: it must not depend on the thread
     // it runs on, and should not block (wait for the socket to have room before calling this).
+    // What it throws is thrown here.
     bool write(Clock::time_point due, const std::function<bool()>& write);
     bool write(const std::function<bool()>& write) { return this->write(Clock::time_point::min(), write); }
 
@@ -66,6 +68,7 @@ private:
         std::condition_variable wake;  // done, or a pass is free for its thread to take
         bool done = false;
         bool ok = false;
+        std::exception_ptr failure;  // what `write` threw, rethrown on the thread that queued it
     };
     // Waits while newcomers start, within the bounds of priority_.
     void hold_for_newcomers(std::unique_lock<std::mutex>& lock, Clock::time_point due);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -209,4 +210,26 @@ TEST_CASE("BacklogGate: the thread giving a pass back runs the next queued write
         CHECK(ran_on == holder_id);
     }
     CHECK_FALSE(result);
+}
+
+TEST_CASE("BacklogGate: a write that throws on another thread throws for its writer, and the pass is given back", "[backlog_gate]") {
+    BacklogGate gate(1);
+    bool threw = false;
+    std::thread writer;
+    {
+        PassHolder holder(gate);
+        writer = std::thread([&] {
+            try {
+                gate.write([]() -> bool { throw std::runtime_error("out of memory"); });
+            } catch (const std::runtime_error&) {
+                threw = true;
+            }
+        });
+        std::this_thread::sleep_for(milliseconds(50));  // queued, asleep: the holder runs it
+    }
+    writer.join();
+    CHECK(threw);
+    bool ran = false;
+    CHECK(gate.write([&] { return ran = true; }));
+    CHECK(ran);
 }
