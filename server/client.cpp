@@ -152,9 +152,26 @@ bool write_backlog(const std::vector<ChunkRef>& batch, BufferPool& pool, Backlog
                    const std::function<bool(const uint8_t*, std::size_t)>& write, std::size_t& sent) {
     std::vector<ChunkRef> slice;
     for (std::size_t next = 0; next < batch.size();) {
+        // A chunk bigger than a slice (an upstream read of up to `inputbuffer` packets) goes in
+        // slice-sized pieces: each write must fit in the room wait_writable found, or a stalled
+        // viewer's write would block the thread running it, perhaps another viewer's.
+        if (batch[next]->bytes.size() > kBacklogSliceBytes) {
+            const PacketChunk& chunk = *batch[next++];
+            for (std::size_t offset = 0; offset < chunk.bytes.size(); offset += kBacklogSliceBytes) {
+                const std::size_t len = std::min(kBacklogSliceBytes, chunk.bytes.size() - offset);
+                if (!wait_writable()) return false;
+                const bool ok = gate.write(due(chunk), [&] {
+                    if (!write(chunk.bytes.data() + offset, len)) return false;
+                    sent += len;
+                    return true;
+                });
+                if (!ok) return false;
+            }
+            continue;
+        }
         slice.clear();
         std::size_t bytes = 0;
-        while (next < batch.size() && (slice.empty() || bytes + batch[next]->bytes.size() <= kBacklogSliceBytes)) {
+        while (next < batch.size() && bytes + batch[next]->bytes.size() <= kBacklogSliceBytes) {
             bytes += batch[next]->bytes.size();
             slice.push_back(batch[next++]);
         }

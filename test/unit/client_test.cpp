@@ -236,6 +236,28 @@ TEST_CASE("write_backlog: slices of at most kBacklogSliceBytes, each after the s
     for (const auto& c : batch) expected.insert(expected.end(), c->bytes.begin(), c->bytes.end());
     CHECK(received == expected);
 
+    SECTION("a chunk bigger than a slice goes in slice-sized writes, each after the socket has room") {
+        auto big = std::make_shared<PacketChunk>();
+        big->bytes.resize(300 * 1024);
+        for (std::size_t i = 0; i < big->bytes.size(); ++i) big->bytes[i] = uint8_t(i * 7);
+        const std::vector<ChunkRef> with_big{batch[0], big, batch[1]};
+        calls.clear();
+        received.clear();
+        sent = 0;
+        REQUIRE(write_backlog(with_big, pool, gate, at_once, [&] { calls.push_back("wait"); return true; },
+                              [&](const uint8_t* data, std::size_t len) {
+                                  calls.push_back(std::to_string(len));
+                                  received.insert(received.end(), data, data + len);
+                                  return true;
+                              }, sent));
+        CHECK(calls == std::vector<std::string>{"wait", "10240", "wait", "131072", "wait", "131072", "wait", "45056",
+                                                "wait", "10240"});
+        CHECK(sent == 320 * 1024);
+        std::vector<uint8_t> expected_big;
+        for (const auto& c : with_big) expected_big.insert(expected_big.end(), c->bytes.begin(), c->bytes.end());
+        CHECK(received == expected_big);
+    }
+
     SECTION("a socket that never gets room ends it before anything is written") {
         std::size_t written = 0, partial = 0;
         CHECK_FALSE(write_backlog(batch, pool, gate, at_once, [] { return false; },
