@@ -31,13 +31,15 @@ namespace {
 using namespace std::chrono;
 
 constexpr const char* kUsage =
-    "usage: bench [--clients N,N,...] [--seconds S] [--settle S] [--threads T] [--burst B]\n"
+    "usage: bench [--clients N,N,...] [--seconds S] [--settle S] [--threads T] [--burst B] [--rate R]\n"
     "             [--nice N] [--mbps R] [--phase MS] [--stream FILE] [--bin DIR] [--work-dir DIR] [--no-floor]\n"
     "  --clients   viewer counts, one step each (default 1,100,500,1000,2000)\n"
     "  --seconds   measurement window per step (default 12)\n"
     "  --settle    seconds between the ramp's end and the window (default 2)\n"
     "  --threads   load-client threads (default 2)\n"
     "  --burst     connections at most between connect() and the response head (default 256)\n"
+    "  --rate      new viewers per second, evenly spaced, as viewers arriving on their own would\n"
+    "              (default 0: a join storm, each viewer connecting as soon as --burst allows)\n"
     "  --nice      nice value of the load threads, so the server cannot starve them (default -20)\n"
     "  --mbps      the stream's rate; a viewer is held with >= 90% of it (default 8)\n"
     "  --phase     start each ramp MS ms after a live video keyframe (+-0.2 s), so that steps and\n"
@@ -99,6 +101,7 @@ bool parse_options(int argc, char** argv, Options& o, std::string& error) {
         else if (arg == "--settle" && *number >= 0) o.step.settle_s = *number;
         else if (arg == "--threads" && *number >= 1) o.step.threads = unsigned(*number);
         else if (arg == "--burst" && *number >= 1) o.step.burst = std::size_t(*number);
+        else if (arg == "--rate" && *number >= 0) o.step.rate = *number;
         else if (arg == "--nice" && *number >= -20 && *number <= 19) o.step.nice = int(*number);
         else if (arg == "--mbps" && *number > 0) o.step.expected_bps = *number * 1e6;
         else if (arg == "--phase" && *number >= 0) o.phase_ms = *number;
@@ -167,6 +170,8 @@ void print_header(const Options& o, rlim_t fd_limit) {
                 double(size) / 1048576, o.step.expected_bps / 1e6);
     std::printf("per step: ramp, %.0f s settle, %.0f s window; %u load threads at nice %d%s\n\n", o.step.settle_s,
                 o.step.window_s, o.step.threads, o.step.nice, can_set_nice(o.step.nice) ? "" : " (NOT ALLOWED: left at 0)");
+    if (o.step.rate > 0) std::printf("viewers arrive at %.0f a second, evenly spaced (at most %zu connecting at once)\n\n", o.step.rate, o.step.burst);
+    else std::printf("each ramp is a join storm: %zu connecting at once\n\n", o.step.burst);
     if (o.phase_ms) std::printf("each ramp starts %.0f ms after a live video keyframe\n\n", *o.phase_ms);
     std::fflush(stdout);
 }

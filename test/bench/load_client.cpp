@@ -88,8 +88,9 @@ struct LoadClients::Connection {
 
 class LoadClients::Worker {
 public:
-    Worker(const LoadTarget& target, std::size_t burst, int stop_fd)
-        : target_(target), burst_(burst), epoll_(::epoll_create1(EPOLL_CLOEXEC)), stop_fd_(stop_fd),
+    // `spacing`: between this worker's connects; zero for as soon as `burst` allows.
+    Worker(const LoadTarget& target, std::size_t burst, Clock::duration spacing, int stop_fd)
+        : target_(target), burst_(burst), spacing_(spacing), epoll_(::epoll_create1(EPOLL_CLOEXEC)), stop_fd_(stop_fd),
           buffer_(kReadBuffer) {
         if (!epoll_) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
         epoll_event ev{};
@@ -106,7 +107,8 @@ public:
     std::atomic<uint64_t> unread{0};
 
 private:
-    void start_connects();
+    // Starts the connects that are due; returns how long until the next one is (or `idle`).
+    Clock::duration start_connects(Clock::duration idle);
     void sample_unread();
     void start(Connection& c);
     void on_connected(Connection& c);
@@ -123,6 +125,8 @@ private:
     std::size_t next_ = 0;     // mine_[next_] is the next to connect
     std::size_t pending_ = 0;  // between connect() and the response head
     std::size_t burst_;
+    Clock::duration spacing_;
+    Clock::time_point first_connect_;  // when paced: connect k is due spacing_ * k after it
     UniqueFd epoll_;
     int stop_fd_;
     std::vector<uint8_t> buffer_;
@@ -134,13 +138,15 @@ void LoadClients::Worker::run(int nice) {
     ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice);
     epoll_event events[kMaxEvents];
     Clock::time_point next_sample = Clock::now();
+    first_connect_ = Clock::now();
     for (;;) {
-        start_connects();
+        const Clock::duration next_connect = start_connects(kUnreadSample);
         if (Clock::now() >= next_sample) {
             sample_unread();
             next_sample = Clock::now() + kUnreadSample;
         }
-        int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, static_cast<int>(kUnreadSample.count()));
+        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_connect);
+        int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, static_cast<int>(wait.count()));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) break;
         for (int i = 0; i < n; ++i) {
@@ -155,8 +161,15 @@ void LoadClients::Worker::run(int nice) {
     }
 }
 
-void LoadClients::Worker::start_connects() {
-    while (pending_ < burst_ && next_ < mine_.size()) start(*mine_[next_++]);
+Clock::duration LoadClients::Worker::start_connects(Clock::duration idle) {
+    while (pending_ < burst_ && next_ < mine_.size()) {
+        if (spacing_ != Clock::duration::zero()) {
+            const Clock::duration until_due = first_connect_ + spacing_ * next_ - Clock::now();
+            if (until_due > Clock::duration::zero()) return std::min(idle, until_due);
+        }
+        start(*mine_[next_++]);
+    }
+    return idle;
 }
 
 void LoadClients::Worker::sample_unread() {
@@ -280,11 +293,15 @@ void LoadClients::Worker::finish(Connection& c, std::string why) {
     c.fd.reset();  // closing also removes it from the epoll set
 }
 
-LoadClients::LoadClients(const LoadTarget& target, std::size_t count, unsigned threads, std::size_t burst, int nice) {
+LoadClients::LoadClients(const LoadTarget& target, std::size_t count, unsigned threads, std::size_t burst, double rate,
+                         int nice) {
     if (threads == 0) threads = 1;
     std::size_t per_thread_burst = std::max<std::size_t>(1, burst / threads);
+    // Each worker paces its own share; together they make `rate`.
+    const auto spacing = rate > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(threads / rate))
+                                  : Clock::duration::zero();
     for (unsigned t = 0; t < threads; ++t)
-        workers_.push_back(std::make_unique<Worker>(target, per_thread_burst, stop_.fd()));
+        workers_.push_back(std::make_unique<Worker>(target, per_thread_burst, spacing, stop_.fd()));
     for (std::size_t i = 0; i < count; ++i) {
         connections_.push_back(std::make_unique<Connection>());
         workers_[i % threads]->add(connections_.back().get());

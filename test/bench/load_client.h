@@ -50,7 +50,8 @@ public:
     // Starts `count` viewers on `threads` threads at once; the threads run at `nice` (best effort),
     // so that a server with a thread per viewer cannot starve the load it is measured with. At most `burst` of them are between
     // connect() and their response head at any time, so the server's listen backlog is not overrun.
-    LoadClients(const LoadTarget& target, std::size_t count, unsigned threads, std::size_t burst, int nice);
+    // `rate` > 0: `rate` connects a second, evenly spaced, rather than each as soon as `burst` allows.
+    LoadClients(const LoadTarget& target, std::size_t count, unsigned threads, std::size_t burst, double rate, int nice);
     ~LoadClients();
     LoadClients(const LoadClients&) = delete;
     LoadClients& operator=(const LoadClients&) = delete;

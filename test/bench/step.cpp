@@ -61,7 +61,7 @@ StepResult run_step(const LoadTarget& target, pid_t server, const StepSettings& 
     ProcFile machine_stat("/proc/stat");
     r.rss_before_kib = rss_kib_of(server_status.read());
 
-    LoadClients clients(target, settings.clients, settings.threads, settings.burst, settings.nice);
+    LoadClients clients(target, settings.clients, settings.threads, settings.burst, settings.rate, settings.nice);
     auto ramp_start = steady_clock::now();
     while (!ramp_done(clients.progress(), settings.clients) && seconds_since(ramp_start) < settings.ramp_limit_s)
         if (interrupt.wait_for(kPoll)) throw Interrupted{};

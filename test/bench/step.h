@@ -19,6 +19,7 @@ struct StepSettings {
     std::size_t clients = 1;
     unsigned threads = 2;
     std::size_t burst = 256;
+    double rate = 0;             // new viewers per second; 0: as fast as `burst` allows
     int nice = -20;              // of the load threads
     double window_s = 12;
     double settle_s = 2;
