@@ -108,9 +108,7 @@ void Stream::adopt_joiners() {
     const auto now = steady_clock::now();
     ClientList adopted;
     for (Joining& j : joined) {
-        // A viewer that left before this was closed before detach() took clients_mutex_: it is not
-        // added, and detach() has counted its totals.
-        if (j.client->is_disconnected()) continue;
+        if (j.client->is_disconnected()) continue;  // left already: nothing to replay to it
         if (!recent_.replay(j.next_seq, seq_ + 1, [&](const ChunkRef& chunk) { j.client->offer(chunk, now); })) {
             j.client->disconnect("joined too slowly: the chunks since its start are gone");
             continue;
@@ -119,7 +117,11 @@ void Stream::adopt_joiners() {
         adopted.push_back(std::move(j.client));
     }
     std::lock_guard<std::mutex> lock(clients_mutex_);
-    clients_.insert(adopted.begin(), adopted.end());
+    // Looked at again under the lock: detach() closes a viewer before it takes the lock to remove
+    // it, so one closed by now may have been removed already (from where it was not yet) and would
+    // stay in clients_ for good. detach() has counted its totals.
+    for (auto& client : adopted)
+        if (!client->is_disconnected()) clients_.insert(client);
     // set_offline() stores the flag, then lists the viewers under this lock: either it listed
     // these, or they see the flag here.
     if (offline_.load())

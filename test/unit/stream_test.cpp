@@ -245,3 +245,39 @@ TEST_CASE("Stream: viewers joining while packets stream in each get a gapless ru
     CHECK(gapless == viewers.size());
     stream.stop();
 }
+
+TEST_CASE("Stream: viewers that leave while the reader takes them over are neither kept nor counted", "[stream]") {
+    FifoStream f;
+    Stream& stream = f.stream;
+    uint64_t written = 0;
+    write_packets(stream, f.writer.get(), 3, written);
+    REQUIRE(wait_until([&] { return stream.is_connected(); }));
+
+    // Chunks keep coming, so the reader takes joiners over all the time, while viewers arrive and
+    // leave at once: some leave between the reader's look at them and its adding them to its set.
+    std::atomic<bool> done{false};
+    std::vector<std::weak_ptr<Client>> departed;
+    std::thread churn([&] {
+        for (int i = 0; i < 20000; ++i) {
+            std::shared_ptr<Client> viewer = stream.attach("127.0.0.1:" + std::to_string(1000 + i % 50000));
+            if (!viewer) continue;
+            if (i % 2) std::this_thread::yield();
+            stream.detach(viewer);
+            departed.push_back(viewer);
+        }
+        done = true;
+    });
+    bool writes_ok = true;
+    while (!done.load() && writes_ok) {
+        synthetic::Packet p = synthetic::make_packet(synthetic::PacketSpec(0x100, static_cast<uint8_t>(written++ & 0x0F)));
+        writes_ok = ::write(f.writer.get(), p.data(), p.size()) == static_cast<ssize_t>(p.size());
+    }
+    churn.join();
+    REQUIRE(writes_ok);
+    write_packets(stream, f.writer.get(), 5, written);
+    CHECK(stream.stats().clients == 0);
+    std::size_t kept = 0;
+    for (const auto& d : departed) kept += !d.expired();
+    CHECK(kept == 0);
+    stream.stop();
+}
