@@ -223,12 +223,19 @@ TEST_CASE("write_backlog: slices of at most kBacklogSliceBytes, each after the s
     std::vector<uint8_t> received;
     std::size_t sent = 0;
     const DueFunction at_once = [](const PacketChunk&) { return steady_clock::time_point::min(); };
-    REQUIRE(write_backlog(batch, pool, gate, at_once, [&] { calls.push_back("wait"); return true; },
-                          [&](const uint8_t* data, std::size_t len) {
-                              calls.push_back(std::to_string(len));
-                              received.insert(received.end(), data, data + len);
-                              return true;
-                          }, sent));
+    // Writes `chunks` into calls, received and sent, starting afresh.
+    auto write_all = [&](const std::vector<ChunkRef>& chunks) {
+        calls.clear();
+        received.clear();
+        sent = 0;
+        return write_backlog(chunks, pool, gate, at_once, [&] { calls.push_back("wait"); return true; },
+                             [&](const uint8_t* data, std::size_t len) {
+                                 calls.push_back(std::to_string(len));
+                                 received.insert(received.end(), data, data + len);
+                                 return true;
+                             }, sent);
+    };
+    REQUIRE(write_all(batch));
     // 400 KiB in 10 KiB chunks: slices of 12, 12, 12 and 4 chunks, each one write after one wait.
     CHECK(calls == std::vector<std::string>{"wait", "122880", "wait", "122880", "wait", "122880", "wait", "40960"});
     CHECK(sent == 400 * 1024);
@@ -241,15 +248,7 @@ TEST_CASE("write_backlog: slices of at most kBacklogSliceBytes, each after the s
         big->bytes.resize(300 * 1024);
         for (std::size_t i = 0; i < big->bytes.size(); ++i) big->bytes[i] = uint8_t(i * 7);
         const std::vector<ChunkRef> with_big{batch[0], big, batch[1]};
-        calls.clear();
-        received.clear();
-        sent = 0;
-        REQUIRE(write_backlog(with_big, pool, gate, at_once, [&] { calls.push_back("wait"); return true; },
-                              [&](const uint8_t* data, std::size_t len) {
-                                  calls.push_back(std::to_string(len));
-                                  received.insert(received.end(), data, data + len);
-                                  return true;
-                              }, sent));
+        REQUIRE(write_all(with_big));
         CHECK(calls == std::vector<std::string>{"wait", "10240", "wait", "131072", "wait", "131072", "wait", "45056",
                                                 "wait", "10240"});
         CHECK(sent == 320 * 1024);
