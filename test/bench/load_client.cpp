@@ -164,7 +164,7 @@ void LoadClients::Worker::run(int nice) {
 Clock::duration LoadClients::Worker::start_connects(Clock::duration idle) {
     while (pending_ < burst_ && next_ < mine_.size()) {
         if (spacing_ != Clock::duration::zero()) {
-            const Clock::duration until_due = first_connect_ + spacing_ * next_ - Clock::now();
+            const Clock::duration until_due = first_connect_ + spacing_ * static_cast<Clock::rep>(next_) - Clock::now();
             if (until_due > Clock::duration::zero()) return std::min(idle, until_due);
         }
         start(*mine_[next_++]);
