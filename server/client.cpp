@@ -150,6 +150,10 @@ bool write_batch(const std::vector<ChunkRef>& batch, BufferPool& pool,
 bool write_backlog(const std::vector<ChunkRef>& batch, BufferPool& pool, BacklogGate& gate, const DueFunction& due,
                    const std::function<bool()>& wait_writable,
                    const std::function<bool(const uint8_t*, std::size_t)>& write, std::size_t& sent) {
+    // Each write waits for room in the socket first, then for its turn at the gate.
+    auto write_in_turn = [&](const PacketChunk& first, const std::function<bool()>& piece) {
+        return wait_writable() && gate.write(due(first), piece);
+    };
     std::vector<ChunkRef> slice;
     for (std::size_t next = 0; next < batch.size();) {
         // A chunk bigger than a slice (an upstream read of up to `inputbuffer` packets) goes in
@@ -159,8 +163,7 @@ bool write_backlog(const std::vector<ChunkRef>& batch, BufferPool& pool, Backlog
             const PacketChunk& chunk = *batch[next++];
             for (std::size_t offset = 0; offset < chunk.bytes.size(); offset += kBacklogSliceBytes) {
                 const std::size_t len = std::min(kBacklogSliceBytes, chunk.bytes.size() - offset);
-                if (!wait_writable()) return false;
-                const bool ok = gate.write(due(chunk), [&] {
+                const bool ok = write_in_turn(chunk, [&] {
                     if (!write(chunk.bytes.data() + offset, len)) return false;
                     sent += len;
                     return true;
@@ -175,8 +178,7 @@ bool write_backlog(const std::vector<ChunkRef>& batch, BufferPool& pool, Backlog
             bytes += batch[next]->bytes.size();
             slice.push_back(batch[next++]);
         }
-        if (!wait_writable()) return false;
-        if (!gate.write(due(*slice.front()), [&] { return write_batch(slice, pool, write, sent); })) return false;
+        if (!write_in_turn(*slice.front(), [&] { return write_batch(slice, pool, write, sent); })) return false;
     }
     return true;
 }
