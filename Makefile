@@ -30,7 +30,7 @@ UNIT_SRC   := $(wildcard test/unit/*.cpp)
 # Server files that unit tests link too (pure, or talking only to sockets and FIFOs the test opens).
 UNIT_SERVER_EXTRA := $(wildcard server/remote_schedule.cpp server/tls_connection.cpp server/client.cpp server/backlog_gate.cpp \
                        server/api.cpp server/static_content.cpp server/notifier.cpp \
-                       server/connection_threads.cpp server/stream.cpp server/upstream.cpp server/upstream_file.cpp server/upstream_fork.cpp \
+                       server/connection_threads.cpp server/thread_priority.cpp server/stream.cpp server/upstream.cpp server/upstream_file.cpp server/upstream_fork.cpp \
                        server/upstream_http.cpp server/upstream_socket.cpp)
 UNIT_EXTRA := $(filter-out source/main.cpp,$(SOURCE_SRC)) $(UNIT_SERVER_EXTRA)
 

@@ -5,10 +5,11 @@
 #include <utility>
 
 #include "common/log.h"
+#include "thread_priority.h"
 
 namespace {
-// The started hook of this thread's connection until it has run; thread-per-connection makes a
-// thread-local the connection's own.
+// Thread-per-connection makes these thread-locals the connection's own.
+thread_local bool t_starting = false;  // a connection's thread, not yet started
 thread_local const std::function<void()>* t_started_hook = nullptr;
 }  // namespace
 
@@ -16,6 +17,8 @@ ConnectionThreads::ConnectionThreads(std::size_t max_threads, ConnectionHooks ho
     : max_threads_(max_threads), hooks_(std::move(hooks)), reaper_([this] { reap(); }) {}
 
 void ConnectionThreads::connection_started() {
+    if (!std::exchange(t_starting, false)) return;
+    lower_thread_to_normal();  // the acceptor's priority, if raised, is for starting only
     if (const auto* hook = std::exchange(t_started_hook, nullptr)) (*hook)();
 }
 
@@ -31,6 +34,7 @@ void ConnectionThreads::enqueue(std::function<void()> fn) {
     for (;;) {
         try {
             worker->thread = std::thread([this, worker] {
+                t_starting = true;
                 if (hooks_.started) t_started_hook = &hooks_.started;
                 try {
                     worker->task();
@@ -54,6 +58,7 @@ void ConnectionThreads::enqueue(std::function<void()> fn) {
 }
 
 void ConnectionThreads::reap() {
+    lower_thread_to_normal();  // httplib creates the queue on the acceptor thread
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
         finished_changed_.wait(lock, [this] { return stopping_ || !finished_.empty(); });

@@ -2,6 +2,7 @@
 // enqueue() is called by the acceptor thread; shutdown() by httplib when listening ends, and it joins all.
 // A reaper thread joins connection threads as they end. Hooks tell the owner when a connection is
 // accepted and when it has started (written its first bytes), for BacklogGate's newcomers first.
+// A connection's thread runs at the acceptor's priority (thread_priority.h) until it has started.
 #pragma once
 
 #include <httplib.h>

@@ -15,6 +15,7 @@
 #include "connection_threads.h"
 #include "notifier.h"
 #include "static_content.h"
+#include "thread_priority.h"
 
 using namespace std::chrono;
 
@@ -147,7 +148,14 @@ bool HttpFrontend::start(std::string& error) {
     ::listen(listen_fd, kListenBacklog);
     listen_fd_ = listen_fd;
     address_ = join_host_port(host, port);
-    listener_ = std::thread([this] { server_->listen_after_bind(); });
+    listener_ = std::thread([this] {
+        std::string why_not;
+        if (raise_thread_to_realtime(why_not))
+            LogLine(LogLevel::info, "join_priority").kv("listen", address_).kv("acceptor", "SCHED_RR 1").kv("connections", "until their first bytes");
+        else
+            LogLine(LogLevel::info, "join_priority").kv("listen", address_).kv("acceptor", "normal").kv("reason", why_not + " (real-time priority needs CAP_SYS_NICE)");
+        server_->listen_after_bind();
+    });
     return true;
 }
 
