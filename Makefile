@@ -94,7 +94,7 @@ run: deps
 	@bash test/run_demo.sh $(SAMPLE)
 
 test: deps
-	@$(MAKE) --no-print-directory all $(BIN)/unit_tests $(SAMPLE)
+	@$(MAKE) --no-print-directory all $(BIN)/unit_tests $(BIN)/bench $(SAMPLE)
 	@BIN=$(BIN) SAMPLE=$(SAMPLE) bash test/run_tests.sh
 
 # The benchmark (not part of `make test`): bin/server and the bench's floor server at 1..2000 viewers

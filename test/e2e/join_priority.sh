@@ -21,18 +21,19 @@ realtime_threads() {
     done
     echo "$n"
 }
+realtime_threads_are() { [[ $(realtime_threads) == "$1" ]]; }
 log "idle: only the acceptor"
-[[ $(realtime_threads) == 1 ]] || fail "$(realtime_threads) real-time threads while idle, want 1"
+wait_until 5 realtime_threads_are 1 || fail "$(realtime_threads) real-time threads while idle, want 1"
 
 log "three viewers streaming: their threads are back to normal"
 start_viewers 3 "http://127.0.0.1:$SERVER_PORT/live.ts"
-[[ $(realtime_threads) == 1 ]] || fail "$(realtime_threads) real-time threads with 3 viewers, want 1 (the acceptor)"
+wait_until 5 realtime_threads_are 1 || fail "$(realtime_threads) real-time threads with 3 viewers, want 1 (the acceptor)"
 
 log "a connection that has not sent its request is still starting: real-time"
 exec 3<>/dev/tcp/127.0.0.1/"$SERVER_PORT"
-wait_until 5 test "$(realtime_threads)" = 2 || fail "$(realtime_threads) real-time threads with a connection starting, want 2"
+wait_until 5 realtime_threads_are 2 || fail "$(realtime_threads) real-time threads with a connection starting, want 2"
 printf 'GET /live.ts HTTP/1.1\r\nHost: x\r\n\r\n' >&3
 head -c 1000 <&3 | grep -q "200 OK" || fail "the fourth viewer got no 200"
-wait_until 5 test "$(realtime_threads)" = 1 || fail "$(realtime_threads) real-time threads once it streams, want 1"
+wait_until 5 realtime_threads_are 1 || fail "$(realtime_threads) real-time threads once it streams, want 1"
 exec 3<&-
 true
