@@ -45,6 +45,16 @@ constexpr seconds kWriteTimeout{5};
 std::size_t backlog_passes() { return std::max(2u, std::thread::hardware_concurrency()); }
 
 double seconds_since(steady_clock::time_point t) { return duration_cast<microseconds>(steady_clock::now() - t).count() / 1e6; }
+
+// On the acceptor thread, before httplib creates the connection threads that inherit its priority.
+void raise_acceptor_priority(const std::string& listen) {
+    std::string why_not;
+    const bool raised = raise_thread_to_realtime(why_not);
+    LogLine line(LogLevel::info, "join_priority");
+    line.kv("listen", listen).kv("acceptor", raised ? "SCHED_RR 1" : "normal");
+    if (raised) line.kv("connections", "until their first bytes");
+    else line.kv("reason", why_not + " (real-time priority needs CAP_SYS_NICE)");
+}
 }  // namespace
 
 struct HttpFrontend::Request {
@@ -149,11 +159,7 @@ bool HttpFrontend::start(std::string& error) {
     listen_fd_ = listen_fd;
     address_ = join_host_port(host, port);
     listener_ = std::thread([this] {
-        std::string why_not;
-        if (raise_thread_to_realtime(why_not))
-            LogLine(LogLevel::info, "join_priority").kv("listen", address_).kv("acceptor", "SCHED_RR 1").kv("connections", "until their first bytes");
-        else
-            LogLine(LogLevel::info, "join_priority").kv("listen", address_).kv("acceptor", "normal").kv("reason", why_not + " (real-time priority needs CAP_SYS_NICE)");
+        raise_acceptor_priority(address_);
         server_->listen_after_bind();
     });
     return true;
