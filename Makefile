@@ -23,49 +23,57 @@ VARIANT := $(if $(SANITIZE),$(SANITIZE),release)
 OBJ     := build/$(VARIANT)/obj
 BIN     := $(if $(SANITIZE),build/$(VARIANT)/bin,bin)
 
-COMMON_SRC := $(wildcard common/*.cpp)
-SERVER_SRC := $(wildcard server/*.cpp)
-SOURCE_SRC := $(wildcard source/*.cpp)
-UNIT_SRC   := $(wildcard test/unit/*.cpp)
-# Server files that unit tests link too (pure, or talking only to sockets and FIFOs the test opens).
-UNIT_SERVER_EXTRA := $(wildcard server/remote_schedule.cpp server/tls_connection.cpp server/client.cpp server/backlog_gate.cpp \
-                       server/api.cpp server/static_content.cpp server/notifier.cpp \
-                       server/connection_threads.cpp server/thread_priority.cpp server/stream.cpp server/upstream.cpp server/upstream_file.cpp server/upstream_fork.cpp \
-                       server/upstream_http.cpp server/upstream_socket.cpp)
-UNIT_EXTRA := $(filter-out source/main.cpp,$(SOURCE_SRC)) $(UNIT_SERVER_EXTRA)
+# Every .cpp under a folder; each folder but test/ is also an archive, so each binary and the unit
+# tests link only the objects they use, and no list of files is kept by hand.
+sources = $(shell find $(1) -name '*.cpp' | sort)
+COMMON_SRC := $(call sources,common)
+SERVER_SRC := $(filter-out server/service/main.cpp,$(call sources,server))
+SOURCE_SRC := $(filter-out source/main.cpp,$(call sources,source))
+UNIT_SRC   := $(call sources,test/unit)
 
 objs = $(patsubst %.cpp,$(OBJ)/%.o,$(1))
+LIBCOMMON := $(OBJ)/libcommon.a
+LIBSERVER := $(OBJ)/libserver.a
+LIBSOURCE := $(OBJ)/libsource.a
 
 SERVER_LIBS := -lcpp-httplib -lprometheus-cpp-core -lssl -lcrypto
 
 .PHONY: all deps run test bench clean
 all: $(BIN)/server $(BIN)/source $(BIN)/ts_check $(BIN)/tls_forward $(BIN)/ts_pipe
 
-$(BIN)/server: $(call objs,$(SERVER_SRC) $(COMMON_SRC))
+$(LIBCOMMON): $(call objs,$(COMMON_SRC))
+$(LIBSERVER): $(call objs,$(SERVER_SRC))
+$(LIBSOURCE): $(call objs,$(SOURCE_SRC))
+$(LIBCOMMON) $(LIBSERVER) $(LIBSOURCE):
+	@mkdir -p $(@D)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/server: $(call objs,server/service/main.cpp) $(LIBSERVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
 
-$(BIN)/source: $(call objs,$(SOURCE_SRC) $(COMMON_SRC))
+$(BIN)/source: $(call objs,source/main.cpp) $(LIBSOURCE) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BIN)/ts_check: $(call objs,test/tools/ts_check.cpp $(COMMON_SRC))
+$(BIN)/ts_check: $(call objs,test/tools/ts_check.cpp) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BIN)/ts_pipe: $(call objs,test/tools/ts_pipe.cpp $(COMMON_SRC))
+$(BIN)/ts_pipe: $(call objs,test/tools/ts_pipe.cpp) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BIN)/tls_forward: $(call objs,test/tools/tls_forward.cpp $(COMMON_SRC))
+$(BIN)/tls_forward: $(call objs,test/tools/tls_forward.cpp) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
-$(BIN)/bench: $(call objs,$(wildcard test/bench/*.cpp) $(COMMON_SRC))
+$(BIN)/bench: $(call objs,$(call sources,test/bench)) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BIN)/unit_tests: $(call objs,$(UNIT_SRC) $(UNIT_EXTRA) $(COMMON_SRC))
+$(BIN)/unit_tests: $(call objs,$(UNIT_SRC)) $(LIBSERVER) $(LIBSOURCE) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
 
@@ -165,13 +173,7 @@ $(FUZZ_DIR)/obj/%.o: %.cpp test/fuzz/ubsan_ignorelist.txt
 .SECONDARY: $(foreach t,$(FUZZ_ALL),$(FUZZ_DIR)/obj/test/fuzz/fuzz_$(t).o $(OBJ)/test/fuzz/fuzz_$(t).o) \
             $(OBJ)/test/fuzz/replay_main.o
 
-# The same archive from the objects of the normal build, for the replay binaries.
-$(OBJ)/fuzz/libcommon.a: $(call objs,$(COMMON_SRC))
-	@mkdir -p $(@D)
-	@rm -f $@
-	ar rcs $@ $^
-
-$(BIN)/fuzz_%_replay: $(OBJ)/test/fuzz/fuzz_%.o $(OBJ)/test/fuzz/replay_main.o $(OBJ)/fuzz/libcommon.a
+$(BIN)/fuzz_%_replay: $(OBJ)/test/fuzz/fuzz_%.o $(OBJ)/test/fuzz/replay_main.o $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS) $(LDLIBS)
 

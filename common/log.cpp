@@ -1,5 +1,5 @@
 // log.cpp - formatting and the single write(2) of a log line.
-#include "log.h"
+#include "common/log.h"
 
 #include <unistd.h>
 

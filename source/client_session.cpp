@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "common/log.h"
-#include "common/ts_packet.h"
+#include "common/ts/ts_packet.h"
 #include "source/pcr_pacer.h"
 #include "source/ts_looper.h"
 

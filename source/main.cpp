@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "common/log.h"
-#include "common/net.h"
-#include "common/ts_framer.h"
-#include "common/ts_packet.h"
-#include "common/unique_fd.h"
+#include "common/net/net.h"
+#include "common/ts/ts_framer.h"
+#include "common/ts/ts_packet.h"
+#include "common/net/unique_fd.h"
 #include "source/client_session.h"
 #include "source/pcr_pacer.h"
 #include "source/ts_looper.h"

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "common/ts_packet.h"
+#include "common/ts/ts_packet.h"
 
 namespace {
 constexpr uint64_t kPcrWrap = (uint64_t(1) << 33) * 300;  // PCR range in 27 MHz ticks (about 26.5 h)

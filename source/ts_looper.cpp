@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "common/ts_packet.h"
+#include "common/ts/ts_packet.h"
 #include "source/pcr_pacer.h"
 
 namespace {

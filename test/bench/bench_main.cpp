@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/url.h"
+#include "common/net/url.h"
 #include "floor_server.h"
 #include "http_request.h"
 #include "phase_probe.h"

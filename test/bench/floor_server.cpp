@@ -17,11 +17,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/http_message.h"
+#include "common/net/http_message.h"
 #include "common/log.h"
-#include "common/net.h"
-#include "common/ts_packet.h"
-#include "common/url.h"
+#include "common/net/net.h"
+#include "common/ts/ts_packet.h"
+#include "common/net/url.h"
 #include "http_request.h"
 
 namespace {

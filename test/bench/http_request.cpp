@@ -3,7 +3,7 @@
 
 #include <string_view>
 
-#include "common/net.h"
+#include "common/net/net.h"
 
 UniqueFd http_request(const std::string& host, uint16_t port, const std::string& method, const std::string& target,
                       std::chrono::milliseconds timeout, HttpResponseHead& head, std::vector<uint8_t>& body_start,

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "common/http_message.h"
-#include "common/unique_fd.h"
+#include "common/net/http_message.h"
+#include "common/net/unique_fd.h"
 
 // Connects, sends `method target` with Connection: close, reads and parses the head. Returns the
 // socket, the head and the body bytes read past it; an invalid fd and `error` when any step failed.

@@ -16,8 +16,8 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "common/http_message.h"
-#include "common/unique_fd.h"
+#include "common/net/http_message.h"
+#include "common/net/unique_fd.h"
 #include "stream_probe.h"
 
 namespace {

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/net.h"
+#include "common/net/net.h"
 
 struct LoadTarget {
     sockaddr_storage address{};

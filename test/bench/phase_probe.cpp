@@ -3,9 +3,9 @@
 
 #include <vector>
 
-#include "common/net.h"
-#include "common/ts_inspector.h"
-#include "common/ts_packet.h"
+#include "common/net/net.h"
+#include "common/ts/ts_inspector.h"
+#include "common/ts/ts_packet.h"
 #include "http_request.h"
 
 using namespace std::chrono;

@@ -17,7 +17,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "common/unique_fd.h"
+#include "common/net/unique_fd.h"
 
 using namespace std::chrono;
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "common/net.h"
-#include "common/unique_fd.h"
+#include "common/net/net.h"
+#include "common/net/unique_fd.h"
 
 // A child started with fork/exec, its stderr appended to a log file. The destructor stops it
 // (SIGTERM, then SIGKILL after a grace period) and reaps it; it also dies with the bench (PDEATHSIG).

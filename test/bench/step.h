@@ -9,7 +9,7 @@
 #include <map>
 #include <string>
 
-#include "common/net.h"
+#include "common/net/net.h"
 #include "load_client.h"
 
 // Thrown when the bench is interrupted (Ctrl-C) in the middle of a step.

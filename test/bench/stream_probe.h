@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <memory>
 
-#include "common/continuity.h"
-#include "common/ts_inspector.h"
-#include "common/ts_packet.h"
+#include "common/ts/continuity.h"
+#include "common/ts/ts_inspector.h"
+#include "common/ts/ts_packet.h"
 
 class StreamProbe {
 public:

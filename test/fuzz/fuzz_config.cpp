@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/config.h"
+#include "common/config/config.h"
 #include "fuzz_check.h"
 
 namespace {

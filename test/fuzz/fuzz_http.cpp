@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/http_message.h"
+#include "common/net/http_message.h"
 #include "fuzz_check.h"
 
 namespace {

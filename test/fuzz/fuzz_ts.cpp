@@ -16,12 +16,12 @@
 #include <cstring>
 #include <vector>
 
-#include "common/continuity.h"
-#include "common/crc32_mpeg.h"
-#include "common/ts_framer.h"
-#include "common/ts_inspector.h"
-#include "common/ts_packet.h"
-#include "common/ts_splicer.h"
+#include "common/ts/continuity.h"
+#include "common/ts/crc32_mpeg.h"
+#include "common/ts/ts_framer.h"
+#include "common/ts/ts_inspector.h"
+#include "common/ts/ts_packet.h"
+#include "common/ts/ts_splicer.h"
 #include "fuzz_check.h"
 
 namespace {

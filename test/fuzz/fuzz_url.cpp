@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/url.h"
+#include "common/net/url.h"
 #include "fuzz_check.h"
 
 namespace {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/video_rap.h"
+#include "common/ts/video_rap.h"
 #include "fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {

@@ -18,8 +18,8 @@
 #include <thread>
 
 #include "common/log.h"
-#include "common/net.h"
-#include "common/url.h"
+#include "common/net/net.h"
+#include "common/net/url.h"
 
 namespace {
 constexpr const char* kUsage =

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "common/continuity.h"
-#include "common/ts_inspector.h"
-#include "common/ts_packet.h"
-#include "common/unique_fd.h"
+#include "common/ts/continuity.h"
+#include "common/ts/ts_inspector.h"
+#include "common/ts/ts_packet.h"
+#include "common/net/unique_fd.h"
 
 namespace {
 constexpr const char* kUsage =

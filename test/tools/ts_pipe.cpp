@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "common/log.h"
-#include "common/net.h"
-#include "common/ts_packet.h"
-#include "common/url.h"
+#include "common/net/net.h"
+#include "common/ts/ts_packet.h"
+#include "common/net/url.h"
 
 namespace {
 constexpr const char* kUsage =

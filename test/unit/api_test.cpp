@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
-#include "server/api.h"
+#include "server/http/api.h"
 
 using namespace std::chrono;
 

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/backlog_gate.h"
+#include "server/http/backlog_gate.h"
 #include "wait_until.h"
 
 TEST_CASE("BacklogGate: at most `passes` writes run at once, and all run in turn", "[backlog_gate]") {

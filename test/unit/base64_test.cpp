@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "common/base64.h"
+#include "common/config/base64.h"
 
 TEST_CASE("base64_encode: RFC 4648 test vectors, every padding length", "[base64]") {
     CHECK(base64_encode("") == "");

@@ -2,7 +2,7 @@
 // PAT and PMT first, and disconnects a viewer that keeps losing packets.
 #include <catch2/catch.hpp>
 
-#include "server/client.h"
+#include "server/pipeline/client.h"
 
 using namespace std::chrono;
 

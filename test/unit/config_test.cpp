@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "common/config.h"
+#include "common/config/config.h"
 
 namespace {
 

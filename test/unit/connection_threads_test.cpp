@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "server/connection_threads.h"
+#include "server/http/connection_threads.h"
 #include "wait_until.h"
 
 using namespace std::chrono;

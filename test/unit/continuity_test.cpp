@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "common/continuity.h"
+#include "common/ts/continuity.h"
 #include "test/unit/synthetic_ts.h"
 
 namespace {

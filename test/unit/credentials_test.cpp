@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "common/base64.h"
-#include "common/credentials.h"
+#include "common/config/base64.h"
+#include "common/config/credentials.h"
 
 namespace {
 

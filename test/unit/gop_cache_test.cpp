@@ -2,7 +2,7 @@
 // each one, and drops a GOP that outgrows its byte or age bound.
 #include <catch2/catch.hpp>
 
-#include "common/gop_cache.h"
+#include "server/pipeline/gop_cache.h"
 
 namespace {
 using namespace std::chrono_literals;

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "common/http_message.h"
+#include "common/net/http_message.h"
 
 namespace {
 std::string decode(const std::string& body, std::size_t piece, ChunkedDecoder::Status& status) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "common/ip_filter.h"
+#include "common/config/ip_filter.h"
 
 namespace {
 

@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
-#include "common/net.h"
-#include "common/unique_fd.h"
+#include "common/net/net.h"
+#include "common/net/unique_fd.h"
 #include "refusing_port.h"
 
 TEST_CASE("accept_queue_length: connections the kernel completed and nobody accepted yet", "[net]") {

@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "common/unique_fd.h"
+#include "common/net/unique_fd.h"
 #include "refusing_port.h"
-#include "server/notifier.h"
+#include "server/service/notifier.h"
 
 using namespace std::chrono;
 using Event = NotificationTarget::Event;

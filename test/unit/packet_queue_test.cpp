@@ -4,7 +4,7 @@
 #include <atomic>
 #include <thread>
 
-#include "common/packet_queue.h"
+#include "server/pipeline/packet_queue.h"
 
 using namespace std::chrono_literals;
 

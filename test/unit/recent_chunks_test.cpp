@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "common/recent_chunks.h"
+#include "server/pipeline/recent_chunks.h"
 
 namespace {
 ChunkRef chunk(uint8_t tag) {

@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "common/unique_fd.h"
+#include "common/net/unique_fd.h"
 
 // Binds fd to 127.0.0.1 on a port the kernel picks; returns that address.
 inline sockaddr_in bind_to_loopback(int fd) {

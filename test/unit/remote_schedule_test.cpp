@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "server/remote_schedule.h"
+#include "server/upstreams/remote_schedule.h"
 
 using namespace std::chrono;
 using Clock = RemoteSchedule::Clock;

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/rtp.h"
-#include "common/ts_packet.h"
+#include "common/ts/rtp.h"
+#include "common/ts/ts_packet.h"
 
 namespace {
 

@@ -17,9 +17,9 @@
 #include <thread>
 #include <vector>
 
-#include "common/unique_fd.h"
+#include "common/net/unique_fd.h"
 #include "refusing_port.h"
-#include "server/static_content.h"
+#include "server/http/static_content.h"
 
 using namespace std::chrono;
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <thread>
 
-#include "common/unique_fd.h"
-#include "server/stream.h"
+#include "common/net/unique_fd.h"
+#include "server/pipeline/stream.h"
 #include "synthetic_ts.h"
 #include "wait_until.h"
 

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/crc32_mpeg.h"
+#include "common/ts/crc32_mpeg.h"
 #include "synthetic_ts.h"
 
 namespace synthetic {

@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include "common/ts_packet.h"
+#include "common/ts/ts_packet.h"
 
 namespace synthetic {
 

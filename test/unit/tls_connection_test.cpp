@@ -12,8 +12,8 @@
 #include <memory>
 #include <thread>
 
-#include "common/net.h"
-#include "server/tls_connection.h"
+#include "common/net/net.h"
+#include "server/upstreams/tls_connection.h"
 
 using namespace std::chrono;
 

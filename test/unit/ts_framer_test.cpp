@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/ts_framer.h"
-#include "common/ts_packet.h"
+#include "common/ts/ts_framer.h"
+#include "common/ts/ts_packet.h"
 
 namespace {
 // A packet whose bytes after the header are `fill`, so tests can tell packets apart.

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string>
 
-#include "common/ts_inspector.h"
+#include "common/ts/ts_inspector.h"
 
 namespace {
 

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "common/crc32_mpeg.h"
-#include "common/ts_inspector.h"
+#include "common/ts/crc32_mpeg.h"
+#include "common/ts/ts_inspector.h"
 #include "synthetic_psi.h"
 
 using synthetic::EsInfo;

@@ -4,7 +4,7 @@
 #include <map>
 #include <vector>
 
-#include "common/continuity.h"
+#include "common/ts/continuity.h"
 #include "source/ts_looper.h"
 #include "test/unit/synthetic_ts.h"
 

@@ -2,8 +2,8 @@
 // run on and the new time base flagged.
 #include <catch2/catch.hpp>
 
-#include "common/continuity.h"
-#include "common/ts_splicer.h"
+#include "common/ts/continuity.h"
+#include "common/ts/ts_splicer.h"
 #include "synthetic_ts.h"
 
 using synthetic::PacketSpec;

@@ -1,7 +1,7 @@
 // url_test.cpp - parse_upstream_url: every scheme, IPv6 literals, fork arguments, udp options, errors.
 #include <catch2/catch.hpp>
 
-#include "common/url.h"
+#include "common/net/url.h"
 
 namespace {
 

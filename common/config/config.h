@@ -1,0 +1,81 @@
+// config.h - the server configuration (restreamer's server.json format) and its parser.
+// Parsing is pure: text in, Config or a one-line error out. Unknown keys become warnings.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/config/credentials.h"
+#include "common/config/ip_filter.h"
+#include "common/net/url.h"
+
+struct Resource {
+    enum class Type { stream, static_content, api };
+    Type type = Type::stream;
+    std::string serve;                 // local path, starts with '/'
+    std::vector<UpstreamUrl> remotes;  // stream: `remote` first, then `remotes`
+    std::string api;                   // api: health, statistics, check, control, prometheus
+    std::string remote_text;           // static and api: `remote` as written (file/URL, or a stream path)
+    unsigned cache_s = 0;
+    std::string preamble;              // file sent to each client before the stream
+    bool fast_start = true;            // stream: new viewers start at the cached keyframe
+    bool tls_verify = true;            // stream: https remotes must present a certificate we trust
+    AuthPolicy auth;                   // `authentication`; every user named is in Config::userlist
+    IpFilter ip_filter;                // `allow` and `deny`; no rules = every address
+};
+// Every field, so that a reload can tell which resources changed.
+bool operator==(const Resource& a, const Resource& b);
+inline bool operator!=(const Resource& a, const Resource& b) { return !(a == b); }
+
+// restreamer's "notifications": a GET to `url` when the event happens.
+struct Notification {
+    enum class Event { limit_hit, limit_miss, heartbeat };
+    Event event = Event::heartbeat;
+    std::string url;  // http:// or https://, as configured
+    AuthPolicy::Type auth_type = AuthPolicy::Type::none;
+    std::string user;  // not none: a user with a plain password, see authorization_for()
+};
+bool operator==(const Notification& a, const Notification& b);
+inline bool operator!=(const Notification& a, const Notification& b) { return !(a == b); }
+const char* to_string(Notification::Event event);  // "limit_hit", "limit_miss", "heartbeat"
+
+struct Config {
+    std::string listen = "localhost:8000";
+    unsigned timeout_s = 0;        // connect and protocol timeout; 0 = none
+    unsigned reconnect_s = 10;     // delay between reconnect rounds; 0 = stay offline after a failure
+    unsigned readtimeout_s = 0;    // upstream read timeout; 0 = wait forever
+    unsigned inputbuffer = 1000;   // packets
+    unsigned outputbuffer = 400;   // packets per client; a lower bound, see DESIGN.md
+    unsigned maxconnections = 0;   // 0 = no limit
+    unsigned maxlag_s = 5;         // a viewer that keeps losing packets this long is disconnected
+    unsigned fullconnections = 0;  // soft limit reported by health; 0 = none
+    unsigned heartbeatinterval_s = 60;
+    bool nostats = false;
+    std::string log;               // access log file; empty = none
+    std::vector<Resource> resources;
+    Userlist userlist;
+    std::vector<Cidr> trusted_proxies;  // X-Forwarded-For is believed from these peers only
+    std::vector<Notification> notifications;
+
+    std::vector<const Resource*> streams() const;
+};
+
+struct ConfigResult {
+    std::optional<Config> config;
+    std::string error;                  // one line: "FILE: key.path: problem" or "FILE:LINE:COL: syntax error: ..."
+    std::vector<std::string> warnings;  // one line each: "FILE: key.path: unknown key, ignored"
+};
+
+// file_name is only used in messages.
+ConfigResult parse_config(std::string_view json_text, const std::string& file_name);
+// Reads the file, then parse_config(); a missing or unreadable file is an error too.
+ConfigResult load_config_file(const std::string& path);
+
+// Splits a listen address: "host:port", "[::1]:8000", ":8000" (all interfaces), "localhost:http".
+struct ListenAddress {
+    std::string host;
+    int port = 0;
+};
+std::optional<ListenAddress> parse_listen_address(std::string_view text);

@@ -1,0 +1,69 @@
+// access_log.cpp - JSON lines for the access log, written with RapidJSON.
+#include "server/http/access_log.h"
+
+#include <fcntl.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+namespace {
+std::string iso8601_utc(std::chrono::system_clock::time_point t) {
+    using namespace std::chrono;
+    const auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char text[40];
+    const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(ms % 1000));
+    return text;
+}
+}  // namespace
+
+std::shared_ptr<AccessLog> AccessLog::open(const std::string& path, std::string& error) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        error = "cannot open access log " + path + ": " + std::strerror(errno);
+        return nullptr;
+    }
+    return std::shared_ptr<AccessLog>(new AccessLog(fd));
+}
+
+AccessLog::~AccessLog() { ::close(fd_); }
+
+std::string AccessLog::to_json(const AccessEntry& e) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    auto str = [&w](const char* key, const std::string& value) {
+        w.Key(key);
+        w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    };
+    w.StartObject();
+    str("time", iso8601_utc(e.start));
+    str("client", e.client);
+    if (!e.forwarded_for.empty()) str("forwarded_for", e.forwarded_for);
+    str("method", e.method);
+    str("path", e.path);
+    w.Key("status");
+    w.Int(e.status);
+    if (!e.user.empty()) str("user", e.user);
+    w.Key("duration_s");
+    w.Double(e.duration_s);
+    w.Key("bytes");
+    w.Uint64(e.bytes);
+    w.Key("dropped_packets");
+    w.Uint64(e.dropped_packets);
+    if (!e.reason.empty()) str("reason", e.reason);
+    w.EndObject();
+    return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+void AccessLog::write(const AccessEntry& entry) {
+    const std::string line = to_json(entry) + "\n";
+    // A full disk must not stop streaming: a failed or short write loses this line only.
+    if (::write(fd_, line.data(), line.size()) < 0) return;
+}

@@ -1,0 +1,272 @@
+// api.cpp - JSON replies through RapidJSON's Writer, Prometheus text through prometheus-cpp's
+// TextSerializer over families built at scrape time from the streams' own counters.
+#include "server/http/api.h"
+
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "common/ts/ts_packet.h"
+
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+HttpReply json_reply(const rapidjson::StringBuffer& buffer) {
+    HttpReply reply;
+    reply.content_type = "application/json";
+    reply.body.assign(buffer.GetString(), buffer.GetSize());
+    return reply;
+}
+
+void put(JsonWriter& writer, const char* key, uint64_t value) {
+    writer.Key(key);
+    writer.Uint64(value);
+}
+
+uint64_t per_second(uint64_t now, uint64_t before, double seconds) {
+    if (now < before) return 0;
+    return static_cast<uint64_t>(static_cast<double>(now - before) / seconds + 0.5);
+}
+
+struct StreamMetric {
+    const char* name;
+    const char* help;
+    prometheus::MetricType type;
+    double (*value)(const StreamStats& stats, uint64_t input_bits_per_second);
+};
+
+using prometheus::MetricType;
+
+const StreamMetric kStreamMetrics[] = {
+    {"restreamer_stream_connections", "Viewers connected to the stream.", MetricType::Gauge,
+     [](const StreamStats& s, uint64_t) { return double(s.clients); }},
+    {"restreamer_packets_received_total", "TS packets received from the upstream.", MetricType::Counter,
+     [](const StreamStats& s, uint64_t) { return double(TrafficCounters::of(s).packets_received); }},
+    {"restreamer_packets_sent_total", "TS packets sent to viewers.", MetricType::Counter,
+     [](const StreamStats& s, uint64_t) { return double(TrafficCounters::of(s).packets_sent); }},
+    {"restreamer_packets_dropped_total", "TS packets dropped for viewers that read too slowly.",
+     MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(TrafficCounters::of(s).packets_dropped); }},
+    {"restreamer_bytes_received_total", "Bytes received from the upstream.", MetricType::Counter,
+     [](const StreamStats& s, uint64_t) { return double(TrafficCounters::of(s).bytes_received); }},
+    {"restreamer_bytes_sent_total", "Bytes sent to viewers.", MetricType::Counter,
+     [](const StreamStats& s, uint64_t) { return double(TrafficCounters::of(s).bytes_sent); }},
+    {"restreamer_bytes_dropped_total", "Bytes dropped for viewers that read too slowly.", MetricType::Counter,
+     [](const StreamStats& s, uint64_t) { return double(TrafficCounters::of(s).bytes_dropped); }},
+    {"restreamer_viewer_duration_seconds_total", "Summed duration of viewer sessions, current ones so far.",
+     MetricType::Counter,
+     [](const StreamStats& s, uint64_t) { return std::chrono::duration<double>(s.viewer_time).count(); }},
+    {"restreamer_source_connected", "1 while the stream's upstream is connected, else 0.", MetricType::Gauge,
+     [](const StreamStats& s, uint64_t) { return s.connected ? 1.0 : 0.0; }},
+    {"restreamer_input_cc_errors_total", "Continuity counter gaps in the upstream's packets.",
+     MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.cc_errors); }},
+    // Not *_bits_per_second: promtool's lint asks for bytes there, but a bitrate is what operators compare
+    // with the encoder's setting.
+    {"restreamer_input_bitrate", "Bits per second received from the upstream, over the last second or more.",
+     MetricType::Gauge, [](const StreamStats&, uint64_t bps) { return double(bps); }},
+};
+
+void set_value(prometheus::ClientMetric& metric, MetricType type, double value) {
+    if (type == MetricType::Counter)
+        metric.counter.value = value;
+    else
+        metric.gauge.value = value;
+}
+
+prometheus::MetricFamily global_gauge(const char* name, const char* help, double value) {
+    prometheus::MetricFamily family{name, help, MetricType::Gauge, {}};
+    family.metric.emplace_back();
+    family.metric.back().gauge.value = value;
+    return family;
+}
+
+}  // namespace
+
+TrafficCounters TrafficCounters::of(const StreamStats& stats) {
+    TrafficCounters counters;
+    counters.packets_received = stats.packets_received;
+    counters.packets_sent = stats.bytes_sent / ts::kPacketSize;
+    counters.packets_dropped = stats.packets_dropped;
+    counters.bytes_received = stats.bytes_received;
+    counters.bytes_sent = stats.bytes_sent;
+    counters.bytes_dropped = stats.packets_dropped * ts::kPacketSize;
+    return counters;
+}
+
+TrafficCounters& TrafficCounters::operator+=(const TrafficCounters& other) {
+    packets_received += other.packets_received;
+    packets_sent += other.packets_sent;
+    packets_dropped += other.packets_dropped;
+    bytes_received += other.bytes_received;
+    bytes_sent += other.bytes_sent;
+    bytes_dropped += other.bytes_dropped;
+    return *this;
+}
+
+TrafficCounters RateMeter::update(const TrafficCounters& totals, Clock::time_point now) {
+    if (!has_sample_) {
+        has_sample_ = true;
+        last_totals_ = totals;
+        last_time_ = now;
+        return rates_;
+    }
+    auto elapsed = now - last_time_;
+    // Short intervals would make the rates jitter with every burst of scrapes.
+    if (elapsed < min_interval_ || elapsed <= Clock::duration::zero()) return rates_;
+    double seconds = std::chrono::duration<double>(elapsed).count();
+    const TrafficCounters& before = last_totals_;
+    rates_.packets_received = per_second(totals.packets_received, before.packets_received, seconds);
+    rates_.packets_sent = per_second(totals.packets_sent, before.packets_sent, seconds);
+    rates_.packets_dropped = per_second(totals.packets_dropped, before.packets_dropped, seconds);
+    rates_.bytes_received = per_second(totals.bytes_received, before.bytes_received, seconds);
+    rates_.bytes_sent = per_second(totals.bytes_sent, before.bytes_sent, seconds);
+    rates_.bytes_dropped = per_second(totals.bytes_dropped, before.bytes_dropped, seconds);
+    last_totals_ = totals;
+    last_time_ = now;
+    return rates_;
+}
+
+const char* health_status(uint64_t connections, const ConnectionLimits& limits) {
+    bool at_max = limits.max != 0 && connections >= limits.max;
+    bool at_full = limits.full != 0 && connections >= limits.full;
+    return at_max || at_full ? "full" : "ok";
+}
+
+const char* load_status(uint64_t connections, const ConnectionLimits& limits) {
+    if (limits.max != 0 && connections >= limits.max) return "overload";
+    if (limits.full != 0 && connections >= limits.full) return "full";
+    return "ok";
+}
+
+HttpReply health_reply(const GlobalStatistics& global) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    writer.Key("status");
+    writer.String(health_status(global.connections, global.limits));
+    put(writer, "viewer", global.connections);
+    put(writer, "limit", global.limits.full);
+    put(writer, "max", global.limits.max);
+    put(writer, "bandwidth", global.per_second.bytes_sent * 8 / 1024);
+    writer.EndObject();
+    return json_reply(buffer);
+}
+
+HttpReply statistics_reply(const GlobalStatistics& global) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    const TrafficCounters& total = global.totals;
+    const TrafficCounters& rate = global.per_second;
+    writer.StartObject();
+    writer.Key("status");
+    writer.String(load_status(global.connections, global.limits));
+    put(writer, "connections", global.connections);
+    put(writer, "max_connections", global.limits.max);
+    put(writer, "full_connections", global.limits.full);
+    put(writer, "total_packets_received", total.packets_received);
+    put(writer, "total_packets_sent", total.packets_sent);
+    put(writer, "total_packets_dropped", total.packets_dropped);
+    put(writer, "total_bytes_received", total.bytes_received);
+    put(writer, "total_bytes_sent", total.bytes_sent);
+    put(writer, "total_bytes_dropped", total.bytes_dropped);
+    writer.Key("total_stream_time_ns");
+    writer.Int64(global.stream_time.count());
+    put(writer, "packets_per_second_received", rate.packets_received);
+    put(writer, "packets_per_second_sent", rate.packets_sent);
+    put(writer, "packets_per_second_dropped", rate.packets_dropped);
+    put(writer, "bytes_per_second_received", rate.bytes_received);
+    put(writer, "bytes_per_second_sent", rate.bytes_sent);
+    put(writer, "bytes_per_second_dropped", rate.bytes_dropped);
+    writer.EndObject();
+    return json_reply(buffer);
+}
+
+HttpReply prometheus_reply(const StreamStatsList& streams, const GlobalStatistics& global,
+                           const std::map<std::string, uint64_t>& input_bits_per_second) {
+    std::vector<prometheus::MetricFamily> families;
+    if (!streams.empty()) {
+        for (const StreamMetric& spec : kStreamMetrics) {
+            prometheus::MetricFamily family{spec.name, spec.help, spec.type, {}};
+            for (const auto& [path, stats] : streams) {
+                auto bps = input_bits_per_second.find(path);
+                prometheus::ClientMetric metric;
+                metric.label.push_back({"stream", path});
+                set_value(metric, spec.type, spec.value(stats, bps == input_bits_per_second.end() ? 0 : bps->second));
+                family.metric.push_back(std::move(metric));
+            }
+            families.push_back(std::move(family));
+        }
+    }
+    families.push_back(global_gauge("restreamer_connections", "Viewers connected over all streams.",
+                                    double(global.connections)));
+    families.push_back(global_gauge("restreamer_max_connections",
+                                    "Viewers allowed over all streams (maxconnections); 0 = no limit.",
+                                    double(global.limits.max)));
+    families.push_back(global_gauge("restreamer_full_connections",
+                                    "Viewers at which health reports full (fullconnections); 0 = none.",
+                                    double(global.limits.full)));
+
+    HttpReply reply;
+    reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    reply.body = prometheus::TextSerializer().Serialize(families);
+    return reply;
+}
+
+HttpReply check_reply(bool connected) {
+    return connected ? HttpReply::text(200, "200 ok") : HttpReply::text(404, "404 not found");
+}
+
+HttpReply control_reply(const HttpRequestInfo& request, const std::function<void(bool offline)>& set_offline) {
+    // Both present means offline, as in restreamer: the safe reading of a contradictory request.
+    if (request.query.count("offline") != 0) {
+        set_offline(true);
+        return HttpReply::text(202, "202 accepted");
+    }
+    if (request.query.count("online") != 0) {
+        set_offline(false);
+        return HttpReply::text(202, "202 accepted");
+    }
+    return HttpReply::text(400, "400 bad request");
+}
+
+StatisticsApi::StatisticsApi(ClockFunction clock, Clock::duration min_interval)
+    : clock_(std::move(clock)), min_interval_(min_interval) {}
+
+GlobalStatistics StatisticsApi::sample(const StreamStatsList& streams, const ConnectionLimits& limits,
+                                       std::map<std::string, uint64_t>* input_bits_per_second) {
+    GlobalStatistics global;
+    global.limits = limits;
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto now = clock_();
+    std::map<std::string, RateMeter> kept;
+    for (const auto& [path, stats] : streams) {
+        TrafficCounters totals = TrafficCounters::of(stats);
+        global.connections += stats.clients;
+        global.stream_time += stats.viewer_time;
+        global.totals += totals;
+
+        auto found = meters_.find(path);
+        RateMeter meter = found != meters_.end() ? found->second : RateMeter(min_interval_);
+        TrafficCounters rates = meter.update(totals, now);
+        global.per_second += rates;
+        if (input_bits_per_second) (*input_bits_per_second)[path] = rates.bytes_received * 8;
+        kept.emplace(path, meter);
+    }
+    meters_ = std::move(kept);
+    return global;
+}
+
+HttpReply StatisticsApi::health(const StreamStatsList& streams, const ConnectionLimits& limits) {
+    return health_reply(sample(streams, limits));
+}
+
+HttpReply StatisticsApi::statistics(const StreamStatsList& streams, const ConnectionLimits& limits) {
+    return statistics_reply(sample(streams, limits));
+}
+
+HttpReply StatisticsApi::prometheus(const StreamStatsList& streams, const ConnectionLimits& limits) {
+    std::map<std::string, uint64_t> input_bits_per_second;
+    GlobalStatistics global = sample(streams, limits, &input_bits_per_second);
+    return prometheus_reply(streams, global, input_bits_per_second);
+}

@@ -1,0 +1,93 @@
+// connection_threads.cpp - start, reap and join one thread per connection.
+#include "server/http/connection_threads.h"
+
+#include <system_error>
+#include <utility>
+
+#include "common/log.h"
+#include "server/service/thread_priority.h"
+
+namespace {
+// Thread-per-connection makes these thread-locals the connection's own.
+thread_local bool t_starting = false;  // a connection's thread, not yet started
+thread_local const std::function<void()>* t_started_hook = nullptr;
+}  // namespace
+
+ConnectionThreads::ConnectionThreads(std::size_t max_threads, ConnectionHooks hooks)
+    : max_threads_(max_threads), hooks_(std::move(hooks)), reaper_([this] { reap(); }) {}
+
+void ConnectionThreads::connection_started() {
+    if (!std::exchange(t_starting, false)) return;
+    lower_thread_to_normal();  // the acceptor's priority, if raised, is for starting only
+    if (const auto* hook = std::exchange(t_started_hook, nullptr)) (*hook)();
+}
+
+void ConnectionThreads::enqueue(std::function<void()> fn) {
+    if (hooks_.accepted) hooks_.accepted();
+    std::unique_lock<std::mutex> lock(mutex_);
+    worker_done_.wait(lock, [this] { return running_ < max_threads_; });
+    running_workers_.emplace_back();
+    const auto worker = std::prev(running_workers_.end());
+    worker->task = std::move(fn);
+    ++running_;
+    // httplib closes the socket inside fn, so fn must run even if the first thread creation fails.
+    for (;;) {
+        try {
+            worker->thread = std::thread([this, worker] {
+                t_starting = true;
+                if (hooks_.started) t_started_hook = &hooks_.started;
+                try {
+                    worker->task();
+                } catch (const std::exception& e) {
+                    LogLine(LogLevel::error, "connection_failed").kv("reason", e.what());
+                }
+                connection_started();
+                std::lock_guard<std::mutex> done_lock(mutex_);
+                worker->task = nullptr;
+                finished_.splice(finished_.end(), running_workers_, worker);
+                --running_;
+                worker_done_.notify_all();
+                finished_changed_.notify_one();
+            });
+            return;
+        } catch (const std::system_error& e) {
+            LogLine(LogLevel::error, "thread_create_failed").kv("reason", e.what()).kv("threads", running_);
+            worker_done_.wait_for(lock, std::chrono::milliseconds(100));
+        }
+    }
+}
+
+void ConnectionThreads::reap() {
+    lower_thread_to_normal();  // httplib creates the queue on the acceptor thread
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+        finished_changed_.wait(lock, [this] { return stopping_ || !finished_.empty(); });
+        join_finished(lock);
+        if (stopping_) return;
+    }
+}
+
+void ConnectionThreads::join_finished(std::unique_lock<std::mutex>& lock) {
+    while (!finished_.empty()) {
+        std::list<Worker> done;
+        done.swap(finished_);
+        lock.unlock();
+        for (Worker& w : done)
+            if (w.thread.joinable()) w.thread.join();
+        done.clear();
+        lock.lock();
+    }
+}
+
+void ConnectionThreads::shutdown() {
+    {
+        std::unique_lock<std::mutex> lock(mutex_);
+        worker_done_.wait(lock, [this] { return running_ == 0; });
+        stopping_ = true;
+        finished_changed_.notify_one();
+    }
+    // httplib calls this, then the destructor calls it again.
+    if (reaper_.joinable()) reaper_.join();
+    std::unique_lock<std::mutex> lock(mutex_);
+    join_finished(lock);
+}

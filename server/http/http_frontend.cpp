@@ -1,0 +1,363 @@
+// http_frontend.cpp - routing, access checks, viewer limits and the chunked provider that drains a
+// client's queue.
+#include "server/http/http_frontend.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "common/log.h"
+#include "common/text.h"
+#include "server/http/connection_threads.h"
+#include "server/service/notifier.h"
+#include "server/http/static_content.h"
+#include "server/service/thread_priority.h"
+
+using namespace std::chrono;
+
+namespace {
+// The kernel queues this many connects while every connection thread is busy or starting:
+// enough for a burst of 500 viewers (httplib's compiled-in backlog is 5).
+constexpr int kListenBacklog = 1024;
+// Connections beyond the viewer limit still need a thread: to be answered 503 or 404, and for the
+// API. Idle ones hold theirs until the 5 s read timeout, so this many idle sockets from an attacker
+// (reopened every 5 s) would make real viewers wait in the listen backlog.
+constexpr std::size_t kExtraConnectionThreads = 1024;
+constexpr std::size_t kUnlimitedConnectionThreads = 10000;
+// How long a viewer's packets may wait for a fuller batch; also how often an idle viewer's thread
+// wakes so that httplib can check for shutdown. Bounds the latency batching adds (DESIGN.md: well
+// under a second); at 8 Mbit/s it, not Client::kBatchBytes, sets the pace: 5 wake-ups a second.
+constexpr milliseconds kMaxBatchDelay{200};
+// The kernel doubles it: 512 KiB in flight, 8 Mbit/s up to 500 ms of round trip.
+constexpr int kSendBufferBytes = 256 * 1024;
+constexpr const char* kCacheControl = "no-cache, no-store, no-transform";
+// httplib 0.11.4 limits each header line to 8 KiB but not the number of lines; 100 is Apache's
+// LimitRequestFields. (The head's total size stays unlimited while httplib reads it.)
+constexpr std::size_t kMaxHeaderFields = 100;
+// A viewer whose socket accepts nothing for this long is dropped.
+constexpr seconds kWriteTimeout{5};
+// Threads writing backlog at once: one per core keeps the cores busy with it when nothing else
+// needs them.
+std::size_t backlog_passes() { return std::max(2u, std::thread::hardware_concurrency()); }
+
+double seconds_since(steady_clock::time_point t) { return duration_cast<microseconds>(steady_clock::now() - t).count() / 1e6; }
+
+// On the acceptor thread, before httplib creates the connection threads that inherit its priority.
+void raise_acceptor_priority(const std::string& listen) {
+    std::string why_not;
+    const bool raised = raise_thread_to_realtime(why_not);
+    LogLine line(LogLevel::info, "join_priority");
+    line.kv("listen", listen).kv("acceptor", raised ? "SCHED_RR 1" : "normal");
+    if (raised) line.kv("connections", "until their first bytes");
+    else line.kv("reason", why_not + " (real-time priority needs CAP_SYS_NICE)");
+}
+}  // namespace
+
+struct HttpFrontend::Request {
+    HttpRequestInfo info;
+    std::string peer_ip;                  // the socket's peer
+    std::string client_ip;                // the peer, or the address a trusted proxy forwarded for
+    std::string user;                     // set once authenticated
+    system_clock::time_point started = system_clock::now();
+    steady_clock::time_point started_steady = steady_clock::now();
+
+    AccessEntry access_entry(int status) const {
+        AccessEntry e;
+        e.start = started;
+        e.client = info.client;
+        if (client_ip != peer_ip) e.forwarded_for = client_ip;
+        e.method = info.method;
+        e.path = info.path;
+        e.status = status;
+        e.user = user;
+        e.duration_s = seconds_since(started_steady);
+        return e;
+    }
+};
+
+HttpFrontend::HttpFrontend(std::string listen, ReloadFunction reload)
+    : listen_(std::move(listen)),
+      reload_(std::move(reload)),
+      server_(std::make_unique<httplib::Server>()),
+      backlog_gate_(backlog_passes()) {}
+
+HttpFrontend::~HttpFrontend() { stop(); }
+
+void HttpFrontend::set_site(std::shared_ptr<const Site> site) {
+    std::lock_guard<std::mutex> lock(site_mutex_);
+    site_ = std::move(site);
+}
+
+std::shared_ptr<const Site> HttpFrontend::site() const {
+    std::lock_guard<std::mutex> lock(site_mutex_);
+    return site_;
+}
+
+bool HttpFrontend::reserve_viewer(const Config& config) {
+    unsigned current = viewers_.load(std::memory_order_relaxed);
+    do {
+        if (config.maxconnections != 0 && current >= config.maxconnections) return false;
+    } while (!viewers_.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
+    if (Notifier* notifier = site()->notifier()) notifier->connections_changed(current + 1);
+    return true;
+}
+
+void HttpFrontend::release_viewer(const Site& site) {
+    const unsigned now = viewers_.fetch_sub(1, std::memory_order_relaxed) - 1;
+    if (Notifier* notifier = site.notifier()) notifier->connections_changed(now);
+}
+
+bool HttpFrontend::start(std::string& error) {
+    auto listen = parse_listen_address(listen_);
+    if (!listen) {
+        error = "invalid listen address \"" + listen_ + "\"";
+        return false;
+    }
+    const std::string host = listen->host.empty() ? "0.0.0.0" : listen->host;
+
+    const unsigned maxconnections = site()->config().maxconnections;
+    const std::size_t max_threads = maxconnections ? maxconnections + kExtraConnectionThreads : kUnlimitedConnectionThreads;
+    // httplib takes ownership of the queue and deletes it when listening ends.
+    // The hooks run on the acceptor and connection threads, which httplib starts once bound.
+    ConnectionHooks hooks{[this] { backlog_gate_.connection_accepted(accept_queue_length(listen_fd_)); },
+                          [this] { backlog_gate_.connection_started(); }};
+    server_->new_task_queue = [max_threads, hooks] { return new ConnectionThreads(max_threads, hooks); };
+    server_->set_read_timeout(5, 0);   // a request head must arrive within 5 s
+    server_->set_write_timeout(kWriteTimeout.count(), 0);  // a viewer whose socket stays full for 5 s is dropped
+    server_->set_keep_alive_timeout(5);
+
+    // Capture the listening socket (the only one httplib passes here) to raise its backlog.
+    int listen_fd = -1;
+    server_->set_socket_options([&listen_fd](socket_t fd) {
+        int one = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        // Accepted sockets inherit this. A fixed send buffer bounds the kernel memory of a viewer
+        // that stops reading (autotuning would let it grow to tcp_wmem's 4 MiB each) and makes
+        // such a viewer show up in our own queue, where drops resume at a keyframe.
+        int sndbuf = kSendBufferBytes;
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+        listen_fd = fd;
+    });
+    // Every request is answered here, before httplib's router: its patterns are std::regex, whose
+    // matcher recurses once per character of the path, and we route by exact path anyway.
+    server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        handle(req, res);
+        return httplib::Server::HandlerResponse::Handled;
+    });
+
+    int port = listen->port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, listen->port) ? listen->port : -1);
+    server_->set_socket_options(httplib::default_socket_options);
+    if (port <= 0 || listen_fd < 0) {
+        error = "cannot listen on " + listen_ + ": " + std::strerror(errno);
+        return false;
+    }
+    ::listen(listen_fd, kListenBacklog);
+    listen_fd_ = listen_fd;
+    address_ = join_host_port(host, port);
+    listener_ = std::thread([this] {
+        raise_acceptor_priority(address_);
+        server_->listen_after_bind();
+    });
+    return true;
+}
+
+void HttpFrontend::stop() {
+    if (!listener_.joinable()) return;
+    // From here on a response that ends is logged as ended by the shutdown, whether httplib (once
+    // its socket is closed) or the disconnect below ends it first.
+    stopping_.store(true);
+    // Closes the listening socket first: new connections are refused from here on, requests in
+    // progress finish, and viewers' responses end at their next batch.
+    server_->stop();
+    if (auto site = this->site()) site->disconnect_viewers("server shutting down");
+    listener_.join();  // httplib joins every connection thread before listen_after_bind() returns
+}
+
+void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
+    const std::shared_ptr<const Site> site = this->site();
+    Request request;
+    request.info.method = req.method;
+    request.info.path = req.path;
+    for (const auto& [name, value] : req.params) request.info.query.emplace(name, value);
+    for (const auto& [name, value] : req.headers) request.info.headers.emplace(to_lower(name), value);
+    request.info.client = join_host_port(req.remote_addr, req.remote_port);
+    request.peer_ip = req.remote_addr;
+    request.client_ip = effective_client(req.remote_addr, req.get_header_value("X-Forwarded-For"), site->config().trusted_proxies);
+
+    if (req.headers.size() > kMaxHeaderFields) {
+        LogLine(LogLevel::warn, "client_refused").kv("path", req.path).kv("client", request.info.client)
+            .kv("reason", "too many header fields");
+        return send(HttpReply::text(431, "request header fields too large"), request, *site, res);
+    }
+    const Route* route = site->find(req.path);
+    if (!route) return send(HttpReply::text(404, "not found"), request, *site, res);
+    if (auto denial = deny(*site, *route, request)) return send(*denial, request, *site, res);
+    const Resource& resource = *route->resource;
+    const bool post_allowed = resource.type == Resource::Type::api && resource.api == "reload";
+    if (req.method != "GET" && req.method != "HEAD" && !(req.method == "POST" && post_allowed)) {
+        HttpReply reply = HttpReply::text(405, "method not allowed");
+        reply.headers.emplace_back("Allow", post_allowed ? "POST" : "GET, HEAD");
+        return send(reply, request, *site, res);
+    }
+
+    switch (resource.type) {
+    case Resource::Type::stream: return serve_stream(*site, *route, request, res);
+    case Resource::Type::static_content: {
+        // HEAD gets GET's reply: httplib sends its headers, Content-Length included, without the body.
+        HttpRequestInfo as_get = request.info;
+        if (as_get.method == "HEAD") as_get.method = "GET";
+        return send(route->static_content->get(as_get), request, *site, res);
+    }
+    case Resource::Type::api: return send(serve_api(*site, *route, request), request, *site, res);
+    }
+}
+
+std::optional<HttpReply> HttpFrontend::deny(const Site& site, const Route& route, Request& request) {
+    const Resource& resource = *route.resource;
+    if (!resource.ip_filter.allows(request.client_ip)) {
+        LogLine(LogLevel::warn, "client_refused").kv("path", request.info.path).kv("client", request.info.client)
+            .kv("address", request.client_ip).kv("reason", "address not allowed");
+        return HttpReply::text(403, "forbidden");
+    }
+    switch (authenticate(resource.auth, site.config().userlist, request.info.header("authorization"), &request.user)) {
+    case AuthResult::allowed: return std::nullopt;
+    case AuthResult::challenge: {
+        LogLine(LogLevel::info, "client_challenged").kv("path", request.info.path).kv("client", request.info.client);
+        HttpReply reply = HttpReply::text(401, "unauthorized");
+        reply.headers.emplace_back("WWW-Authenticate", challenge_header(resource.auth));
+        return reply;
+    }
+    case AuthResult::forbidden:
+        LogLine(LogLevel::warn, "client_refused").kv("path", request.info.path).kv("client", request.info.client)
+            .kv("reason", "bad credentials");
+        return HttpReply::text(403, "forbidden");
+    }
+    return HttpReply::text(403, "forbidden");
+}
+
+void HttpFrontend::send(const HttpReply& reply, const Request& request, const Site& site, httplib::Response& res) {
+    ConnectionThreads::connection_started();  // httplib writes the reply as this returns
+    res.status = reply.status;
+    for (const auto& [name, value] : reply.headers) res.set_header(name, value);
+    if (!reply.body.empty() || reply.status != 304) res.set_content(reply.body, reply.content_type);
+    if (const auto& log = site.access_log()) {
+        AccessEntry entry = request.access_entry(reply.status);
+        entry.bytes = request.info.method == "HEAD" ? 0 : reply.body.size();
+        log->write(entry);
+    }
+}
+
+HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Request& request) {
+    const Resource& resource = *route.resource;
+    const Config& config = site.config();
+    const ConnectionLimits limits = ConnectionLimits::from_config(config);
+    if (resource.api == "health") return statistics_.health(site.stream_stats(), limits);
+    if (resource.api == "statistics") return statistics_.statistics(site.stream_stats(), limits);
+    if (resource.api == "prometheus") return statistics_.prometheus(site.stream_stats(), limits);
+    if (resource.api == "check") return check_reply(route.stream && route.stream->is_connected());
+    if (resource.api == "control") {
+        if (!route.stream) return HttpReply::text(404, "404 not found");
+        Stream& stream = *route.stream;
+        return control_reply(request.info, [&stream](bool offline) { stream.set_offline(offline); });
+    }
+    if (resource.api == "reload") {
+        if (request.info.method != "POST") {
+            HttpReply reply = HttpReply::text(405, "405 method not allowed");
+            reply.headers.emplace_back("Allow", "POST");
+            return reply;
+        }
+        std::string error;
+        if (!reload_(error)) return HttpReply::text(500, "reload failed: " + error);
+        return HttpReply::text(200, "reloaded");
+    }
+    return HttpReply::text(404, "404 not found");
+}
+
+void HttpFrontend::serve_stream(const Site& site, const Route& route, const Request& request, httplib::Response& res) {
+    const std::shared_ptr<Stream> stream = route.stream;
+    const std::string& address = request.info.client;
+    res.set_header("Cache-Control", kCacheControl);
+    if (stream->is_offline()) return send(HttpReply::text(503, "stream offline"), request, site, res);
+    if (!stream->is_connected()) return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
+    if (request.info.method == "HEAD") {
+        res.set_chunked_content_provider("video/mpeg", [](size_t, httplib::DataSink&) { return false; });
+        ConnectionThreads::connection_started();
+        if (const auto& log = site.access_log()) log->write(request.access_entry(200));  // one line per request
+        return;
+    }
+    if (!reserve_viewer(site.config())) {
+        LogLine(LogLevel::warn, "client_refused").kv("stream", stream->path()).kv("client", address).kv("reason", "maxconnections reached");
+        return send(HttpReply::text(503, "too many connections"), request, site, res);
+    }
+    std::shared_ptr<Client> client = stream->attach(address);
+    if (!client) {
+        release_viewer(site);
+        return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
+    }
+    LogLine(LogLevel::info, "client_connected").kv("stream", stream->path()).kv("client", address);
+
+    auto chunks = std::make_shared<std::vector<ChunkRef>>();
+    auto provider = [this, client, chunks](size_t, httplib::DataSink& sink) {
+        const Client::BatchResult batch = client->next_chunks(*chunks, kMaxBatchDelay);
+        switch (batch) {
+        // false, not sink.done(): the body ends with the connection, and after done() httplib
+        // would keep the socket open for a next request (keep-alive) for 5 s.
+        case Client::BatchResult::closed: return false;
+        case Client::BatchResult::idle: return true;
+        case Client::BatchResult::data:
+        case Client::BatchResult::backlog: break;
+        }
+        std::size_t sent = 0;
+        // httplib fails a write (or the wait for room) when the socket stays full for the write
+        // timeout; a peer that has gone fails it at once (and is logged as having closed, by
+        // Stream::detach).
+        auto in_time = [&client](const auto& socket_op) {
+            const auto started = steady_clock::now();
+            if (socket_op()) return true;
+            if (steady_clock::now() - started >= kWriteTimeout - milliseconds(50))
+                client->disconnect("send timed out: socket not drained for " + std::to_string(kWriteTimeout.count()) + " s");
+            return false;
+        };
+        auto write = [&](const uint8_t* data, std::size_t len) {
+            return in_time([&] { return sink.write(reinterpret_cast<const char*>(data), len); });
+        };
+        auto wait_writable = [&] { return in_time(sink.is_writable); };
+        auto due = [&client](const PacketChunk& chunk) { return client->due(chunk); };
+        const bool ok = batch == Client::BatchResult::backlog
+                            ? write_backlog(*chunks, gather_pool_, backlog_gate_, due, wait_writable, write, sent)
+                            : write_batch(*chunks, gather_pool_, write, sent);
+        client->count_sent(sent);
+        ConnectionThreads::connection_started();
+        chunks->clear();
+        return ok;
+    };
+    auto releaser = [this, stream, client, request, log = site.access_log()](bool) {
+        if (stopping_.load()) client->disconnect("server shutting down");
+        stream->detach(client);
+        release_viewer(*this->site());
+        const double duration = duration_cast<milliseconds>(client->connected_for()).count() / 1000.0;
+        LogLine(LogLevel::info, "client_disconnected")
+            .kv("stream", stream->path())
+            .kv("client", client->address())
+            .kv("duration_s", duration)
+            .kv("bytes", client->bytes_sent())
+            .kv("dropped_packets", client->packets_dropped())
+            .kv("reason", client->end_reason());
+        if (log) {
+            AccessEntry entry = request.access_entry(200);
+            entry.bytes = client->bytes_sent();
+            entry.dropped_packets = client->packets_dropped();
+            entry.reason = client->end_reason();
+            log->write(entry);
+        }
+    };
+    // The body is the raw stream until the connection closes, for HTTP/1.1 too (as udpxy and
+    // msd_lite answer): chunked encoding would make httplib copy every batch twice to frame it,
+    // and HTTP/1.0 set-top boxes could not decode it anyway.
+    res.set_header("Connection", "close");
+    res.set_content_provider("video/mpeg", provider, releaser);
+}

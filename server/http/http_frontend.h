@@ -1,0 +1,69 @@
+// http_frontend.h - the HTTP side: listens, runs every connection on its own thread, checks access
+// and routes each path to a stream, static content or an API endpoint of the current Site.
+// The only server file that sees httplib's server.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "server/http/api.h"
+#include "server/http/http_reply.h"
+#include "server/service/site.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+class HttpFrontend {
+public:
+    // Called by the reload API on the connection's thread; false with a one-line error.
+    using ReloadFunction = std::function<bool(std::string& error)>;
+
+    HttpFrontend(std::string listen, ReloadFunction reload);
+    ~HttpFrontend();
+
+    // Binds and starts accepting on a thread of its own. False with `error` when it cannot bind.
+    bool start(std::string& error);
+    // Stops accepting, ends every viewer's response, joins every connection thread. Idempotent.
+    void stop();
+    // The bound address, e.g. "127.0.0.1:8000" (the real port when the config asked for 0).
+    const std::string& address() const { return address_; }
+    const std::string& listen() const { return listen_; }
+
+    // Requests from now on are served from `site`; ones in progress finish with the old one.
+    void set_site(std::shared_ptr<const Site> site);
+    std::shared_ptr<const Site> site() const;
+
+private:
+    struct Request;  // one request as the handlers below see it
+    void handle(const httplib::Request& req, httplib::Response& res);
+    // A reply when the client may not have `route`: 403 by address, 401/403 by credentials.
+    std::optional<HttpReply> deny(const Site& site, const Route& route, Request& request);
+    void serve_stream(const Site& site, const Route& route, const Request& request, httplib::Response& res);
+    HttpReply serve_api(const Site& site, const Route& route, const Request& request);
+    void send(const HttpReply& reply, const Request& request, const Site& site, httplib::Response& res);
+    bool reserve_viewer(const Config& config);
+    void release_viewer(const Site& site);
+
+    const std::string listen_;
+    const ReloadFunction reload_;
+    std::unique_ptr<httplib::Server> server_;
+    std::thread listener_;
+    std::string address_;
+    int listen_fd_ = -1;  // owned by server_
+    mutable std::mutex site_mutex_;
+    std::shared_ptr<const Site> site_;
+    std::atomic<unsigned> viewers_{0};
+    std::atomic<bool> stopping_{false};  // set by stop()
+    StatisticsApi statistics_;
+    // Viewers' small chunks are gathered here for one write; a buffer is held only while a batch
+    // is written, so a handful serve thousands of viewers.
+    BufferPool gather_pool_{256 * 1024, 8};
+    BacklogGate backlog_gate_;
+};

@@ -1,0 +1,156 @@
+// main.cpp - bin/server: command line, configuration, signals, and the start and stop order.
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "common/config/config.h"
+#include "common/log.h"
+#include "server/service/service.h"
+
+namespace {
+constexpr const char* kVersion = "0.1.0";
+
+void print_usage(FILE* out) {
+    std::fprintf(out,
+                 "usage: server [CONFIG]                 serve the streams of CONFIG (default server.json)\n"
+                 "       server --check-config CONFIG    validate CONFIG; exit 0 if valid, 2 if not\n"
+                 "       server --hash-password          read a password on stdin, print its userlist \"hash\"\n"
+                 "       server --help | --version\n");
+}
+
+// Loads the config, printing its warnings; nullopt after printing the error.
+std::optional<Config> load(const std::string& path) {
+    ConfigResult result = load_config_file(path);
+    for (const auto& warning : result.warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+    if (!result.config) std::fprintf(stderr, "%s\n", result.error.c_str());
+    return result.config;
+}
+
+// SIGINT, SIGTERM and SIGHUP are taken by sigwait() in main; every thread inherits the blocked mask.
+sigset_t block_handled_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    return set;
+}
+
+// Each viewer holds a socket, and the soft limit is often 1024 (systemd's and most shells'
+// default): the thousandth viewer would be refused. Raised to the hard limit, as Go's runtime
+// does for the Go restreamer and nginx's worker_rlimit_nofile does on request.
+void raise_open_files_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    const rlim_t before = limit.rlim_cur;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = before;
+    }
+    LogLine(LogLevel::info, "open_files_limit").kv("soft", limit.rlim_cur).kv("was", before).kv("hard", limit.rlim_max);
+    // The kernel's descriptor table doubles as it fills, and each doubling waits for an RCU grace
+    // period (5-15 ms under load) inside accept(): sized once here for up to 16384 descriptors, so
+    // that the acceptor does not stall at 64, 128, ... 2048 during a join storm.
+    const rlim_t presize = std::min<rlim_t>(limit.rlim_cur, 16384) - 1;
+    const int probe = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, static_cast<int>(presize));
+    if (probe >= 0) ::close(probe);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string config_path = "server.json";
+    bool check_only = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            print_usage(stdout);
+            return 0;
+        }
+        if (arg == "--version") {
+            std::printf("restreamer-cpp %s\n", kVersion);
+            return 0;
+        }
+        if (arg == "--hash-password") {
+            std::string password;
+            std::getline(std::cin, password);
+            const std::string hash = make_password_hash(password);
+            if (password.empty() || hash.empty()) {
+                std::fprintf(stderr, "server: %s\n", password.empty() ? "empty password" : "cannot hash");
+                return 2;
+            }
+            std::printf("%s\n", hash.c_str());
+            return 0;
+        }
+        if (arg == "--check-config") {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "server: --check-config needs a file\n");
+                return 2;
+            }
+            check_only = true;
+            config_path = argv[++i];
+        } else if (!arg.empty() && arg[0] == '-') {
+            std::fprintf(stderr, "server: unknown option %s\n", arg.c_str());
+            print_usage(stderr);
+            return 2;
+        } else {
+            config_path = arg;
+        }
+    }
+
+    std::optional<Config> config = load(config_path);
+    if (!config) return 2;
+    if (check_only) {
+        std::printf("%s: ok\n", config_path.c_str());
+        return 0;
+    }
+
+    // Large write buffers (a fast-start burst) must go back to the system when freed. glibc raises
+    // its mmap threshold after such frees and then keeps them in per-thread arenas: with hundreds
+    // of viewer threads that was hundreds of MiB of RSS. A fixed threshold keeps them mmap()ed.
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    const sigset_t signals = block_handled_signals();
+    // OpenSSL writes to https upstreams with write(), not send(MSG_NOSIGNAL): a server that hung up
+    // must give EPIPE, not end the process. (httplib ignores SIGPIPE too, but only once the
+    // frontend exists, after the readers have started.)
+    std::signal(SIGPIPE, SIG_IGN);
+    LogLine(LogLevel::info, "starting").kv("version", kVersion).kv("config", config_path).kv("streams", config->streams().size());
+    raise_open_files_limit();
+
+    Service service(config_path);
+    std::string error;
+    switch (service.start(std::make_shared<const Config>(std::move(*config)), error)) {
+    case Service::StartResult::ok: break;
+    case Service::StartResult::bad_config:
+        std::fprintf(stderr, "%s: %s\n", config_path.c_str(), error.c_str());
+        return 2;
+    case Service::StartResult::cannot_listen:
+        LogLine(LogLevel::error, "listen_failed").kv("reason", error);
+        return 1;
+    }
+    LogLine(LogLevel::info, "listening").kv("address", service.address());
+
+    for (;;) {
+        int signal = 0;
+        sigwait(&signals, &signal);
+        if (signal != SIGHUP) {
+            LogLine(LogLevel::info, "stopping").kv("signal", strsignal(signal));
+            break;
+        }
+        LogLine(LogLevel::info, "reloading").kv("config", config_path).kv("signal", strsignal(signal));
+        service.reload(error);  // logs the outcome; a bad file keeps the running configuration
+    }
+    service.stop();
+    LogLine(LogLevel::info, "stopped");
+    return 0;
+}

@@ -1,0 +1,138 @@
+// site.cpp - building a Site from a Config, and handing streams over from the previous one.
+#include "server/service/site.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "common/log.h"
+#include "server/service/notifier.h"
+#include "server/http/static_content.h"
+
+using namespace std::chrono;
+
+namespace {
+// The preamble file is read once per build; every viewer shares the same chunk.
+ChunkRef load_preamble(const std::string& path, std::string& error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        error = "cannot read " + path + ": " + std::strerror(errno);
+        return nullptr;
+    }
+    auto chunk = std::make_shared<PacketChunk>();
+    chunk->bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return chunk;
+}
+
+// Whether a running stream of `old_config` can serve `resource` of `config` as it is: only what
+// reaches StreamSettings counts (access rules are checked per request and may change freely).
+bool same_stream(const Resource& old_resource, const Config& old_config, const Resource& resource, const Config& config) {
+    return old_resource.remotes == resource.remotes && old_resource.preamble == resource.preamble &&
+           old_resource.fast_start == resource.fast_start && old_resource.tls_verify == resource.tls_verify &&
+           old_config.timeout_s == config.timeout_s && old_config.reconnect_s == config.reconnect_s &&
+           old_config.readtimeout_s == config.readtimeout_s && old_config.inputbuffer == config.inputbuffer &&
+           old_config.outputbuffer == config.outputbuffer && old_config.maxlag_s == config.maxlag_s;
+}
+
+milliseconds request_timeout(const Config& config) { return config.timeout_s ? seconds(config.timeout_s) : seconds(10); }
+}  // namespace
+
+std::shared_ptr<Site> Site::build(std::shared_ptr<const Config> config, const Site* previous, std::string& error) {
+    std::shared_ptr<Site> site(new Site(std::move(config)));
+    const Config& cfg = *site->config_;
+
+    for (const Resource* resource : cfg.streams()) {
+        const Route* old = previous ? previous->find(resource->serve) : nullptr;
+        if (old && old->resource->type == Resource::Type::stream &&
+            same_stream(*old->resource, previous->config(), *resource, cfg)) {
+            site->streams_.emplace(resource->serve, old->stream);
+            continue;
+        }
+        StreamSettings settings = StreamSettings::from_config(*resource, cfg);
+        if (!resource->preamble.empty()) {
+            settings.preamble = load_preamble(resource->preamble, error);
+            if (!settings.preamble) {
+                error = resource->serve + ": preamble: " + error;
+                return nullptr;
+            }
+        }
+        auto stream = std::make_shared<Stream>(std::move(settings));
+        site->created_.push_back(stream);
+        site->streams_.emplace(resource->serve, std::move(stream));
+    }
+
+    for (const Resource& resource : cfg.resources) {
+        Route route;
+        route.resource = &resource;
+        switch (resource.type) {
+        case Resource::Type::stream:
+            route.stream = site->streams_.at(resource.serve);
+            break;
+        case Resource::Type::static_content:
+            route.static_content = std::make_shared<StaticContent>(resource.serve, resource.remote_text,
+                                                                   seconds(resource.cache_s), request_timeout(cfg));
+            break;
+        case Resource::Type::api:
+            if (resource.api == "check" || resource.api == "control") {
+                auto target = site->streams_.find(resource.remote_text);
+                if (target != site->streams_.end()) route.stream = target->second;
+            }
+            break;
+        }
+        site->routes_.emplace(resource.serve, std::move(route));
+    }
+
+    if (!cfg.log.empty()) {
+        site->access_log_ = AccessLog::open(cfg.log, error);
+        if (!site->access_log_) return nullptr;
+    }
+    std::vector<NotificationTarget> targets;
+    for (const auto& n : cfg.notifications) {
+        NotificationTarget target;
+        target.event = n.event;
+        target.url = n.url;
+        if (n.auth_type != AuthPolicy::Type::none) target.authorization = authorization_for(n.auth_type, n.user, cfg.userlist);
+        targets.push_back(std::move(target));
+    }
+    if (!targets.empty())
+        site->notifier_ = std::make_unique<Notifier>(std::move(targets), seconds(cfg.heartbeatinterval_s),
+                                                     cfg.fullconnections, request_timeout(cfg));
+    return site;
+}
+
+Site::Site(std::shared_ptr<const Config> config) : config_(std::move(config)) {}
+
+Site::~Site() = default;
+
+void Site::start() {
+    for (const auto& stream : created_) stream->start();
+    if (notifier_) notifier_->start();
+}
+
+void Site::retire(const Site* next, const std::string& reason) {
+    for (const auto& [path, stream] : streams_) {
+        if (next) {
+            auto kept = next->streams_.find(path);
+            if (kept != next->streams_.end() && kept->second == stream) continue;
+        }
+        stream->disconnect_clients(reason);
+        stream->stop();
+    }
+    if (notifier_) notifier_->stop();
+}
+
+void Site::disconnect_viewers(const std::string& reason) const {
+    for (const auto& [path, stream] : streams_) stream->disconnect_clients(reason);
+}
+
+const Route* Site::find(const std::string& path) const {
+    auto it = routes_.find(path);
+    return it == routes_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::pair<std::string, StreamStats>> Site::stream_stats() const {
+    std::vector<std::pair<std::string, StreamStats>> stats;
+    for (const auto& [path, stream] : streams_) stats.emplace_back(path, stream->stats());
+    return stats;
+}

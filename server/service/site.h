@@ -1,0 +1,62 @@
+// site.h - everything one configuration serves: streams, static files and API endpoints by path,
+// the access log and the notifications. A reload builds a new Site that shares the streams whose
+// settings did not change, so that their viewers stay connected.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "server/http/access_log.h"
+#include "common/config/config.h"
+#include "server/pipeline/stream.h"
+
+class StaticContent;
+class Notifier;
+
+struct Route {
+    const Resource* resource = nullptr;  // points into the site's config
+    std::shared_ptr<Stream> stream;      // a stream resource, or the stream a check/control API names
+    std::shared_ptr<StaticContent> static_content;
+};
+
+class Site {
+public:
+    // Builds what `config` serves. Streams that `previous` runs with the same settings are shared;
+    // the others are created but not started. nullptr with a one-line `error` (preamble or access
+    // log unreadable).
+    static std::shared_ptr<Site> build(std::shared_ptr<const Config> config, const Site* previous, std::string& error);
+    ~Site();
+    Site(const Site&) = delete;
+    Site& operator=(const Site&) = delete;
+
+    // Starts the streams this site created (not the shared ones) and its notifier.
+    void start();
+    // Stops the streams that `next` does not share (all of them when `next` is null), disconnecting
+    // their viewers with `reason`, and this site's notifier.
+    void retire(const Site* next, const std::string& reason);
+
+    // Ends every viewer's response (at shutdown, before the connection threads are joined).
+    void disconnect_viewers(const std::string& reason) const;
+
+    const Config& config() const { return *config_; }
+    const Route* find(const std::string& path) const;
+    std::vector<std::pair<std::string, StreamStats>> stream_stats() const;
+    const std::shared_ptr<AccessLog>& access_log() const { return access_log_; }  // null when `log` is unset
+    Notifier* notifier() const { return notifier_.get(); }  // null without notifications
+    // Counts for the reload log line.
+    std::size_t created_streams() const { return created_.size(); }
+    std::size_t shared_streams() const { return streams_.size() - created_.size(); }
+
+private:
+    explicit Site(std::shared_ptr<const Config> config);
+
+    std::shared_ptr<const Config> config_;
+    std::map<std::string, std::shared_ptr<Stream>> streams_;  // by serve path
+    std::vector<std::shared_ptr<Stream>> created_;            // not shared with the previous site
+    std::map<std::string, Route> routes_;
+    std::shared_ptr<AccessLog> access_log_;
+    std::unique_ptr<Notifier> notifier_;
+};
