@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -136,14 +135,6 @@ bool resolve_address(const std::string& host, uint16_t port, int socktype, socka
     out_len = list->ai_addrlen;
     ::freeaddrinfo(list);
     return true;
-}
-
-std::size_t accept_queue_length(int listen_fd) {
-    // For a listening socket, Linux reports the accept queue's length as tcpi_unacked.
-    tcp_info info{};
-    socklen_t len = sizeof info;
-    if (::getsockopt(listen_fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return 0;
-    return info.tcpi_unacked;
 }
 
 bool is_multicast(const sockaddr* addr) {

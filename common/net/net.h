@@ -40,9 +40,6 @@ bool write_all(int fd, const void* data, std::size_t len, int stop_fd, std::chro
 bool resolve_address(const std::string& host, uint16_t port, int socktype, sockaddr_storage& out, socklen_t& out_len,
                      std::string& error);
 
-// Connections waiting in a listening TCP socket's accept queue (0 when it cannot tell).
-std::size_t accept_queue_length(int listen_fd);
-
 // An IPv4 224.0.0.0/4 or IPv6 ff00::/8 address.
 bool is_multicast(const sockaddr* addr);
 

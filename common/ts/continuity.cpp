@@ -29,3 +29,9 @@ void ContinuityChecker::reset() {
     errors_ = 0;
     pid_count_ = 0;
 }
+
+std::optional<uint8_t> ContinuityChecker::last_counter(uint16_t pid) const {
+    const PidState& s = pids_[pid & (kPidCount - 1)];
+    if (!s.has_counter) return std::nullopt;
+    return s.last_cc;
+}

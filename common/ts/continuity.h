@@ -1,10 +1,11 @@
 // continuity.h - ContinuityChecker: counts continuity_counter gaps per PID in a packet sequence.
-// Not thread-safe: one checker belongs to whoever reads that sequence (ts_check, a client thread).
+// Not thread-safe: one checker belongs to whoever reads that sequence (ts_check, a packetizer).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 class ContinuityChecker {
 public:
@@ -15,6 +16,9 @@ public:
     bool check(const uint8_t* packet);
 
     uint64_t errors() const { return errors_; }
+    // The counter of the last packet with payload of `pid` checked, if any: where a spliced source
+    // or a repeated table must continue.
+    std::optional<uint8_t> last_counter(uint16_t pid) const;
     // Distinct PIDs seen, null packets included.
     std::size_t pid_count() const { return pid_count_; }
     void reset();

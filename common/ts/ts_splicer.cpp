@@ -13,7 +13,7 @@ void TsSplicer::begin_splice() {
     }
 }
 
-bool TsSplicer::rewrite(uint8_t* packet) {
+bool TsSplicer::rewrite(uint8_t* packet, const ContinuityChecker& output) {
     ts::PacketView view(packet);
     const uint16_t pid_number = view.pid();
     if (pid_number == ts::kPidNull) return true;
@@ -25,18 +25,15 @@ bool TsSplicer::rewrite(uint8_t* packet) {
     if (pid.waiting_start) {
         if (!view.pusi()) return false;
         pid.waiting_start = false;
-        // Continue the counter where the old source left it: the packet after last_cc.
-        if (view.has_payload() && pid.has_output)
-            pid.offset = static_cast<uint8_t>((pid.last_cc + 1 - view.continuity_counter()) & 0x0F);
+        // Continue the counter where the old source left it: the packet after its last one.
+        const std::optional<uint8_t> last = output.last_counter(pid_number);
+        if (view.has_payload() && last)
+            pid.offset = static_cast<uint8_t>((*last + 1 - view.continuity_counter()) & 0x0F);
         else
             pid.offset = 0;
     }
     const uint8_t cc = static_cast<uint8_t>((view.continuity_counter() + pid.offset) & 0x0F);
     if (pid.offset != 0) ts::set_continuity_counter(packet, cc);
-    if (view.has_payload()) {
-        pid.last_cc = cc;
-        pid.has_output = true;
-    }
     if (pid.mark_pcr && view.has_pcr()) {
         packet[5] |= 0x80;  // discontinuity_indicator
         pid.mark_pcr = false;
@@ -44,12 +41,12 @@ bool TsSplicer::rewrite(uint8_t* packet) {
     return true;
 }
 
-std::size_t TsSplicer::process(std::vector<uint8_t>& bytes) {
+std::size_t TsSplicer::process(std::vector<uint8_t>& bytes, const ContinuityChecker& output) {
     std::size_t kept = 0;
     const std::size_t count = bytes.size() / ts::kPacketSize;
     for (std::size_t i = 0; i < count; ++i) {
         uint8_t* packet = bytes.data() + i * ts::kPacketSize;
-        if (!rewrite(packet)) continue;
+        if (!rewrite(packet, output)) continue;
         if (kept != i) std::memmove(bytes.data() + kept * ts::kPacketSize, packet, ts::kPacketSize);
         ++kept;
     }

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/ts/continuity.h"
+
 class TsSplicer {
 public:
     // The next packets come from a new source. Until the new source's first PAT everything is
@@ -18,20 +20,19 @@ public:
     void begin_splice();
 
     // Rewrites `bytes` (whole packets) in place and erases the packets dropped by a splice.
-    // Returns the number of packets dropped.
-    std::size_t process(std::vector<uint8_t>& bytes);
+    // `output` has checked every packet that went out so far: a PID's counters continue from its
+    // last one. Returns the number of packets dropped.
+    std::size_t process(std::vector<uint8_t>& bytes, const ContinuityChecker& output);
 
 private:
     static constexpr std::size_t kPidCount = 8192;
     struct PidState {
-        bool has_output = false;    // a packet with payload of this PID went out
         bool waiting_start = false; // dropping until payload_unit_start after a splice
         bool mark_pcr = false;      // set discontinuity_indicator on the next PCR
-        uint8_t last_cc = 0;        // counter of the last packet with payload that went out
         uint8_t offset = 0;         // added to the source's counters, modulo 16
     };
     // Applies the state of `pid` to one packet; false when it is dropped.
-    bool rewrite(uint8_t* packet);
+    bool rewrite(uint8_t* packet, const ContinuityChecker& output);
 
     std::array<PidState, kPidCount> pids_{};
     bool waiting_pat_ = false;

@@ -61,6 +61,18 @@ const StreamMetric kStreamMetrics[] = {
      [](const StreamStats& s, uint64_t) { return s.connected ? 1.0 : 0.0; }},
     {"restreamer_input_cc_errors_total", "Continuity counter gaps in the upstream's packets.",
      MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.cc_errors); }},
+    {"restreamer_input_sync_losses_total", "Times the packet boundaries of the upstream's bytes were lost.",
+     MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.sync_losses); }},
+    {"restreamer_input_skipped_bytes_total", "Bytes of the upstream that were not part of a TS packet.",
+     MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.bytes_skipped); }},
+    {"restreamer_input_bad_sections_total", "PAT/PMT sections dropped for a bad CRC or content.",
+     MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.bad_sections); }},
+    {"restreamer_gop_cache_overflows_total", "GOPs too long or too large to cache for fast start.",
+     MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.gop_overflows); }},
+    {"restreamer_upstream_splices_total", "Joins of a new upstream connection onto a playing stream.",
+     MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.splices); }},
+    {"restreamer_splice_dropped_packets_total", "Packets dropped to join a new upstream cleanly.",
+     MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.splice_dropped_packets); }},
     // Not *_bits_per_second: promtool's lint asks for bytes there, but a bitrate is what operators compare
     // with the encoder's setting.
     {"restreamer_input_bitrate", "Bits per second received from the upstream, over the last second or more.",

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "server/http/http_reply.h"
-#include "server/pipeline/stream.h"
+#include "server/pipeline/channel.h"
 
 // What Site::stream_stats() returns: each served path with its counters.
 using StreamStatsList = std::vector<std::pair<std::string, StreamStats>>;

@@ -5,25 +5,10 @@
 #include <utility>
 
 #include "common/log.h"
-#include "server/service/thread_priority.h"
 
-namespace {
-// Thread-per-connection makes these thread-locals the connection's own.
-thread_local bool t_starting = false;  // a connection's thread, not yet started
-thread_local const std::function<void()>* t_started_hook = nullptr;
-}  // namespace
-
-ConnectionThreads::ConnectionThreads(std::size_t max_threads, ConnectionHooks hooks)
-    : max_threads_(max_threads), hooks_(std::move(hooks)), reaper_([this] { reap(); }) {}
-
-void ConnectionThreads::connection_started() {
-    if (!std::exchange(t_starting, false)) return;
-    lower_thread_to_normal();  // the acceptor's priority, if raised, is for starting only
-    if (const auto* hook = std::exchange(t_started_hook, nullptr)) (*hook)();
-}
+ConnectionThreads::ConnectionThreads(std::size_t max_threads) : max_threads_(max_threads), reaper_([this] { reap(); }) {}
 
 void ConnectionThreads::enqueue(std::function<void()> fn) {
-    if (hooks_.accepted) hooks_.accepted();
     std::unique_lock<std::mutex> lock(mutex_);
     worker_done_.wait(lock, [this] { return running_ < max_threads_; });
     running_workers_.emplace_back();
@@ -34,14 +19,11 @@ void ConnectionThreads::enqueue(std::function<void()> fn) {
     for (;;) {
         try {
             worker->thread = std::thread([this, worker] {
-                t_starting = true;
-                if (hooks_.started) t_started_hook = &hooks_.started;
                 try {
                     worker->task();
                 } catch (const std::exception& e) {
                     LogLine(LogLevel::error, "connection_failed").kv("reason", e.what());
                 }
-                connection_started();
                 std::lock_guard<std::mutex> done_lock(mutex_);
                 worker->task = nullptr;
                 finished_.splice(finished_.end(), running_workers_, worker);
@@ -58,7 +40,6 @@ void ConnectionThreads::enqueue(std::function<void()> fn) {
 }
 
 void ConnectionThreads::reap() {
-    lower_thread_to_normal();  // httplib creates the queue on the acceptor thread
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
         finished_changed_.wait(lock, [this] { return stopping_ || !finished_.empty(); });

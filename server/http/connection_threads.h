@@ -1,8 +1,6 @@
 // connection_threads.h - cpp-httplib task queue that runs each accepted connection on its own thread.
 // enqueue() is called by the acceptor thread; shutdown() by httplib when listening ends, and it joins all.
-// A reaper thread joins connection threads as they end. Hooks tell the owner when a connection is
-// accepted and when it has started (written its first bytes), for BacklogGate's newcomers first.
-// A connection's thread runs at the acceptor's priority (thread_priority.h) until it has started.
+// A reaper thread joins connection threads as they end.
 #pragma once
 
 #include <httplib.h>
@@ -14,24 +12,15 @@
 #include <mutex>
 #include <thread>
 
-struct ConnectionHooks {
-    std::function<void()> accepted;  // on the acceptor, once per connection, before its thread starts
-    std::function<void()> started;   // once per connection: at connection_started(), or as it ends
-};
-
 class ConnectionThreads : public httplib::TaskQueue {
 public:
     // At most `max_threads` connections run at once; further ones wait in the listen backlog,
     // because enqueue() blocks the acceptor until a thread is free.
-    explicit ConnectionThreads(std::size_t max_threads, ConnectionHooks hooks = {});
+    explicit ConnectionThreads(std::size_t max_threads);
     ~ConnectionThreads() override { shutdown(); }
 
     void enqueue(std::function<void()> fn) override;
     void shutdown() override;
-
-    // On a connection's thread: its first response bytes are written. Runs the started hook the
-    // first time; later calls, and calls from other threads, do nothing.
-    static void connection_started();
 
 private:
     struct Worker {
@@ -44,7 +33,6 @@ private:
     void join_finished(std::unique_lock<std::mutex>& lock);
 
     const std::size_t max_threads_;
-    const ConnectionHooks hooks_;
     std::mutex mutex_;
     std::condition_variable worker_done_;
     // Guarded by mutex_. A thread moves its own node from running_workers_ to finished_ as it ends.

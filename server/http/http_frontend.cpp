@@ -13,9 +13,9 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "server/http/connection_threads.h"
+#include "server/http/viewer_session.h"
 #include "server/service/notifier.h"
 #include "server/http/static_content.h"
-#include "server/service/thread_priority.h"
 
 using namespace std::chrono;
 
@@ -28,33 +28,14 @@ constexpr int kListenBacklog = 1024;
 // (reopened every 5 s) would make real viewers wait in the listen backlog.
 constexpr std::size_t kExtraConnectionThreads = 1024;
 constexpr std::size_t kUnlimitedConnectionThreads = 10000;
-// How long a viewer's packets may wait for a fuller batch; also how often an idle viewer's thread
-// wakes so that httplib can check for shutdown. Bounds the latency batching adds (DESIGN.md: well
-// under a second); at 8 Mbit/s it, not Client::kBatchBytes, sets the pace: 5 wake-ups a second.
-constexpr milliseconds kMaxBatchDelay{200};
 // The kernel doubles it: 512 KiB in flight, 8 Mbit/s up to 500 ms of round trip.
 constexpr int kSendBufferBytes = 256 * 1024;
 constexpr const char* kCacheControl = "no-cache, no-store, no-transform";
 // httplib 0.11.4 limits each header line to 8 KiB but not the number of lines; 100 is Apache's
 // LimitRequestFields. (The head's total size stays unlimited while httplib reads it.)
 constexpr std::size_t kMaxHeaderFields = 100;
-// A viewer whose socket accepts nothing for this long is dropped.
-constexpr seconds kWriteTimeout{5};
-// Threads writing backlog at once: one per core keeps the cores busy with it when nothing else
-// needs them.
-std::size_t backlog_passes() { return std::max(2u, std::thread::hardware_concurrency()); }
 
 double seconds_since(steady_clock::time_point t) { return duration_cast<microseconds>(steady_clock::now() - t).count() / 1e6; }
-
-// On the acceptor thread, before httplib creates the connection threads that inherit its priority.
-void raise_acceptor_priority(const std::string& listen) {
-    std::string why_not;
-    const bool raised = raise_thread_to_realtime(why_not);
-    LogLine line(LogLevel::info, "join_priority");
-    line.kv("listen", listen).kv("acceptor", raised ? "SCHED_RR 1" : "normal");
-    if (raised) line.kv("connections", "until their first bytes");
-    else line.kv("reason", why_not + " (real-time priority needs CAP_SYS_NICE)");
-}
 }  // namespace
 
 struct HttpFrontend::Request {
@@ -82,8 +63,7 @@ struct HttpFrontend::Request {
 HttpFrontend::HttpFrontend(std::string listen, ReloadFunction reload)
     : listen_(std::move(listen)),
       reload_(std::move(reload)),
-      server_(std::make_unique<httplib::Server>()),
-      backlog_gate_(backlog_passes()) {}
+      server_(std::make_unique<httplib::Server>()) {}
 
 HttpFrontend::~HttpFrontend() { stop(); }
 
@@ -122,10 +102,7 @@ bool HttpFrontend::start(std::string& error) {
     const unsigned maxconnections = site()->config().maxconnections;
     const std::size_t max_threads = maxconnections ? maxconnections + kExtraConnectionThreads : kUnlimitedConnectionThreads;
     // httplib takes ownership of the queue and deletes it when listening ends.
-    // The hooks run on the acceptor and connection threads, which httplib starts once bound.
-    ConnectionHooks hooks{[this] { backlog_gate_.connection_accepted(accept_queue_length(listen_fd_)); },
-                          [this] { backlog_gate_.connection_started(); }};
-    server_->new_task_queue = [max_threads, hooks] { return new ConnectionThreads(max_threads, hooks); };
+    server_->new_task_queue = [max_threads] { return new ConnectionThreads(max_threads); };
     server_->set_read_timeout(5, 0);   // a request head must arrive within 5 s
     server_->set_write_timeout(kWriteTimeout.count(), 0);  // a viewer whose socket stays full for 5 s is dropped
     server_->set_keep_alive_timeout(5);
@@ -156,12 +133,8 @@ bool HttpFrontend::start(std::string& error) {
         return false;
     }
     ::listen(listen_fd, kListenBacklog);
-    listen_fd_ = listen_fd;
     address_ = join_host_port(host, port);
-    listener_ = std::thread([this] {
-        raise_acceptor_priority(address_);
-        server_->listen_after_bind();
-    });
+    listener_ = std::thread([this] { server_->listen_after_bind(); });
     return true;
 }
 
@@ -240,7 +213,6 @@ std::optional<HttpReply> HttpFrontend::deny(const Site& site, const Route& route
 }
 
 void HttpFrontend::send(const HttpReply& reply, const Request& request, const Site& site, httplib::Response& res) {
-    ConnectionThreads::connection_started();  // httplib writes the reply as this returns
     res.status = reply.status;
     for (const auto& [name, value] : reply.headers) res.set_header(name, value);
     if (!reply.body.empty() || reply.status != 304) res.set_content(reply.body, reply.content_type);
@@ -256,12 +228,15 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
     const Config& config = site.config();
     const ConnectionLimits limits = ConnectionLimits::from_config(config);
     if (resource.api == "health") return statistics_.health(site.stream_stats(), limits);
+    // restreamer's "nostats": no statistics are collected for anyone to read; health stays, for balancers.
+    if (config.nostats && (resource.api == "statistics" || resource.api == "prometheus"))
+        return HttpReply::text(404, "404 statistics disabled (nostats)");
     if (resource.api == "statistics") return statistics_.statistics(site.stream_stats(), limits);
     if (resource.api == "prometheus") return statistics_.prometheus(site.stream_stats(), limits);
-    if (resource.api == "check") return check_reply(route.stream && route.stream->is_connected());
+    if (resource.api == "check") return check_reply(route.channel && route.channel->is_connected());
     if (resource.api == "control") {
-        if (!route.stream) return HttpReply::text(404, "404 not found");
-        Stream& stream = *route.stream;
+        if (!route.channel) return HttpReply::text(404, "404 not found");
+        Stream& stream = *route.channel->stream();
         return control_reply(request.info, [&stream](bool offline) { stream.set_offline(offline); });
     }
     if (resource.api == "reload") {
@@ -278,14 +253,13 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
 }
 
 void HttpFrontend::serve_stream(const Site& site, const Route& route, const Request& request, httplib::Response& res) {
-    const std::shared_ptr<Stream> stream = route.stream;
+    const std::shared_ptr<Stream>& stream = route.channel->stream();
     const std::string& address = request.info.client;
     res.set_header("Cache-Control", kCacheControl);
     if (stream->is_offline()) return send(HttpReply::text(503, "stream offline"), request, site, res);
-    if (!stream->is_connected()) return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
+    if (!stream->is_live()) return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
     if (request.info.method == "HEAD") {
         res.set_chunked_content_provider("video/mpeg", [](size_t, httplib::DataSink&) { return false; });
-        ConnectionThreads::connection_started();
         if (const auto& log = site.access_log()) log->write(request.access_entry(200));  // one line per request
         return;
     }
@@ -293,71 +267,18 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
         LogLine(LogLevel::warn, "client_refused").kv("stream", stream->path()).kv("client", address).kv("reason", "maxconnections reached");
         return send(HttpReply::text(503, "too many connections"), request, site, res);
     }
-    std::shared_ptr<Client> client = stream->attach(address);
-    if (!client) {
+    std::shared_ptr<Viewer> viewer = stream->attach(address);
+    if (!viewer) {
         release_viewer(site);
         return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
     }
-    LogLine(LogLevel::info, "client_connected").kv("stream", stream->path()).kv("client", address);
-
-    auto chunks = std::make_shared<std::vector<ChunkRef>>();
-    auto provider = [this, client, chunks](size_t, httplib::DataSink& sink) {
-        const Client::BatchResult batch = client->next_chunks(*chunks, kMaxBatchDelay);
-        switch (batch) {
-        // false, not sink.done(): the body ends with the connection, and after done() httplib
-        // would keep the socket open for a next request (keep-alive) for 5 s.
-        case Client::BatchResult::closed: return false;
-        case Client::BatchResult::idle: return true;
-        case Client::BatchResult::data:
-        case Client::BatchResult::backlog: break;
-        }
-        std::size_t sent = 0;
-        // httplib fails a write (or the wait for room) when the socket stays full for the write
-        // timeout; a peer that has gone fails it at once (and is logged as having closed, by
-        // Stream::detach).
-        auto in_time = [&client](const auto& socket_op) {
-            const auto started = steady_clock::now();
-            if (socket_op()) return true;
-            if (steady_clock::now() - started >= kWriteTimeout - milliseconds(50))
-                client->disconnect("send timed out: socket not drained for " + std::to_string(kWriteTimeout.count()) + " s");
-            return false;
-        };
-        auto write = [&](const uint8_t* data, std::size_t len) {
-            return in_time([&] { return sink.write(reinterpret_cast<const char*>(data), len); });
-        };
-        auto wait_writable = [&] { return in_time(sink.is_writable); };
-        auto due = [&client](const PacketChunk& chunk) { return client->due(chunk); };
-        const bool ok = batch == Client::BatchResult::backlog
-                            ? write_backlog(*chunks, gather_pool_, backlog_gate_, due, wait_writable, write, sent)
-                            : write_batch(*chunks, gather_pool_, write, sent);
-        client->count_sent(sent);
-        ConnectionThreads::connection_started();
-        chunks->clear();
-        return ok;
-    };
-    auto releaser = [this, stream, client, request, log = site.access_log()](bool) {
-        if (stopping_.load()) client->disconnect("server shutting down");
-        stream->detach(client);
-        release_viewer(*this->site());
-        const double duration = duration_cast<milliseconds>(client->connected_for()).count() / 1000.0;
-        LogLine(LogLevel::info, "client_disconnected")
-            .kv("stream", stream->path())
-            .kv("client", client->address())
-            .kv("duration_s", duration)
-            .kv("bytes", client->bytes_sent())
-            .kv("dropped_packets", client->packets_dropped())
-            .kv("reason", client->end_reason());
-        if (log) {
-            AccessEntry entry = request.access_entry(200);
-            entry.bytes = client->bytes_sent();
-            entry.dropped_packets = client->packets_dropped();
-            entry.reason = client->end_reason();
-            log->write(entry);
-        }
-    };
+    auto session = std::make_shared<ViewerSession>(stream, std::move(viewer), request.access_entry(200), site.access_log(),
+                                                   gather_pool_, [this] { release_viewer(*this->site()); });
     // The body is the raw stream until the connection closes, for HTTP/1.1 too (as udpxy and
     // msd_lite answer): chunked encoding would make httplib copy every batch twice to frame it,
     // and HTTP/1.0 set-top boxes could not decode it anyway.
     res.set_header("Connection", "close");
-    res.set_content_provider("video/mpeg", provider, releaser);
+    res.set_content_provider(
+        "video/mpeg", [session](size_t, httplib::DataSink& sink) { return session->provide(sink); },
+        [this, session](bool) { session->finish(stopping_.load() ? "server shutting down" : "client closed connection"); });
 }

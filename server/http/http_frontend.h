@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "server/http/api.h"
+#include "server/http/buffer_pool.h"
 #include "server/http/http_reply.h"
 #include "server/service/site.h"
 
@@ -56,7 +57,6 @@ private:
     std::unique_ptr<httplib::Server> server_;
     std::thread listener_;
     std::string address_;
-    int listen_fd_ = -1;  // owned by server_
     mutable std::mutex site_mutex_;
     std::shared_ptr<const Site> site_;
     std::atomic<unsigned> viewers_{0};
@@ -65,5 +65,4 @@ private:
     // Viewers' small chunks are gathered here for one write; a buffer is held only while a batch
     // is written, so a handful serve thousands of viewers.
     BufferPool gather_pool_{256 * 1024, 8};
-    BacklogGate backlog_gate_;
 };

@@ -63,10 +63,15 @@ PacketQueue::PopResult PacketQueue::pop_batch(std::vector<ChunkRef>& out, std::c
         consumer_sleeping_.store(false, std::memory_order_relaxed);
     }
     if (is_closed()) return PopResult::closed;
+    return take_all(out) ? PopResult::data : PopResult::timeout;
+}
 
+void PacketQueue::drain(std::vector<ChunkRef>& out) { take_all(out); }
+
+bool PacketQueue::take_all(std::vector<ChunkRef>& out) {
     std::size_t head = head_.load(std::memory_order_relaxed);
     const std::size_t tail = tail_.load(std::memory_order_acquire);
-    if (head == tail) return PopResult::timeout;
+    if (head == tail) return false;
     std::size_t bytes = 0;
     for (; head != tail; ++head) {
         ChunkRef& slot = slots_[head & mask_];
@@ -75,7 +80,7 @@ PacketQueue::PopResult PacketQueue::pop_batch(std::vector<ChunkRef>& out, std::c
     }
     popped_bytes_.store(popped_bytes_.load(std::memory_order_relaxed) + bytes, std::memory_order_release);
     head_.store(tail, std::memory_order_release);
-    return PopResult::data;
+    return true;
 }
 
 void PacketQueue::close() {

@@ -30,6 +30,10 @@ public:
     // A min_bytes above one batches: the producer wakes the consumer once per batch, not per chunk.
     PopResult pop_batch(std::vector<ChunkRef>& out, std::chrono::milliseconds timeout, std::size_t min_bytes = 1);
 
+    // Consumer only. Appends every queued chunk to `out`, closed or not: a consumer that has ended
+    // lets go of its chunks without waiting for the queue to be destroyed.
+    void drain(std::vector<ChunkRef>& out);
+
     // Any thread. Wakes the consumer; later pushes fail.
     void close();
     bool is_closed() const { return closed_.load(std::memory_order_acquire); }
@@ -40,6 +44,8 @@ public:
 
 private:
     bool has_data() const { return tail_.load(std::memory_order_acquire) != head_.load(std::memory_order_relaxed); }
+    // Consumer: moves every queued chunk to `out`; false when there was none.
+    bool take_all(std::vector<ChunkRef>& out);
     // Producer: notifies a sleeping consumer without ever blocking on its mutex.
     void wake_consumer();
 

@@ -46,20 +46,20 @@ std::shared_ptr<Site> Site::build(std::shared_ptr<const Config> config, const Si
         const Route* old = previous ? previous->find(resource->serve) : nullptr;
         if (old && old->resource->type == Resource::Type::stream &&
             same_stream(*old->resource, previous->config(), *resource, cfg)) {
-            site->streams_.emplace(resource->serve, old->stream);
+            site->streams_.emplace(resource->serve, old->channel);
             continue;
         }
-        StreamSettings settings = StreamSettings::from_config(*resource, cfg);
+        ChannelSettings settings = ChannelSettings::from_config(*resource, cfg);
         if (!resource->preamble.empty()) {
-            settings.preamble = load_preamble(resource->preamble, error);
-            if (!settings.preamble) {
+            settings.stream.preamble = load_preamble(resource->preamble, error);
+            if (!settings.stream.preamble) {
                 error = resource->serve + ": preamble: " + error;
                 return nullptr;
             }
         }
-        auto stream = std::make_shared<Stream>(std::move(settings));
-        site->created_.push_back(stream);
-        site->streams_.emplace(resource->serve, std::move(stream));
+        auto channel = std::make_shared<Channel>(std::move(settings));
+        site->created_.push_back(channel);
+        site->streams_.emplace(resource->serve, std::move(channel));
     }
 
     for (const Resource& resource : cfg.resources) {
@@ -67,7 +67,7 @@ std::shared_ptr<Site> Site::build(std::shared_ptr<const Config> config, const Si
         route.resource = &resource;
         switch (resource.type) {
         case Resource::Type::stream:
-            route.stream = site->streams_.at(resource.serve);
+            route.channel = site->streams_.at(resource.serve);
             break;
         case Resource::Type::static_content:
             route.static_content = std::make_shared<StaticContent>(resource.serve, resource.remote_text,
@@ -76,7 +76,7 @@ std::shared_ptr<Site> Site::build(std::shared_ptr<const Config> config, const Si
         case Resource::Type::api:
             if (resource.api == "check" || resource.api == "control") {
                 auto target = site->streams_.find(resource.remote_text);
-                if (target != site->streams_.end()) route.stream = target->second;
+                if (target != site->streams_.end()) route.channel = target->second;
             }
             break;
         }
@@ -106,24 +106,24 @@ Site::Site(std::shared_ptr<const Config> config) : config_(std::move(config)) {}
 Site::~Site() = default;
 
 void Site::start() {
-    for (const auto& stream : created_) stream->start();
+    for (const auto& channel : created_) channel->start();
     if (notifier_) notifier_->start();
 }
 
 void Site::retire(const Site* next, const std::string& reason) {
-    for (const auto& [path, stream] : streams_) {
+    for (const auto& [path, channel] : streams_) {
         if (next) {
             auto kept = next->streams_.find(path);
-            if (kept != next->streams_.end() && kept->second == stream) continue;
+            if (kept != next->streams_.end() && kept->second == channel) continue;
         }
-        stream->disconnect_clients(reason);
-        stream->stop();
+        channel->stream()->disconnect_viewers(reason);
+        channel->stop();
     }
     if (notifier_) notifier_->stop();
 }
 
 void Site::disconnect_viewers(const std::string& reason) const {
-    for (const auto& [path, stream] : streams_) stream->disconnect_clients(reason);
+    for (const auto& [path, channel] : streams_) channel->stream()->disconnect_viewers(reason);
 }
 
 const Route* Site::find(const std::string& path) const {
@@ -133,6 +133,6 @@ const Route* Site::find(const std::string& path) const {
 
 std::vector<std::pair<std::string, StreamStats>> Site::stream_stats() const {
     std::vector<std::pair<std::string, StreamStats>> stats;
-    for (const auto& [path, stream] : streams_) stats.emplace_back(path, stream->stats());
+    for (const auto& [path, channel] : streams_) stats.emplace_back(path, channel->stats());
     return stats;
 }

@@ -11,14 +11,14 @@
 
 #include "server/http/access_log.h"
 #include "common/config/config.h"
-#include "server/pipeline/stream.h"
+#include "server/pipeline/channel.h"
 
 class StaticContent;
 class Notifier;
 
 struct Route {
     const Resource* resource = nullptr;  // points into the site's config
-    std::shared_ptr<Stream> stream;      // a stream resource, or the stream a check/control API names
+    std::shared_ptr<Channel> channel;    // a stream resource, or the stream a check/control API names
     std::shared_ptr<StaticContent> static_content;
 };
 
@@ -54,8 +54,8 @@ private:
     explicit Site(std::shared_ptr<const Config> config);
 
     std::shared_ptr<const Config> config_;
-    std::map<std::string, std::shared_ptr<Stream>> streams_;  // by serve path
-    std::vector<std::shared_ptr<Stream>> created_;            // not shared with the previous site
+    std::map<std::string, std::shared_ptr<Channel>> streams_;  // by serve path
+    std::vector<std::shared_ptr<Channel>> created_;            // not shared with the previous site
     std::map<std::string, Route> routes_;
     std::shared_ptr<AccessLog> access_log_;
     std::unique_ptr<Notifier> notifier_;

@@ -214,4 +214,14 @@ expect /check/tv 200 text/plain "200 ok"
 expect /metrics 200 "text/plain; version=0.0.4; charset=utf-8"
 [[ $(metric restreamer_source_connected 'stream="/two.ts"') == 0 ]] || fail "prometheus: /two.ts source still connected"
 [[ $(metric restreamer_source_connected 'stream="/tv.ts"') == 1 ]] || fail "prometheus: /tv.ts source not connected"
+
+log "nostats: statistics and prometheus answer 404; health still answers"
+sed 's/"maxconnections": 3,/"maxconnections": 3, "nostats": true,/' "$T/server.json" >"$T/nostats.json"
+grep -q '"nostats": true' "$T/nostats.json" || fail "could not write the nostats config"
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+start_server "$T/nostats.json"
+url="http://127.0.0.1:$SERVER_PORT"
+expect /statistics 404 text/plain "404 statistics disabled (nostats)"
+expect /metrics 404 text/plain "404 statistics disabled (nostats)"
+expect /health 200 application/json
 echo "PASS"

@@ -209,7 +209,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
         }
 
         framed = packets;
-        const std::size_t dropped = splicer.process(packets);
+        const std::size_t dropped = splicer.process(packets, output_cc);
         fuzz_check(packets.size() + dropped * ts::kPacketSize == framed.size(), "process() counts what it drops");
         // The kept packets are the framed ones, in order, with only the splice fields changed.
         std::size_t in = 0;

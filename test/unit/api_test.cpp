@@ -327,6 +327,12 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     StatisticsApi api(clock.function());
     StreamStats a = stream_stats(4, 1000, 188 * 900, 7, milliseconds(1500));
     a.cc_errors = 3;
+    a.sync_losses = 2;
+    a.bytes_skipped = 100;
+    a.bad_sections = 4;
+    a.gop_overflows = 5;
+    a.splices = 6;
+    a.splice_dropped_packets = 8;
     StreamStats b = stream_stats(0, 20, 0, 0);
     b.connected = false;
     StreamStatsList streams = {{"/a.ts", a}, {"/b.ts", b}};
@@ -343,6 +349,9 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
         {"restreamer_bytes_received_total", "counter"},      {"restreamer_bytes_sent_total", "counter"},
         {"restreamer_bytes_dropped_total", "counter"},       {"restreamer_viewer_duration_seconds_total", "counter"},
         {"restreamer_source_connected", "gauge"},            {"restreamer_input_cc_errors_total", "counter"},
+        {"restreamer_input_sync_losses_total", "counter"},  {"restreamer_input_skipped_bytes_total", "counter"},
+        {"restreamer_input_bad_sections_total", "counter"},  {"restreamer_gop_cache_overflows_total", "counter"},
+        {"restreamer_upstream_splices_total", "counter"},    {"restreamer_splice_dropped_packets_total", "counter"},
         {"restreamer_input_bitrate", "gauge"}, {"restreamer_connections", "gauge"},
         {"restreamer_max_connections", "gauge"},             {"restreamer_full_connections", "gauge"},
     };
@@ -369,12 +378,18 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     CHECK(at("restreamer_source_connected{stream=\"/a.ts\"}") == 1);
     CHECK(at("restreamer_source_connected{stream=\"/b.ts\"}") == 0);
     CHECK(at("restreamer_input_cc_errors_total{stream=\"/a.ts\"}") == 3);
+    CHECK(at("restreamer_input_sync_losses_total{stream=\"/a.ts\"}") == 2);
+    CHECK(at("restreamer_input_skipped_bytes_total{stream=\"/a.ts\"}") == 100);
+    CHECK(at("restreamer_input_bad_sections_total{stream=\"/a.ts\"}") == 4);
+    CHECK(at("restreamer_gop_cache_overflows_total{stream=\"/a.ts\"}") == 5);
+    CHECK(at("restreamer_upstream_splices_total{stream=\"/a.ts\"}") == 6);
+    CHECK(at("restreamer_splice_dropped_packets_total{stream=\"/a.ts\"}") == 8);
     CHECK(at("restreamer_input_bitrate{stream=\"/a.ts\"}") == 0);  // first sample
     CHECK(at("restreamer_packets_received_total{stream=\"/b.ts\"}") == 20);
     CHECK(at("restreamer_connections") == 4);
     CHECK(at("restreamer_max_connections") == 100);
     CHECK(at("restreamer_full_connections") == 90);
-    CHECK(samples.size() == 11 * 2 + 3);
+    CHECK(samples.size() == 17 * 2 + 3);
 }
 
 TEST_CASE("prometheus: without streams only the global gauges remain", "[api]") {

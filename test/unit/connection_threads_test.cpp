@@ -84,28 +84,3 @@ TEST_CASE("ConnectionThreads: at most max_threads run; the next connection waits
     CHECK(wait_until([&] { return fifth_ran.load(); }));
     threads.shutdown();
 }
-
-TEST_CASE("ConnectionThreads: hooks say when each connection is accepted and when it has started", "[threads]") {
-    std::atomic<int> accepted{0}, started{0};
-    std::atomic<int> started_before_task_end{-1};
-    {
-        ConnectionThreads threads(16, ConnectionHooks{[&] { ++accepted; }, [&] { ++started; }});
-        // One connection says it started, twice; the hook runs once, at the first.
-        std::atomic<bool> done_first{false};
-        threads.enqueue([&] {
-            ConnectionThreads::connection_started();
-            ConnectionThreads::connection_started();
-            started_before_task_end = started.load();
-            done_first = true;
-        });
-        REQUIRE(wait_until([&] { return done_first.load(); }));
-        CHECK(started_before_task_end.load() == 1);
-        // One never says so: the hook runs as it ends.
-        threads.enqueue([] {});
-        CHECK(wait_until([&] { return started.load() == 2; }));
-        CHECK(accepted.load() == 2);
-    }
-    // Not on a connection's thread: nothing happens.
-    ConnectionThreads::connection_started();
-    CHECK(started.load() == 2);
-}

@@ -1,5 +1,5 @@
-// gop_cache_test.cpp - GopCache: holds the slices since the last random access point, starts over at
-// each one, and drops a GOP that outgrows its byte or age bound.
+// gop_cache_test.cpp - GopCache: holds the chunks since the last keyframe, starts over at each one,
+// gathers small chunks into runs, and drops a GOP that outgrows its byte or age bound.
 #include <catch2/catch.hpp>
 
 #include "server/pipeline/gop_cache.h"
@@ -10,158 +10,104 @@ using Clock = std::chrono::steady_clock;
 
 const Clock::time_point t0 = Clock::time_point{} + 1h;
 
-ChunkRef chunk(std::size_t packets, uint8_t tag = 0) {
+ChunkRef chunk(std::size_t packets, uint8_t tag, bool keyframe = false, Clock::time_point arrived = t0) {
     auto c = std::make_shared<PacketChunk>();
     c->bytes.assign(packets * ts::kPacketSize, tag);
+    c->random_access = keyframe;
+    c->arrived = arrived;
     return c;
 }
 
-struct Slice {
-    const PacketChunk* chunk;
-    uint32_t first_packet;
-    uint32_t packet_count;
-    bool operator==(const Slice& o) const {
-        return chunk == o.chunk && first_packet == o.first_packet && packet_count == o.packet_count;
+// One letter per packet of the GOP as a new viewer would get it, '|' between chunks.
+std::string layout(GopCache& cache) {
+    std::string out;
+    for (const ChunkRef& c : cache.take()) {
+        if (!out.empty()) out += '|';
+        for (std::size_t i = 0; i < c->bytes.size(); i += ts::kPacketSize) out += char('a' + c->bytes[i]);
     }
-};
-
-std::vector<Slice> slices(const GopCache& cache) {
-    std::vector<Slice> out;
-    for (const ChunkSlice& s : cache.snapshot()) out.push_back({s.chunk.get(), s.first_packet, s.packet_count});
     return out;
 }
 }  // namespace
 
-TEST_CASE("GopCache: nothing is kept before the first random access point", "[gop_cache]") {
+TEST_CASE("GopCache: nothing is kept before the first keyframe", "[gop_cache]") {
     GopCache cache;
-    cache.append(chunk(10), 0, t0);
-    CHECK_FALSE(cache.has_gop());
-    CHECK(cache.snapshot().empty());
+    cache.append(chunk(10, 0));
+    CHECK(cache.take().empty());
     CHECK(cache.bytes() == 0);
-    cache.on_rap();
-    CHECK_FALSE(cache.has_gop());  // a point, but no packets yet
 }
 
-TEST_CASE("GopCache: a viewer gets the slices since the last random access point, in order", "[gop_cache]") {
-    // chunk  a(4)      b(6): RAP at packet 2   c(3)   d(5): RAP at 0   e(1)
-    // GOP    -         b[2..6)                 c      d                 d e
+TEST_CASE("GopCache: a viewer gets the chunks since the last keyframe, small ones gathered into runs", "[gop_cache]") {
+    // chunks  a(2)  B(3, key)  c(1)  d(2)  E(1, key)  f(1)
+    // GOP     -     B          B|cd        E          E|f
     GopCache cache;
-    auto a = chunk(4), b = chunk(6), c = chunk(3), d = chunk(5), e = chunk(1);
-    cache.append(a, 0, t0);
-    cache.on_rap();
-    cache.append(b, 2, t0 + 1ms);
-    cache.append(c, 0, t0 + 2ms);
-    CHECK(slices(cache) == std::vector<Slice>{{b.get(), 2, 4}, {c.get(), 0, 3}});
-    CHECK(cache.bytes() == 7 * ts::kPacketSize);
-    CHECK(cache.snapshot().front().data() == b->bytes.data() + 2 * ts::kPacketSize);
-    CHECK(cache.snapshot().front().size_bytes() == 4 * ts::kPacketSize);
-
-    cache.on_rap();
-    cache.append(d, 0, t0 + 40ms);
-    cache.append(e, 0, t0 + 50ms);
-    CHECK(slices(cache) == std::vector<Slice>{{d.get(), 0, 5}, {e.get(), 0, 1}});
+    cache.append(chunk(2, 0));
+    auto key = chunk(3, 1, true);
+    cache.append(key);
+    CHECK(cache.take().front() == key);  // the keyframe chunk itself, with its PSI prefix
+    cache.append(chunk(1, 2));
+    cache.append(chunk(2, 3));
+    CHECK(layout(cache) == "bbb|cdd");
     CHECK(cache.bytes() == 6 * ts::kPacketSize);
+    cache.append(chunk(1, 4, true));
+    cache.append(chunk(1, 5));
+    CHECK(layout(cache) == "e|f");
 }
 
-TEST_CASE("GopCache: the snapshot keeps its chunks alive after the cache moves on", "[gop_cache]") {
+TEST_CASE("GopCache: chunks handed out never change; later chunks start a new run", "[gop_cache]") {
     GopCache cache;
-    std::weak_ptr<const PacketChunk> watch;
-    GopSnapshot snapshot;
-    {
-        auto a = chunk(2, 0x47);
-        watch = a;
-        cache.on_rap();
-        cache.append(a, 0, t0);
-        snapshot = cache.snapshot();
-    }
-    cache.on_rap();
-    REQUIRE_FALSE(watch.expired());
-    REQUIRE(snapshot.size() == 1);
-    CHECK(snapshot[0].data()[0] == 0x47);
-    snapshot = GopSnapshot{};
-    CHECK(watch.expired());
+    cache.append(chunk(1, 0, true));
+    cache.append(chunk(1, 1));
+    const std::vector<ChunkRef> handed_out = cache.take();
+    cache.append(chunk(1, 2));
+    CHECK(handed_out.back()->bytes.size() == ts::kPacketSize);
+    CHECK(layout(cache) == "a|b|c");
 }
 
-TEST_CASE("GopCache: a snapshot stays as taken while the cache grows past its block and starts over", "[gop_cache]") {
+TEST_CASE("GopCache: large chunks are kept as they are, and runs stop at kRunBytes", "[gop_cache]") {
     GopCache cache;
-    cache.on_rap();
-    std::vector<ChunkRef> chunks;
-    for (int i = 0; i < 1000; ++i) chunks.push_back(chunk(1, static_cast<uint8_t>(i)));
-    for (int i = 0; i < 10; ++i) cache.append(chunks[i], 0, t0);
-    const GopSnapshot early = cache.snapshot();
-    for (int i = 10; i < 1000; ++i) cache.append(chunks[i], 0, t0);  // several larger blocks
-    const GopSnapshot late = cache.snapshot();
-    cache.on_rap();
-    cache.append(chunk(1, 0xAA), 0, t0);
-
-    REQUIRE(early.size() == 10);
-    for (int i = 0; i < 10; ++i) CHECK(early[i].chunk == chunks[i]);
-    REQUIRE(late.size() == 1000);
-    bool in_order = true;
-    for (int i = 0; i < 1000; ++i) in_order = in_order && late[i].chunk == chunks[i];
-    CHECK(in_order);
-    CHECK(cache.snapshot().size() == 1);
+    const std::size_t half_run = GopCache::kRunBytes / 2 / ts::kPacketSize;
+    cache.append(chunk(1, 0, true));
+    auto large = chunk(half_run + 1, 1);
+    cache.append(large);
+    cache.append(chunk(half_run - 1, 2));
+    cache.append(chunk(half_run - 1, 3));
+    cache.append(chunk(4, 4));  // would pass kRunBytes: a new run
+    const auto& gop = cache.take();
+    REQUIRE(gop.size() == 4);
+    CHECK(gop[1] == large);
+    CHECK(gop[2]->bytes.size() == 2 * (half_run - 1) * ts::kPacketSize);
+    CHECK(gop[3]->bytes.size() == 4 * ts::kPacketSize);
 }
 
-TEST_CASE("GopCache: a GOP past the byte bound is dropped until the next random access point", "[gop_cache]") {
-    GopCacheLimits limits;
-    limits.max_bytes = 10 * ts::kPacketSize;
-    GopCache cache(limits);
-    cache.on_rap();
-    cache.append(chunk(6), 0, t0);
-    cache.append(chunk(4), 0, t0);  // exactly at the bound: kept
-    CHECK(cache.has_gop());
-    cache.append(chunk(1), 0, t0);
-    CHECK_FALSE(cache.has_gop());
-    CHECK(cache.bytes() == 0);
+TEST_CASE("GopCache: a GOP past the byte bound is dropped until the next keyframe", "[gop_cache]") {
+    GopCache cache(GopCacheLimits{10 * ts::kPacketSize, 5s});
+    cache.append(chunk(4, 0, true));
+    cache.append(chunk(6, 1));
+    CHECK(cache.take().size() == 2);  // exactly at the bound
+    cache.append(chunk(1, 2));
+    CHECK(cache.take().empty());
     CHECK(cache.overflows() == 1);
-    cache.append(chunk(1), 0, t0);  // the rest of the oversized GOP is not collected
-    CHECK_FALSE(cache.has_gop());
-
-    cache.on_rap();
-    auto next = chunk(3);
-    cache.append(next, 0, t0);
-    CHECK(slices(cache) == std::vector<Slice>{{next.get(), 0, 3}});
-    CHECK(cache.overflows() == 1);
+    cache.append(chunk(1, 3));  // still waiting for a keyframe
+    CHECK(cache.take().empty());
+    cache.append(chunk(1, 4, true));
+    CHECK(layout(cache) == "e");
 }
 
 TEST_CASE("GopCache: a GOP longer than the age bound is dropped", "[gop_cache]") {
-    GopCacheLimits limits;
-    limits.max_age = 5s;
-    GopCache cache(limits);
-    cache.on_rap();
-    cache.append(chunk(1), 0, t0);
-    cache.append(chunk(1), 0, t0 + 5s);  // exactly at the bound: kept
-    CHECK(cache.has_gop());
-    cache.append(chunk(1), 0, t0 + 5s + 1ms);
-    CHECK_FALSE(cache.has_gop());
+    GopCache cache(GopCacheLimits{1 << 20, 2s});
+    cache.append(chunk(1, 0, true, t0));
+    cache.append(chunk(1, 1, false, t0 + 2s));
+    CHECK(cache.take().size() == 2);
+    cache.append(chunk(1, 2, false, t0 + 2001ms));
+    CHECK(cache.take().empty());
     CHECK(cache.overflows() == 1);
-
-    SECTION("age counts from the random access point's arrival, not from on_rap()") {
-        cache.on_rap();
-        cache.append(chunk(1), 0, t0 + 20s);
-        cache.append(chunk(1), 0, t0 + 24s);
-        CHECK(cache.has_gop());
-    }
 }
 
-TEST_CASE("GopCache: clear() waits for the next random access point", "[gop_cache]") {
+TEST_CASE("GopCache: clear() waits for the next keyframe", "[gop_cache]") {
     GopCache cache;
-    cache.on_rap();
-    cache.append(chunk(2), 0, t0);
+    cache.append(chunk(1, 0, true));
     cache.clear();
-    cache.append(chunk(2), 0, t0);
-    CHECK_FALSE(cache.has_gop());
+    cache.append(chunk(1, 1));
+    CHECK(cache.take().empty());
     CHECK(cache.overflows() == 0);
-}
-
-TEST_CASE("GopCache: empty slices and null chunks are ignored", "[gop_cache]") {
-    GopCache cache;
-    cache.on_rap();
-    cache.append(chunk(3), 3, t0);
-    cache.append(nullptr, 0, t0);
-    CHECK_FALSE(cache.has_gop());
-    auto a = chunk(3);
-    cache.append(a, 1, t0);
-    CHECK(slices(cache) == std::vector<Slice>{{a.get(), 1, 2}});
 }

@@ -32,7 +32,7 @@ Out run(TsSplicer& splicer, const std::vector<PacketSpec>& specs, ContinuityChec
     std::vector<synthetic::Packet> packets;
     for (const auto& spec : specs) packets.push_back(synthetic::make_packet(spec));
     auto bytes = synthetic::concat(packets);
-    splicer.process(bytes);
+    splicer.process(bytes, checker);
     Out out;
     for (std::size_t i = 0; i < bytes.size(); i += ts::kPacketSize) {
         ts::PacketView view(bytes.data() + i);

@@ -1,0 +1,210 @@
+// upstream_loop.cpp - connect, read, frame, fail over, back off; the outage grace.
+#include "server/pipeline/upstream_loop.h"
+
+#include <random>
+
+#include "common/log.h"
+#include "server/upstreams/remote_schedule.h"
+#include "server/upstreams/upstream.h"
+
+using namespace std::chrono;
+
+namespace {
+constexpr seconds kGarbageLogInterval{10};
+// A remote that keeps failing is retried at most this rarely.
+constexpr milliseconds kMaxBackoff{60000};
+
+bool has_programme_packet(const std::vector<uint8_t>& packets) {
+    for (std::size_t i = 0; i < packets.size(); i += ts::kPacketSize)
+        if (ts::PacketView(packets.data() + i).pid() != ts::kPidNull) return true;
+    return false;
+}
+}  // namespace
+
+UpstreamLoop::UpstreamLoop(UpstreamSettings settings, UpstreamListener& listener)
+    : settings_(std::move(settings)), listener_(listener) {}
+
+UpstreamLoop::~UpstreamLoop() { stop(); }
+
+void UpstreamLoop::start() {
+    if (reader_.joinable()) return;
+    stop_ = std::make_unique<StopSignal>();
+    reader_ = std::thread([this] { run(); });
+}
+
+void UpstreamLoop::stop() {
+    if (!reader_.joinable()) return;
+    stop_->signal();
+    reader_.join();
+}
+
+UpstreamState UpstreamLoop::state() const {
+    UpstreamState s;
+    {
+        std::lock_guard<std::mutex> lock(state_mutex_);
+        s = state_;
+        if (s.connected) s.connected_for = steady_clock::now() - connected_at_;
+    }
+    s.packets_received = packets_received_.load(std::memory_order_relaxed);
+    s.bytes_received = bytes_received_.load(std::memory_order_relaxed);
+    s.bytes_skipped = bytes_skipped_.load(std::memory_order_relaxed);
+    s.sync_losses = sync_losses_.load(std::memory_order_relaxed);
+    return s;
+}
+
+void UpstreamLoop::run() {
+    UpstreamOptions options;
+    options.stream = settings_.path;
+    options.stop_fd = stop_->fd();
+    options.connect_timeout = settings_.connect_timeout;
+    options.read_timeout = settings_.read_timeout;
+    options.tls_verify = settings_.tls_verify;
+
+    RemoteSchedule schedule(RemoteSchedule::shuffled_order(settings_.remotes.size(), std::random_device{}()),
+                            settings_.reconnect_delay, kMaxBackoff);
+    bool first_connection = true;
+    while (!stop_->is_signalled()) {
+        expire_outage(steady_clock::now());
+        RemoteSchedule::Next next = schedule.next(steady_clock::now());
+        if (next.offline) {
+            LogLine(LogLevel::warn, "stream_offline").kv("stream", settings_.path).kv("reason", "every remote failed and reconnect is 0");
+            break;
+        }
+        if (!next.remote) {
+            if (sleep_between_attempts(next.wait)) break;
+            continue;
+        }
+        const std::size_t index = *next.remote;
+        const UpstreamUrl& remote = settings_.remotes[index];
+        std::string error;
+        auto upstream = open_upstream(remote, options, error);
+        if (!upstream) {
+            if (stop_->is_signalled()) break;
+            schedule.report_failure(index, steady_clock::now());
+            record_failure(remote, error);
+            LogLine(LogLevel::warn, "upstream_failed").kv("stream", settings_.path).kv("remote", remote.text).kv("reason", error);
+            continue;
+        }
+
+        const auto connected_at = steady_clock::now();
+        note_connected(remote, connected_at);
+        // Viewers that waited through an outage get a clean join; a first connection needs none.
+        listener_.upstream_connected(!first_connection);
+        first_connection = false;
+        connected_.store(true, std::memory_order_release);
+        ReadEnd end = read_until_end(*upstream, remote);
+        connected_.store(false, std::memory_order_release);
+        listener_.upstream_lost();
+        upstream.reset();  // close (and for commands, reap) before the next attempt
+        if (stop_->is_signalled()) break;
+        if (end.delivered) schedule.report_success(index);
+        schedule.report_failure(index, steady_clock::now());
+        note_lost(remote, end.reason, connected_at);
+    }
+    listener_.outage_expired(stop_->is_signalled() ? "server shutting down" : "stream offline");
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    state_.connected = false;
+}
+
+void UpstreamLoop::note_connected(const UpstreamUrl& remote, steady_clock::time_point at) {
+    {
+        LogLine connected(LogLevel::info, "upstream_connected");
+        connected.kv("stream", settings_.path).kv("remote", remote.text);
+        if (lost_at_) connected.kv("gap_ms", duration_cast<milliseconds>(at - *lost_at_).count());
+    }
+    lost_at_.reset();
+    framer_.reset();
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    state_.connected = true;
+    state_.remote = remote.text;
+    state_.since = system_clock::now();
+    ++state_.connects;
+    connected_at_ = at;
+}
+
+void UpstreamLoop::note_lost(const UpstreamUrl& remote, const std::string& reason, steady_clock::time_point connected_at) {
+    const auto now = steady_clock::now();
+    lost_at_ = now;
+    record_failure(remote, reason);
+    {
+        std::lock_guard<std::mutex> lock(state_mutex_);
+        state_.connected = false;
+        state_.since = system_clock::now();
+    }
+    LogLine(LogLevel::warn, "upstream_disconnected")
+        .kv("stream", settings_.path)
+        .kv("remote", remote.text)
+        .kv("reason", reason)
+        .kv("connected_s", duration_cast<milliseconds>(now - connected_at).count() / 1000.0);
+}
+
+void UpstreamLoop::record_failure(const UpstreamUrl& remote, const std::string& error) {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    state_.remote = remote.text;
+    state_.last_error = error;
+    ++state_.failures;
+}
+
+UpstreamLoop::ReadEnd UpstreamLoop::read_until_end(Upstream& upstream, const UpstreamUrl& remote) {
+    ReadEnd end;
+    std::vector<uint8_t> buf(settings_.read_size);
+    last_programme_ = steady_clock::now();
+    for (;;) {
+        const long n = upstream.read(buf.data(), buf.size());
+        if (n == 0) return end.reason = "end of stream", end;
+        if (n < 0) return end.reason = upstream.error(), end;
+        std::vector<uint8_t> packets;
+        packets.reserve(static_cast<std::size_t>(n) + ts::kPacketSize);
+        if (!frame(buf.data(), static_cast<std::size_t>(n), remote, packets))
+            return end.reason = "stalled: no packets but null ones for " +
+                                std::to_string(duration_cast<seconds>(steady_clock::now() - last_programme_).count()) + " s",
+                   end;
+        if (packets.empty()) continue;
+        end.delivered = true;
+        const std::size_t bytes = packets.size();
+        listener_.packets_received(std::move(packets));
+        packets_received_.fetch_add(bytes / ts::kPacketSize, std::memory_order_relaxed);
+        bytes_received_.fetch_add(bytes, std::memory_order_relaxed);
+    }
+}
+
+bool UpstreamLoop::frame(const uint8_t* data, std::size_t len, const UpstreamUrl& remote, std::vector<uint8_t>& packets) {
+    const uint64_t skipped_before = framer_.skipped_bytes();
+    const uint64_t sync_losses_before = framer_.sync_losses();
+    framer_.push(data, len, packets);
+    const auto now = steady_clock::now();
+    if (framer_.sync_losses() != sync_losses_before)
+        sync_losses_.fetch_add(framer_.sync_losses() - sync_losses_before, std::memory_order_relaxed);
+    if (framer_.skipped_bytes() != skipped_before) {
+        bytes_skipped_.fetch_add(framer_.skipped_bytes() - skipped_before, std::memory_order_relaxed);
+        // At most one line per interval: a source that sends only garbage must not flood the log.
+        if (now - last_garbage_log_ > kGarbageLogInterval) {
+            last_garbage_log_ = now;
+            LogLine(LogLevel::warn, "upstream_garbage")
+                .kv("stream", settings_.path)
+                .kv("remote", remote.text)
+                .kv("skipped_bytes", framer_.skipped_bytes());
+        }
+    }
+    // Bytes that carry no programme (garbage, only null packets) count as silence.
+    if (has_programme_packet(packets)) last_programme_ = now;
+    return settings_.read_timeout.count() <= 0 || now - last_programme_ <= settings_.read_timeout;
+}
+
+void UpstreamLoop::expire_outage(steady_clock::time_point now) {
+    if (!lost_at_ || now - *lost_at_ < settings_.outage_grace) return;
+    listener_.outage_expired("upstream lost for " + std::to_string(duration_cast<seconds>(now - *lost_at_).count()) + " s");
+    lost_at_.reset();
+}
+
+bool UpstreamLoop::sleep_between_attempts(steady_clock::duration wait) {
+    const auto until = steady_clock::now() + wait;
+    for (;;) {
+        const auto now = steady_clock::now();
+        if (now >= until) return stop_->is_signalled();
+        auto step = until - now;
+        if (lost_at_) step = std::min<steady_clock::duration>(step, *lost_at_ + settings_.outage_grace - now);
+        if (stop_->wait_for(std::max(duration_cast<milliseconds>(step), milliseconds(1)))) return true;
+        expire_outage(steady_clock::now());
+    }
+}

@@ -1,0 +1,116 @@
+// upstream_loop.h - UpstreamLoop: the first stage of a stream's pipeline. Its reader thread connects
+// to the remotes in turn (failover, backoff), reads, frames the bytes into whole TS packets, detects
+// a stalled upstream and keeps viewers through a short outage; an UpstreamListener gets the packets.
+// start()/stop() from the owner's thread (any number of times: an on-demand stream stops it when the
+// last viewer leaves); state() from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/net/net.h"
+#include "common/net/url.h"
+#include "common/ts/ts_framer.h"
+#include "common/ts/ts_packet.h"
+
+// What the reader thread tells the next stage. Every call comes from the reader thread, in this
+// order per connection: upstream_connected, packets_received..., upstream_lost; outage_expired once
+// when an outage outlasts the grace.
+class UpstreamListener {
+public:
+    virtual ~UpstreamListener() = default;
+    // A connection is open. `splice`: it follows an earlier one that viewers were playing.
+    virtual void upstream_connected(bool splice) = 0;
+    // Whole 188-byte packets, as read (at most the read size).
+    virtual void packets_received(std::vector<uint8_t>&& packets) = 0;
+    virtual void upstream_lost() = 0;
+    // The upstream stayed away longer than the grace (or the loop ended): close the viewers.
+    virtual void outage_expired(const std::string& reason) = 0;
+};
+
+struct UpstreamSettings {
+    std::string path;  // the stream's path, for log lines
+    std::vector<UpstreamUrl> remotes;
+    std::chrono::milliseconds reconnect_delay{10000};  // 0 = stay offline after every remote failed
+    std::chrono::milliseconds connect_timeout{0};
+    std::chrono::milliseconds read_timeout{0};         // also the stall bound: no packet but null ones
+    // Viewers stay connected while the upstream is away for up to this long (a failover).
+    std::chrono::milliseconds outage_grace{10000};
+    std::size_t read_size = 1000 * ts::kPacketSize;    // bytes per upstream read (inputbuffer)
+    bool tls_verify = true;
+};
+
+// What the loop knows of its upstream, for logs and the API.
+struct UpstreamState {
+    bool connected = false;
+    std::string remote;  // connected remote, or the last one tried
+    std::chrono::system_clock::time_point since{};  // of the current connection or outage
+    std::chrono::nanoseconds connected_for{0};      // of the current connection; 0 while offline
+    uint64_t connects = 0;
+    uint64_t failures = 0;
+    std::string last_error;
+    uint64_t packets_received = 0;
+    uint64_t bytes_received = 0;
+    uint64_t bytes_skipped = 0;  // garbage between packets
+    uint64_t sync_losses = 0;    // times the framer lost the packet boundaries
+};
+
+class UpstreamLoop {
+public:
+    UpstreamLoop(UpstreamSettings settings, UpstreamListener& listener);
+    ~UpstreamLoop();
+    UpstreamLoop(const UpstreamLoop&) = delete;
+    UpstreamLoop& operator=(const UpstreamLoop&) = delete;
+
+    void start();
+    // Closes the upstream and joins the reader; the listener has had outage_expired. Idempotent.
+    void stop();
+    bool is_connected() const { return connected_.load(std::memory_order_acquire); }
+    UpstreamState state() const;
+    const UpstreamSettings& settings() const { return settings_; }
+
+private:
+    void run();
+    // Reads until the upstream fails, stalls or stop() is called; the reason it ended.
+    struct ReadEnd {
+        std::string reason;
+        bool delivered = false;  // at least one packet went out
+    };
+    ReadEnd read_until_end(class Upstream& upstream, const UpstreamUrl& remote);
+    // Frames one read; false when the upstream has stalled (only null packets or garbage for read_timeout).
+    bool frame(const uint8_t* data, std::size_t len, const UpstreamUrl& remote, std::vector<uint8_t>& packets);
+    void note_connected(const UpstreamUrl& remote, std::chrono::steady_clock::time_point at);
+    void note_lost(const UpstreamUrl& remote, const std::string& reason, std::chrono::steady_clock::time_point connected_at);
+    void record_failure(const UpstreamUrl& remote, const std::string& error);
+    // Ends the outage grace when it has run out.
+    void expire_outage(std::chrono::steady_clock::time_point now);
+    // Sleeps up to `wait`, waking early to end the grace; true when stop() was called.
+    bool sleep_between_attempts(std::chrono::steady_clock::duration wait);
+
+    const UpstreamSettings settings_;
+    UpstreamListener& listener_;
+    std::unique_ptr<StopSignal> stop_;  // new for each start()
+    std::thread reader_;
+    std::atomic<bool> connected_{false};
+
+    // Reader thread only.
+    TsFramer framer_;
+    std::optional<std::chrono::steady_clock::time_point> lost_at_;  // viewers wait through an outage
+    std::chrono::steady_clock::time_point last_programme_{};        // last packet that was not null
+    std::chrono::steady_clock::time_point last_garbage_log_{};
+
+    std::atomic<uint64_t> packets_received_{0};
+    std::atomic<uint64_t> bytes_received_{0};
+    std::atomic<uint64_t> bytes_skipped_{0};
+    std::atomic<uint64_t> sync_losses_{0};
+    mutable std::mutex state_mutex_;
+    UpstreamState state_;  // all but the counters above
+    std::chrono::steady_clock::time_point connected_at_{};  // guarded by state_mutex_
+};
