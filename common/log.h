@@ -1,5 +1,5 @@
 // log.h - one line per event on stderr: time, level, event, then key=value fields.
-// Thread-safe: a line is written with a single call under a lock, so lines never interleave.
+// Thread-safe: a line is written with a single write(2), so lines never interleave.
 #pragma once
 
 #include <sstream>

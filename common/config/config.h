@@ -47,7 +47,7 @@ struct Config {
     unsigned reconnect_s = 10;     // delay between reconnect rounds; 0 = stay offline after a failure
     unsigned readtimeout_s = 0;    // upstream read timeout; 0 = wait forever
     unsigned inputbuffer = 1000;   // packets
-    unsigned outputbuffer = 400;   // packets per client; a lower bound, see DESIGN.md
+    unsigned outputbuffer = 400;   // packets per viewer; a lower bound (at least 4 MiB are kept)
     unsigned maxconnections = 0;   // 0 = no limit
     unsigned maxlag_s = 5;         // a viewer that keeps losing packets this long is disconnected
     unsigned fullconnections = 0;  // soft limit reported by health; 0 = none

@@ -1,5 +1,5 @@
-// http_frontend.cpp - routing, access checks, viewer limits and the chunked provider that drains a
-// client's queue.
+// http_frontend.cpp - listening, routing, access checks and viewer limits; a stream request becomes
+// a ViewerSession.
 #include "server/http/http_frontend.h"
 
 #include <httplib.h>

@@ -23,7 +23,7 @@ public:
     // A keyframe chunk (random_access) starts a new GOP; others extend the current one. Before the
     // first keyframe and after an overflow they are ignored. A GOP longer than max_age or larger than
     // max_bytes is dropped whole (counted in overflows()), since a viewer fed part of a GOP gets
-    // broken pictures; a new viewer then waits for the next keyframe instead.
+    // broken pictures; a new viewer then starts at the live edge, as on a stream without keyframes.
     void append(const ChunkRef& chunk);
     // Drops the GOP and waits for the next keyframe, e.g. when the upstream changes.
     void clear();

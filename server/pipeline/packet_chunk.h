@@ -24,8 +24,8 @@ struct PacketChunk {
     // With random_access: the PAT and PMT packets as they stood just before this chunk, to send
     // first to a viewer that starts here.
     ChunkRef psi;
-    // When the reader published it. From a live upstream chunks arrive at the stream's own pace, so
-    // the time between two is the playing time between them (Client::due).
+    // When the reader cut it from an upstream read: the GOP cache's age bound and a viewer's lag
+    // are measured with it.
     std::chrono::steady_clock::time_point arrived{};
 
     std::size_t packet_count() const { return bytes.size() / ts::kPacketSize; }

@@ -36,7 +36,7 @@ struct ViewerTotals {
 struct OutputStats {
     ViewerTotals viewers;
     PacketizerCounters packetizer;
-    uint64_t gop_overflows = 0;  // GOPs too long or too large to cache: newcomers waited for a keyframe
+    uint64_t gop_overflows = 0;  // GOPs too long or too large to cache: newcomers started at the live edge
     std::string video_codec = "none";  // "h264", "h265", "mpeg2" or "none"
     uint16_t video_pid = 0;
 };
