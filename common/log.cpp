@@ -6,8 +6,8 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
+
+#include "common/utc_time.h"
 
 namespace {
 std::atomic<LogLevel> g_min_level{LogLevel::info};
@@ -20,18 +20,6 @@ const char* level_name(LogLevel level) {
     case LogLevel::error: return "error";
     }
     return "?";
-}
-
-std::string timestamp() {
-    auto now = std::chrono::system_clock::now();
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-    std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-    return buf;
 }
 
 bool needs_quotes(std::string_view v) {
@@ -47,7 +35,7 @@ void set_log_level(LogLevel level) { g_min_level = level; }
 LogLine::LogLine(LogLevel level, std::string_view event)
     : level_(level), enabled_(level >= g_min_level.load(std::memory_order_relaxed)) {
     if (!enabled_) return;
-    line_ = timestamp();
+    line_ = iso8601_utc(std::chrono::system_clock::now());
     line_ += ' ';
     line_ += level_name(level);
     line_ += " event=";

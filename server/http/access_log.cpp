@@ -8,21 +8,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 
-namespace {
-std::string iso8601_utc(std::chrono::system_clock::time_point t) {
-    using namespace std::chrono;
-    const auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
-    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char text[40];
-    const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(ms % 1000));
-    return text;
-}
-}  // namespace
+#include "common/utc_time.h"
 
 std::shared_ptr<AccessLog> AccessLog::open(const std::string& path, std::string& error) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
