@@ -9,7 +9,6 @@
 
 #include <httplib.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +17,7 @@
 #include "common/log.h"
 #include "server/http/http_client_error.h"
 #include "common/net/unique_fd.h"
+#include "common/text.h"
 
 using namespace std::chrono;
 
@@ -46,12 +46,6 @@ std::optional<FileStamp> stat_file(const std::string& path) {
     return FileStamp::of(st);
 }
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 // By extension, for files and for remotes that send no Content-Type.
 std::string content_type_for(std::string_view path) {
     path = path.substr(0, path.find_first_of("?#"));
@@ -59,7 +53,7 @@ std::string content_type_for(std::string_view path) {
     const auto dot = path.rfind('.');
     if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash))
         return "application/octet-stream";
-    const std::string ext = lower(path.substr(dot + 1));
+    const std::string ext = to_lower(path.substr(dot + 1));
     static const std::pair<const char*, const char*> kTypes[] = {
         {"json", "application/json"},
         {"txt", "text/plain; charset=utf-8"},
