@@ -1,23 +1,22 @@
-// http_client_error.h - httplib client failures in words, for the log lines of the server's
-// outgoing requests (static content from a remote, notifications).
+// http_client.h - the server's outgoing httplib requests (static content from a remote, notifications):
+// one client setup, and httplib's failures in words for their log lines. Any thread; each request
+// builds its own client.
 #pragma once
 
 #include <httplib.h>
 
+#include <chrono>
+#include <memory>
 #include <string>
 
+#include "common/net/url.h"
+
+// A client for one GET to `url` (http or https, the caller has checked). Connect, each read and each
+// write are limited by `timeout`; redirects are followed; the target is sent as configured; an https
+// server must present a certificate the system trusts, for its host name; userinfo in the URL
+// ("user:password@", percent-decoded) becomes Basic credentials unless the request carries its own
+// Authorization header.
+std::unique_ptr<httplib::ClientImpl> make_http_client(const UpstreamUrl& url, std::chrono::milliseconds timeout);
+
 // httplib's error names are terse ("Read"); a log reader wants the failure in words.
-inline std::string describe_http_error(httplib::Error error) {
-    switch (error) {
-    case httplib::Error::Connection: return "connection failed";
-    case httplib::Error::ConnectionTimeout: return "connect timed out";
-    case httplib::Error::Read: return "read failed or timed out";
-    case httplib::Error::Write: return "write failed or timed out";
-    case httplib::Error::Canceled: return "response not complete within the timeout";
-    case httplib::Error::ExceedRedirectCount: return "too many redirects";
-    case httplib::Error::SSLConnection: return "TLS handshake failed";
-    case httplib::Error::SSLLoadingCerts: return "cannot load CA certificates";
-    case httplib::Error::SSLServerVerification: return "server certificate not trusted";
-    default: return "request failed (" + httplib::to_string(error) + ")";
-    }
-}
+std::string describe_http_error(httplib::Error error);

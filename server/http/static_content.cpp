@@ -1,5 +1,5 @@
 // static_content.cpp - loading the static resource (file or http(s) GET), its ETag, and the reply.
-// Only this file and notifier.cpp use httplib's client; the request path never reaches a file name.
+// The request path never reaches a file name.
 #include "server/http/static_content.h"
 
 #include <fcntl.h>
@@ -15,9 +15,9 @@
 #include <utility>
 
 #include "common/log.h"
-#include "server/http/http_client_error.h"
 #include "common/net/unique_fd.h"
 #include "common/text.h"
+#include "server/http/http_client.h"
 
 using namespace std::chrono;
 
@@ -120,12 +120,6 @@ std::string status_text(int status) {
     case 502: return "bad gateway";
     default: return "internal server error";
     }
-}
-
-
-std::unique_ptr<httplib::ClientImpl> make_client(const UpstreamUrl& url) {
-    if (url.scheme == UpstreamUrl::Scheme::https) return std::make_unique<httplib::SSLClient>(url.host, url.port);
-    return std::make_unique<httplib::ClientImpl>(url.host, url.port);
 }
 
 }  // namespace
@@ -269,20 +263,8 @@ StaticContent::Snapshot StaticContent::read_file() const {
 StaticContent::Snapshot StaticContent::fetch_remote() const {
     Snapshot snapshot;
     const UpstreamUrl& url = *url_;
-    auto client = make_client(url);
+    auto client = make_http_client(url, timeout_);
     // httplib's timeouts apply per connect and per read; the deadline bounds a remote that trickles.
-    client->set_connection_timeout(timeout_);
-    client->set_read_timeout(timeout_);
-    client->set_write_timeout(timeout_);
-    client->set_follow_location(true);
-    client->set_url_encode(false);  // the target is sent as configured
-    if (!url.userinfo.empty()) {
-        const std::string credentials = percent_decode(url.userinfo).value_or(url.userinfo);
-        const auto colon = credentials.find(':');
-        client->set_basic_auth(credentials.substr(0, colon),
-                               colon == std::string::npos ? std::string() : credentials.substr(colon + 1));
-    }
-
     const auto deadline = Clock::now() + timeout_;
     std::string reason;  // set when we abort the transfer ourselves
     int status = 0;

@@ -1,5 +1,5 @@
 // notifier.cpp - the notification worker: limit events from a bounded queue, heartbeats from a timer,
-// each sent as one GET per target with httplib's client.
+// each sent as one GET per target (server/http/http_client.h).
 #include "server/service/notifier.h"
 
 #include <httplib.h>
@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "common/log.h"
-#include "server/http/http_client_error.h"
+#include "server/http/http_client.h"
 
 using namespace std::chrono;
 
@@ -131,16 +131,7 @@ void Notifier::send(Event event) {
 }
 
 void Notifier::send_to(const Target& target, Event event) {
-    std::unique_ptr<httplib::ClientImpl> client;
-    if (target.url.scheme == UpstreamUrl::Scheme::https)
-        client = std::make_unique<httplib::SSLClient>(target.url.host, target.url.port);
-    else
-        client = std::make_unique<httplib::ClientImpl>(target.url.host, target.url.port);
-    client->set_connection_timeout(timeout_);
-    client->set_read_timeout(timeout_);
-    client->set_write_timeout(timeout_);
-    client->set_follow_location(true);
-    client->set_url_encode(false);  // the target is sent as configured
+    std::unique_ptr<httplib::ClientImpl> client = make_http_client(target.url, timeout_);
     httplib::Headers headers;
     if (!target.authorization.empty()) headers.emplace("Authorization", target.authorization);
 

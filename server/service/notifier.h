@@ -24,8 +24,8 @@ class ClientImpl;
 struct NotificationTarget {
     using Event = Notification::Event;  // the config's events; to_string() is in common/config.h
     Event event = Event::heartbeat;
-    std::string url;            // http:// or https://
-    std::string authorization;  // the Authorization header value, ready-made; empty = none
+    std::string url;            // http:// or https://; user:password@ is sent as Basic credentials
+    std::string authorization;  // the Authorization header value, ready-made, preferred to the URL's; empty = none
 };
 
 class Notifier {
