@@ -4,16 +4,13 @@
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <condition_variable>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "common/net/unique_fd.h"
+#include "loopback_http_server.h"
 #include "refusing_port.h"
 #include "server/service/notifier.h"
 
@@ -33,34 +30,18 @@ struct Received {
 class FakeTarget {
 public:
     FakeTarget() {
-        server_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
+        http_.server().Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
             {
                 std::lock_guard<std::mutex> lock(mutex_);
                 received_.push_back({req.path, req.get_header_value("Authorization"), steady_clock::now()});
             }
             changed_.notify_all();
-            if (req.path.rfind("/hang", 0) == 0) {
-                std::unique_lock<std::mutex> lock(mutex_);
-                changed_.wait_for(lock, seconds(10), [this] { return released_; });
-            }
+            if (req.path.rfind("/hang", 0) == 0) http_.hold();
             res.set_content("ok", "text/plain");
         });
-        port_ = server_.bind_to_any_port("127.0.0.1");
-        REQUIRE(port_ > 0);
-        thread_ = std::thread([this] { server_.listen_after_bind(); });
-        // stop() only works once the server runs; a test that ends at once must not hang in join.
-        while (!server_.is_running()) std::this_thread::sleep_for(milliseconds(1));
+        http_.start();
     }
-    ~FakeTarget() {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            released_ = true;
-        }
-        changed_.notify_all();
-        server_.stop();
-        thread_.join();
-    }
-    std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+    std::string url(const std::string& path) const { return http_.url(path); }
 
     // Waits until `count` requests arrived (false after `limit`), and returns them all.
     bool wait_for(std::size_t count, milliseconds limit = seconds(5)) {
@@ -78,13 +59,10 @@ public:
     }
 
 private:
-    httplib::Server server_;
-    std::thread thread_;
-    int port_ = 0;
     std::mutex mutex_;
     std::condition_variable changed_;
     std::vector<Received> received_;
-    bool released_ = false;
+    LoopbackHttpServer http_;  // last, so that it stops before what its handler uses is gone
 };
 
 // The longest single connections_changed() call of `calls` alternating below/at the limit.
@@ -139,6 +117,20 @@ TEST_CASE("Notifier: limit_hit and limit_miss fire once per crossing, with their
     CHECK(got[1].path == "/miss");
     CHECK(got[1].authorization == "Bearer token");
     CHECK(got[2].path == "/hit");
+}
+
+TEST_CASE("Notifier: user:password in the URL is sent as Basic, unless an Authorization is configured", "[notifier]") {
+    FakeTarget target;
+    const std::string with_userinfo = "http://us%40er:pa:ss@" + target.url("/beat").substr(std::string("http://").size());
+    Notifier notifier({{Event::heartbeat, with_userinfo, ""}, {Event::heartbeat, with_userinfo, "Bearer token"}},
+                      milliseconds(200), 0, seconds(1));
+    notifier.start();
+    REQUIRE(target.wait_for(2));
+    notifier.stop();
+
+    const auto got = target.received();
+    CHECK(got[0].authorization == "Basic dXNAZXI6cGE6c3M=");  // "us@er:pa:ss"
+    CHECK(got[1].authorization == "Bearer token");
 }
 
 TEST_CASE("Notifier: a flapping count sends every transition in order", "[notifier]") {

@@ -3,21 +3,18 @@
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <future>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "common/net/unique_fd.h"
+#include "latch.h"
+#include "loopback_http_server.h"
 #include "refusing_port.h"
 #include "server/http/static_content.h"
 
@@ -47,44 +44,6 @@ public:
 private:
     std::string path_;
     std::vector<std::string> files_;
-};
-
-// The remote: an httplib server on its own thread. Handlers that must hang call hold(), which
-// returns when the test ends, so that stopping the server never waits long.
-class FakeRemote {
-public:
-    std::atomic<int> hits{0};
-
-    ~FakeRemote() {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            released_ = true;
-        }
-        released_cv_.notify_all();
-        server_.stop();
-        if (thread_.joinable()) thread_.join();
-    }
-    httplib::Server& server() { return server_; }
-    void start() {
-        port_ = server_.bind_to_any_port("127.0.0.1");
-        REQUIRE(port_ > 0);
-        thread_ = std::thread([this] { server_.listen_after_bind(); });
-        // stop() only works once the server runs; a test that ends at once must not hang in join.
-        while (!server_.is_running()) std::this_thread::sleep_for(milliseconds(1));
-    }
-    std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-    void hold() {
-        std::unique_lock<std::mutex> lock(mutex_);
-        released_cv_.wait_for(lock, seconds(10), [this] { return released_; });
-    }
-
-private:
-    httplib::Server server_;
-    std::thread thread_;
-    int port_ = 0;
-    std::mutex mutex_;
-    std::condition_variable released_cv_;
-    bool released_ = false;
 };
 
 HttpRequestInfo request(const std::string& method = "GET", const std::string& if_none_match = "") {
@@ -210,9 +169,10 @@ TEST_CASE("StaticContent: remotes that are not a file or http(s) are refused", "
 }
 
 TEST_CASE("StaticContent: a remote is fetched once per cache period, with its Content-Type", "[static]") {
-    FakeRemote remote;
+    std::atomic<int> hits{0};
+    LoopbackHttpServer remote;
     remote.server().Get("/epg.xml", [&](const httplib::Request&, httplib::Response& res) {
-        ++remote.hits;
+        ++hits;
         res.set_content("<tv/>", "text/xml");
     });
     remote.start();
@@ -224,21 +184,38 @@ TEST_CASE("StaticContent: a remote is fetched once per cache period, with its Co
         CHECK(first.body == "<tv/>");
         CHECK(first.content_type == "text/xml");
         CHECK(content.get(request("GET", header(first, "ETag"))).status == 304);
-        CHECK(remote.hits == 1);
+        CHECK(hits == 1);
         std::this_thread::sleep_for(milliseconds(1100));  // the behaviour under test is the expiry
         CHECK(content.get(request()).status == 200);
-        CHECK(remote.hits == 2);
+        CHECK(hits == 2);
     }
     SECTION("cache 0 fetches per request") {
         StaticContent content("/epg.xml", remote.url("/epg.xml"), seconds(0), seconds(2));
         content.get(request());
         content.get(request());
-        CHECK(remote.hits == 2);
+        CHECK(hits == 2);
     }
 }
 
+TEST_CASE("StaticContent: user:password in the remote URL is sent as Basic credentials", "[static]") {
+    LoopbackHttpServer remote;
+    remote.server().Get("/private.json", [](const httplib::Request& req, httplib::Response& res) {
+        if (req.get_header_value("Authorization") != "Basic dXNAZXI6cGFzcw==") {  // "us@er:pass"
+            res.status = 401;
+            return;
+        }
+        res.set_content("{}", "application/json");
+    });
+    remote.start();
+    const std::string url = remote.url("/private.json").substr(std::string("http://").size());
+    StaticContent with("/x", "http://us%40er:pass@" + url, seconds(0), seconds(2));
+    CHECK(with.get(request()).status == 200);
+    StaticContent without("/x", "http://" + url, seconds(0), seconds(2));
+    CHECK(without.get(request()).status == 502);
+}
+
 TEST_CASE("StaticContent: a remote that fails gives 502", "[static]") {
-    FakeRemote remote;
+    LoopbackHttpServer remote;
     remote.server().Get("/error", [](const httplib::Request&, httplib::Response& res) {
         res.status = 500;
         res.set_content("oops", "text/plain");
@@ -273,22 +250,33 @@ TEST_CASE("StaticContent: a remote that fails gives 502", "[static]") {
 }
 
 TEST_CASE("StaticContent: concurrent requests share one fetch", "[static]") {
-    FakeRemote remote;
+    // The first caller's fetch stays in flight until the seven others are on their way into get().
+    // (One that still came after the fetch would be served from the 60 s cache: hits stays 1.)
+    std::atomic<int> hits{0};
+    Latch fetch_started(1);
+    Latch others_calling(7);
+    LoopbackHttpServer remote;
     remote.server().Get("/a.js", [&](const httplib::Request&, httplib::Response& res) {
-        ++remote.hits;
-        std::this_thread::sleep_for(milliseconds(300));  // keeps the fetch in flight while the others arrive
+        ++hits;
+        fetch_started.count_down();
+        (void)others_calling.wait_for(seconds(2));
         res.set_content("var a;", "application/javascript");
     });
     remote.start();
     StaticContent content("/a.js", remote.url("/a.js"), seconds(60), seconds(2));
 
     std::vector<std::future<HttpReply>> replies;
-    for (int i = 0; i < 8; ++i)
-        replies.push_back(std::async(std::launch::async, [&] { return content.get(request()); }));
+    replies.push_back(std::async(std::launch::async, [&] { return content.get(request()); }));
+    REQUIRE(fetch_started.wait_for(seconds(2)));
+    for (int i = 0; i < 7; ++i)
+        replies.push_back(std::async(std::launch::async, [&] {
+            others_calling.count_down();
+            return content.get(request());
+        }));
     for (auto& reply : replies) {
         HttpReply r = reply.get();
         CHECK(r.status == 200);
         CHECK(r.body == "var a;");
     }
-    CHECK(remote.hits == 1);
+    CHECK(hits == 1);
 }
