@@ -1,4 +1,4 @@
-// main.cpp - bin/server: command line, configuration, signals, and the start and stop order.
+// main.cpp - bin/server: acts on the command line; configuration, signals, and the start and stop order.
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -15,17 +15,23 @@
 
 #include "common/config/config.h"
 #include "common/log.h"
+#include "server/service/command_line.h"
 #include "server/service/service.h"
 
 namespace {
 constexpr const char* kVersion = "0.1.0";
 
-void print_usage(FILE* out) {
-    std::fprintf(out,
-                 "usage: server [CONFIG]                 serve the streams of CONFIG (default server.json)\n"
-                 "       server --check-config CONFIG    validate CONFIG; exit 0 if valid, 2 if not\n"
-                 "       server --hash-password          read a password on stdin, print its userlist \"hash\"\n"
-                 "       server --help | --version\n");
+// --hash-password: the hash of the password on stdin's first line, for a userlist entry.
+int print_password_hash() {
+    std::string password;
+    std::getline(std::cin, password);
+    const std::string hash = make_password_hash(password);
+    if (password.empty() || hash.empty()) {
+        std::fprintf(stderr, "server: %s\n", password.empty() ? "empty password" : "cannot hash");
+        return 2;
+    }
+    std::printf("%s\n", hash.c_str());
+    return 0;
 }
 
 // Loads the config, printing its warnings; nullopt after printing the error.
@@ -66,55 +72,9 @@ void raise_open_files_limit() {
     const int probe = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, static_cast<int>(presize));
     if (probe >= 0) ::close(probe);
 }
-}  // namespace
 
-int main(int argc, char** argv) {
-    std::string config_path = "server.json";
-    bool check_only = false;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (arg == "--help" || arg == "-h") {
-            print_usage(stdout);
-            return 0;
-        }
-        if (arg == "--version") {
-            std::printf("restreamer-cpp %s\n", kVersion);
-            return 0;
-        }
-        if (arg == "--hash-password") {
-            std::string password;
-            std::getline(std::cin, password);
-            const std::string hash = make_password_hash(password);
-            if (password.empty() || hash.empty()) {
-                std::fprintf(stderr, "server: %s\n", password.empty() ? "empty password" : "cannot hash");
-                return 2;
-            }
-            std::printf("%s\n", hash.c_str());
-            return 0;
-        }
-        if (arg == "--check-config") {
-            if (i + 1 >= argc) {
-                std::fprintf(stderr, "server: --check-config needs a file\n");
-                return 2;
-            }
-            check_only = true;
-            config_path = argv[++i];
-        } else if (!arg.empty() && arg[0] == '-') {
-            std::fprintf(stderr, "server: unknown option %s\n", arg.c_str());
-            print_usage(stderr);
-            return 2;
-        } else {
-            config_path = arg;
-        }
-    }
-
-    std::optional<Config> config = load(config_path);
-    if (!config) return 2;
-    if (check_only) {
-        std::printf("%s: ok\n", config_path.c_str());
-        return 0;
-    }
-
+// Serves until SIGINT or SIGTERM; SIGHUP reloads CONFIG. Returns the exit status.
+int serve(const std::string& config_path, Config config) {
     // Large write buffers (a fast-start burst) must go back to the system when freed. glibc raises
     // its mmap threshold after such frees and then keeps them in per-thread arenas: with hundreds
     // of viewer threads that was hundreds of MiB of RSS. A fixed threshold keeps them mmap()ed.
@@ -124,12 +84,12 @@ int main(int argc, char** argv) {
     // must give EPIPE, not end the process. (httplib ignores SIGPIPE too, but only once the
     // frontend exists, after the readers have started.)
     std::signal(SIGPIPE, SIG_IGN);
-    LogLine(LogLevel::info, "starting").kv("version", kVersion).kv("config", config_path).kv("streams", config->streams().size());
+    LogLine(LogLevel::info, "starting").kv("version", kVersion).kv("config", config_path).kv("streams", config.streams().size());
     raise_open_files_limit();
 
     Service service(config_path);
     std::string error;
-    switch (service.start(std::make_shared<const Config>(std::move(*config)), error)) {
+    switch (service.start(std::make_shared<const Config>(std::move(config)), error)) {
     case Service::StartResult::ok: break;
     case Service::StartResult::bad_config:
         std::fprintf(stderr, "%s: %s\n", config_path.c_str(), error.c_str());
@@ -153,4 +113,27 @@ int main(int argc, char** argv) {
     service.stop();
     LogLine(LogLevel::info, "stopped");
     return 0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    const ServerCommandLine command = parse_server_command_line(argc, argv);
+    switch (command.action) {
+    case ServerCommandLine::Action::help: print_server_usage(stdout); return 0;
+    case ServerCommandLine::Action::version: std::printf("restreamer-cpp %s\n", kVersion); return 0;
+    case ServerCommandLine::Action::hash_password: return print_password_hash();
+    case ServerCommandLine::Action::usage_error:
+        std::fprintf(stderr, "server: %s\n", command.error.c_str());
+        if (command.show_usage) print_server_usage(stderr);
+        return 2;
+    case ServerCommandLine::Action::check_config:
+    case ServerCommandLine::Action::serve: break;
+    }
+    std::optional<Config> config = load(command.config_path);
+    if (!config) return 2;
+    if (command.action == ServerCommandLine::Action::check_config) {
+        std::printf("%s: ok\n", command.config_path.c_str());
+        return 0;
+    }
+    return serve(command.config_path, std::move(*config));
 }
