@@ -25,6 +25,7 @@
 #include "common/ts/ts_packet.h"
 #include "common/net/unique_fd.h"
 #include "source/client_session.h"
+#include "source/command_line.h"
 #include "source/pcr_pacer.h"
 #include "source/ts_looper.h"
 
@@ -32,93 +33,6 @@ namespace {
 constexpr const char* kVersion = "restreamer source 0.1.0";
 constexpr int kListenBacklog = 1024;
 constexpr int kExitUsage = 2;
-
-constexpr const char* kUsage =
-    "usage: source [--listen HOST:PORT] [--path /stream.ts] [--unpaced | --bitrate BITS_PER_S] FILE\n"
-    "Serves FILE (MPEG-TS) over HTTP in a loop, as one continuous live channel, to every client.\n"
-    "  --listen HOST:PORT   address to listen on (default localhost:10000; [::1]:PORT for IPv6; port 0 = any)\n"
-    "  --path PATH          URL path of the stream (default /stream.ts)\n"
-    "  --bitrate BITS_PER_S send at this constant rate instead of the file's PCR (suffix k, M allowed)\n"
-    "  --unpaced            send as fast as the client reads\n"
-    "  --help, --version\n";
-
-struct Options {
-    std::string listen = "localhost:10000";
-    std::string path = "/stream.ts";
-    Pacing pacing = Pacing::pcr;
-    uint64_t bitrate_bps = 0;
-    std::string file;
-};
-
-std::optional<uint64_t> parse_bitrate(const std::string& text) {
-    char* end = nullptr;
-    errno = 0;
-    double value = std::strtod(text.c_str(), &end);
-    if (end == text.c_str() || errno != 0) return std::nullopt;
-    std::string suffix(end);
-    if (suffix == "k" || suffix == "K") value *= 1e3;
-    else if (suffix == "M") value *= 1e6;
-    else if (!suffix.empty()) return std::nullopt;
-    if (!(value >= 1000 && value <= 1e11)) return std::nullopt;
-    return static_cast<uint64_t>(value);
-}
-
-// Fills `options`; returns an exit status when the program should end now (help, version, bad usage).
-std::optional<int> parse_options(int argc, char** argv, Options& options) {
-    auto fail = [](const std::string& message) {
-        std::fprintf(stderr, "source: %s\n%s", message.c_str(), kUsage);
-        return kExitUsage;
-    };
-    bool bitrate_given = false;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        std::string value;
-        std::size_t eq = arg.find('=');
-        bool has_inline_value = arg.rfind("--", 0) == 0 && eq != std::string::npos;
-        if (has_inline_value) {
-            value = arg.substr(eq + 1);
-            arg.resize(eq);
-        }
-        auto take_value = [&]() -> bool {
-            if (has_inline_value) return true;
-            if (i + 1 >= argc) return false;
-            value = argv[++i];
-            return true;
-        };
-        if (arg == "--help" || arg == "-h") {
-            std::fputs(kUsage, stdout);
-            return 0;
-        }
-        if (arg == "--version") {
-            std::printf("%s\n", kVersion);
-            return 0;
-        }
-        if (arg == "--unpaced") {
-            options.pacing = Pacing::unpaced;
-        } else if (arg == "--listen" || arg == "--path" || arg == "--bitrate") {
-            if (!take_value()) return fail(arg + " needs a value");
-            if (arg == "--listen") options.listen = value;
-            if (arg == "--path") options.path = value;
-            if (arg == "--bitrate") {
-                auto rate = parse_bitrate(value);
-                if (!rate) return fail("--bitrate: not a bitrate in bits per second: " + value);
-                options.bitrate_bps = *rate;
-                bitrate_given = true;
-            }
-        } else if (arg.rfind("-", 0) == 0 && arg != "-") {
-            return fail("unknown option " + arg);
-        } else if (options.file.empty()) {
-            options.file = arg;
-        } else {
-            return fail("only one FILE may be given");
-        }
-    }
-    if (options.file.empty()) return fail("FILE is missing");
-    if (options.path.empty() || options.path[0] != '/') return fail("--path must start with '/'");
-    if (bitrate_given && options.pacing == Pacing::unpaced) return fail("--unpaced and --bitrate exclude each other");
-    if (bitrate_given) options.pacing = Pacing::bitrate;
-    return std::nullopt;
-}
 
 // The file's whole packets, resynchronised past garbage; empty with `error` set when there are none.
 std::vector<uint8_t> load_packets(const std::string& path, std::string& error, uint64_t& skipped_bytes) {
@@ -320,7 +234,7 @@ const char* pacing_name(Pacing pacing) {
 }
 
 // Chooses the rates from the file; false (after one error line) when there is nothing to pace by.
-bool plan_playout(const Options& options, Playout& playout) {
+bool plan_playout(const SourceOptions& options, Playout& playout) {
     const uint8_t* data = playout.packets.data();
     const std::size_t size = playout.packets.size();
     std::optional<uint64_t> average = average_bitrate_bps(data, size);
@@ -344,8 +258,16 @@ bool plan_playout(const Options& options, Playout& playout) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    Options options;
-    if (auto status = parse_options(argc, argv, options)) return *status;
+    const SourceCommandLine command = parse_source_command_line(argc, argv);
+    switch (command.action) {
+    case SourceCommandLine::Action::help: std::fputs(kSourceUsage, stdout); return 0;
+    case SourceCommandLine::Action::version: std::printf("%s\n", kVersion); return 0;
+    case SourceCommandLine::Action::usage_error:
+        std::fprintf(stderr, "source: %s\n%s", command.error.c_str(), kSourceUsage);
+        return kExitUsage;
+    case SourceCommandLine::Action::run: break;
+    }
+    const SourceOptions& options = command.options;
 
     Playout playout;
     playout.path = options.path;
