@@ -3,22 +3,11 @@
 #pragma once
 
 #include <atomic>
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
-enum class Pacing { pcr, bitrate, unpaced };
-
-// What every client plays; built once at start-up, read-only afterwards.
-struct Playout {
-    std::string path;                  // the one URL path that serves the stream
-    std::vector<uint8_t> packets;      // the file's whole, aligned packets
-    uint64_t loop_duration_90khz = 0;  // timestamp advance per pass (TsLooper)
-    Pacing pacing = Pacing::pcr;
-    uint64_t bitrate_bps = 0;          // bitrate: the rate; pcr: for stretches without PCR (0 = unknown)
-};
+#include "source/playout.h"
 
 struct RequestLine {
     std::string method;

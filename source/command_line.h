@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "source/client_session.h"
+#include "source/playout.h"
 
 extern const char* const kSourceUsage;
 
