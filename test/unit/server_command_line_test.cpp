@@ -2,16 +2,15 @@
 #include <catch2/catch.hpp>
 
 #include <initializer_list>
-#include <vector>
 
+#include "argv.h"
 #include "server/service/command_line.h"
 
 using Action = ServerCommandLine::Action;
 
 namespace {
 ServerCommandLine parse(std::initializer_list<const char*> args) {
-    std::vector<const char*> argv{"server"};
-    argv.insert(argv.end(), args);
+    const auto argv = argv_of("server", args);
     return parse_server_command_line(static_cast<int>(argv.size()), argv.data());
 }
 }  // namespace

@@ -2,16 +2,15 @@
 #include <catch2/catch.hpp>
 
 #include <initializer_list>
-#include <vector>
 
+#include "argv.h"
 #include "source/command_line.h"
 
 using Action = SourceCommandLine::Action;
 
 namespace {
 SourceCommandLine parse(std::initializer_list<const char*> args) {
-    std::vector<const char*> argv{"source"};
-    argv.insert(argv.end(), args);
+    const auto argv = argv_of("source", args);
     return parse_source_command_line(static_cast<int>(argv.size()), argv.data());
 }
 std::string error_of(std::initializer_list<const char*> args) {
