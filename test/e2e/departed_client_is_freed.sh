@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
 # A viewer that closes its socket is gone from the server (logged with its address) within 2 s.
 source "$(dirname "$0")/lib.sh"
-start_source src "$SAMPLE"
-write_config "$T/server.json" "" /tv.ts "http://127.0.0.1:$SOURCE_PORT/stream.ts"
-start_server "$T/server.json"
-wait_until 10 stream_connected /tv.ts || fail "stream never connected"
+serve_sample_at_tv
 
 curl -s -o /dev/null "http://127.0.0.1:$SERVER_PORT/tv.ts" &
 viewer=$!

@@ -2,10 +2,7 @@
 # An HTTP/1.0 viewer (old set-top boxes) cannot decode chunked encoding: it gets the raw packets
 # until the connection closes, and the body is a clean transport stream.
 source "$(dirname "$0")/lib.sh"
-start_source src "$SAMPLE"
-write_config "$T/server.json" "" /tv.ts "http://127.0.0.1:$SOURCE_PORT/stream.ts"
-start_server "$T/server.json"
-wait_until 10 stream_connected /tv.ts || fail "stream never connected"
+serve_sample_at_tv
 # A raw socket, so that no client library undoes a chunked encoding behind our back.
 exec 3<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
 printf 'GET /tv.ts HTTP/1.0\r\n\r\n' >&3

@@ -89,6 +89,15 @@ write_config() {
 JSON
 }
 
+# serve_sample_at_tv: bin/source playing $SAMPLE, and bin/server relaying it at /tv.ts with the
+# defaults of write_config; returns once the stream is connected.
+serve_sample_at_tv() {
+    start_source src "$SAMPLE"
+    write_config "$T/server.json" "" /tv.ts "http://127.0.0.1:$SOURCE_PORT/stream.ts"
+    start_server "$T/server.json"
+    wait_until 10 stream_connected /tv.ts || fail "stream never connected"
+}
+
 # stream_connected PATH: the server answers 200 to HEAD on PATH (the upstream is connected).
 stream_connected() { [[ $(curl -s -o /dev/null -w '%{http_code}' -I "http://127.0.0.1:$SERVER_PORT$1") == 200 ]]; }
 

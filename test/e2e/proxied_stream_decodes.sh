@@ -2,10 +2,7 @@
 # 6 s of the proxied stream decode with ffprobe: one H.264 video and one AAC audio stream, and the
 # capture is whole packets with no continuity-counter gap.
 source "$(dirname "$0")/lib.sh"
-start_source src "$SAMPLE"
-write_config "$T/server.json" "" /tv.ts "http://127.0.0.1:$SOURCE_PORT/stream.ts"
-start_server "$T/server.json"
-wait_until 10 stream_connected /tv.ts || fail "stream never connected"
+serve_sample_at_tv
 
 headers=$(curl -s -m 2 -D - -o /dev/null "http://127.0.0.1:$SERVER_PORT/tv.ts" | tr -d '\r' || true)
 echo "$headers"

@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
 # SIGTERM with viewers connected: the server ends their responses, joins its threads and exits 0.
 source "$(dirname "$0")/lib.sh"
-start_source src "$SAMPLE"
-write_config "$T/server.json" "" /tv.ts "http://127.0.0.1:$SOURCE_PORT/stream.ts"
-start_server "$T/server.json"
-wait_until 10 stream_connected /tv.ts || fail "stream never connected"
+serve_sample_at_tv
 pids=()
 for i in $(seq 10); do curl -s -m 30 -o /dev/null "http://127.0.0.1:$SERVER_PORT/tv.ts" & pids+=($!); done
 wait_until 5 log_count_at_least 10 'event=client_connected' || fail "viewers did not connect"

@@ -5,10 +5,7 @@
 # running. Also run under ThreadSanitizer (BIN=build/thread/bin): lib.sh fails on any report.
 source "$(dirname "$0")/lib.sh"
 VIEWERS=50
-start_source src "$SAMPLE"
-write_config "$T/server.json" "" /tv.ts "http://127.0.0.1:$SOURCE_PORT/stream.ts"
-start_server "$T/server.json"
-wait_until 10 stream_connected /tv.ts || fail "stream never connected"
+serve_sample_at_tv
 url="http://127.0.0.1:$SERVER_PORT/tv.ts"
 
 # Every viewer is receiving before the signal.

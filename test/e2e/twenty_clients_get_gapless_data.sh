@@ -2,10 +2,7 @@
 # 20 concurrent viewers (more than cpp-httplib's default pool of 8) all receive data: every capture is a
 # whole number of packets with no continuity-counter gap.
 source "$(dirname "$0")/lib.sh"
-start_source src "$SAMPLE"
-write_config "$T/server.json" "" /tv.ts "http://127.0.0.1:$SOURCE_PORT/stream.ts"
-start_server "$T/server.json"
-wait_until 10 stream_connected /tv.ts || fail "stream never connected"
+serve_sample_at_tv
 
 pids=()
 for i in $(seq 20); do
