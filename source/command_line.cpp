@@ -1,4 +1,4 @@
-// command_line.cpp - see command_line.h.
+// command_line.cpp - parsing bin/source's arguments into a SourceCommandLine, and its usage text. Main thread only.
 #include "source/command_line.h"
 
 #include <cerrno>

@@ -1,4 +1,4 @@
-// http_client.cpp - see http_client.h.
+// http_client.cpp - the setup of one outgoing httplib client, and httplib errors in words. Any thread.
 #include "server/http/http_client.h"
 
 std::unique_ptr<httplib::ClientImpl> make_http_client(const UpstreamUrl& url, std::chrono::milliseconds timeout) {

@@ -1,4 +1,4 @@
-// command_line.cpp - see command_line.h.
+// command_line.cpp - parsing bin/server's arguments into a ServerCommandLine. Main thread only.
 #include "server/service/command_line.h"
 
 ServerCommandLine parse_server_command_line(int argc, const char* const* argv) {
