@@ -1,5 +1,5 @@
 // edge_probe.cpp - the tap (accept, relay the request, relay the response while noting PCRs) and the
-// viewer (read the server's body, look each PCR up). Both take the kernel's receive times.
+// viewer (read the server's body, look each PCR up by the kernel's receive time).
 #include "edge_probe.h"
 
 #include <poll.h>
@@ -97,18 +97,17 @@ std::string LiveEdgeProbe::relay(int server_fd) {
     UniqueFd source = connect_tcp(source_host_, source_port_, stop_.fd(), kIoTimeout, error);
     if (!source || !write_all(source.get(), request.data(), request.size(), stop_.fd(), kIoTimeout, error))
         return "source: " + error;
-    enable_receive_timestamps(source.get());
     std::string head;  // the source's response head, until its blank line went by
     bool in_body = false;
     TsFramer framer;
     std::vector<uint8_t> buf(kReadSize), packets;
     for (;;) {
-        if (!wait_readable(source.get(), stop_.fd(), kIoTimeout, error)) return "source: " + error;
-        int64_t at_ns = 0;
-        ssize_t n = recv_stamped(source.get(), buf.data(), buf.size(), at_ns);
-        if (n <= 0) return n == 0 ? "the source closed" : "source: read failed";
-        // Forwarded before it is scanned, so the tap's own work is not counted as the server's.
+        long n = read_with_deadline(source.get(), buf.data(), buf.size(), stop_.fd(), kIoTimeout, error);
+        if (n <= 0) return n == 0 ? "the source closed" : "source: " + error;
         if (!write_all(server_fd, buf.data(), std::size_t(n), stop_.fd(), kIoTimeout, error)) return "server: " + error;
+        // Stamped once the server's socket has the bytes: neither the source's pace nor how soon
+        // this thread got a CPU is counted as the server's.
+        const int64_t at_ns = realtime_ns();
         const uint8_t* body = buf.data();
         std::size_t len = std::size_t(n);
         if (!in_body) {
@@ -121,7 +120,7 @@ std::string LiveEdgeProbe::relay(int server_fd) {
             len -= skip;
         }
         framer.push(body, len, packets);
-        note_tapped(packets, at_ns ? at_ns : realtime_ns());
+        note_tapped(packets, at_ns);
         packets.clear();
     }
 }

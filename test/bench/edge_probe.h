@@ -1,7 +1,7 @@
 // edge_probe.h - LiveEdgeProbe: how long a byte waits in a server at the live edge, whatever the
 // stream's bitrate. The server's upstream connection goes through a relay of the probe's own (the
-// tap), which notes when each PCR arrived from bin/source; one viewer of the server notes when the
-// same PCR reached it. The difference is the byte's time in the server, plus two loopback hops.
+// tap), which notes when it handed each PCR to the server's socket; one viewer of the server notes when
+// the same PCR reached its socket. The difference is the byte's time in the server, plus two loopback hops.
 // Independent of the server under test: it needs only that PCRs pass through unchanged.
 // Threads: the tap's thread and the viewer's thread record under one mutex; the owner calls take().
 #pragma once
@@ -60,7 +60,7 @@ private:
     StopSignal stop_;
 
     mutable std::mutex mutex_;
-    std::unordered_map<uint64_t, int64_t> tapped_;  // PCR (and its PID) -> when the tap received it, ns
+    std::unordered_map<uint64_t, int64_t> tapped_;  // PCR (and its PID) -> when the tap relayed it, ns
     std::deque<std::pair<int64_t, uint64_t>> tapped_order_;  // to forget the old ones
     int64_t viewer_since_ns_ = INT64_MAX;  // when the viewer's response head came
     std::vector<double> delays_ms_;

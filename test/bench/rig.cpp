@@ -2,7 +2,6 @@
 // server's configuration, and the wait for a server to be idle again after a step.
 #include "rig.h"
 
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
