@@ -32,6 +32,36 @@ bool ramp_done(const LoadClients::Progress& p, std::size_t n) {
 double ramp_limit_s(const StepSettings& s) {
     return (s.rate > 0 ? double(s.clients) / s.rate : 0) + s.ramp_grace_s;
 }
+
+// What the viewers got: counts, the window's bytes and the slowest, failures, and percentiles.
+void tally_viewers(const std::vector<ViewerResult>& results, const std::vector<uint64_t>& bytes_before,
+                   const std::vector<uint64_t>& bytes_after, const StepSettings& settings, StepResult& r) {
+    const double held_bytes = kHeldFraction * settings.expected_bps / 8 * r.window_s;
+    std::vector<double> connect, head, first_byte, keyframe, stall;
+    uint64_t least = results.empty() ? 0 : UINT64_MAX;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const ViewerResult& v = results[i];
+        uint64_t got = bytes_after[i] - bytes_before[i];
+        r.window_bytes += got;
+        least = std::min(least, got);
+        if (v.got_head) ++r.answered;
+        if (v.got_head && double(got) >= held_bytes) ++r.held;
+        if (!v.failure.empty()) ++r.failures[v.failure];
+        r.cc_errors += v.cc_errors;
+        r.sync_losses += v.sync_losses;
+        if (v.connect_ms >= 0) connect.push_back(v.connect_ms);
+        if (v.head_ms >= 0) head.push_back(v.head_ms);
+        if (v.first_byte_ms >= 0) first_byte.push_back(v.first_byte_ms);
+        if (v.keyframe_ms >= 0) keyframe.push_back(v.keyframe_ms);
+        if (v.startup_stall_ms >= 0) stall.push_back(v.startup_stall_ms);
+    }
+    r.slowest_bps = r.window_s > 0 ? double(least) * 8 / r.window_s : 0;
+    r.connect_ms = percentiles(std::move(connect));
+    r.head_ms = percentiles(std::move(head));
+    r.first_byte_ms = percentiles(std::move(first_byte));
+    r.keyframe_ms = percentiles(std::move(keyframe));
+    r.startup_stall_ms = percentiles(std::move(stall));
+}
 }  // namespace
 
 double StepResult::kib_per_client() const {
@@ -92,31 +122,6 @@ StepResult run_step(const LoadTarget& target, pid_t server, LiveEdgeProbe* edge,
                          double(::sysconf(_SC_NPROCESSORS_ONLN));
     clients.stop();
 
-    const double held_bytes = kHeldFraction * settings.expected_bps / 8 * r.window_s;
-    std::vector<double> connect, head, first_byte, keyframe, stall;
-    std::vector<ViewerResult> results = clients.results();
-    uint64_t least = results.empty() ? 0 : UINT64_MAX;
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        const ViewerResult& v = results[i];
-        uint64_t got = bytes_after[i] - bytes_before[i];
-        r.window_bytes += got;
-        least = std::min(least, got);
-        if (v.got_head) ++r.answered;
-        if (v.got_head && double(got) >= held_bytes) ++r.held;
-        if (!v.failure.empty()) ++r.failures[v.failure];
-        r.cc_errors += v.cc_errors;
-        r.sync_losses += v.sync_losses;
-        if (v.connect_ms >= 0) connect.push_back(v.connect_ms);
-        if (v.head_ms >= 0) head.push_back(v.head_ms);
-        if (v.first_byte_ms >= 0) first_byte.push_back(v.first_byte_ms);
-        if (v.keyframe_ms >= 0) keyframe.push_back(v.keyframe_ms);
-        if (v.startup_stall_ms >= 0) stall.push_back(v.startup_stall_ms);
-    }
-    r.slowest_bps = r.window_s > 0 ? double(least) * 8 / r.window_s : 0;
-    r.connect_ms = percentiles(std::move(connect));
-    r.head_ms = percentiles(std::move(head));
-    r.first_byte_ms = percentiles(std::move(first_byte));
-    r.keyframe_ms = percentiles(std::move(keyframe));
-    r.startup_stall_ms = percentiles(std::move(stall));
+    tally_viewers(clients.results(), bytes_before, bytes_after, settings, r);
     return r;
 }
