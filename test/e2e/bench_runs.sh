@@ -5,13 +5,14 @@
 # the bench measures, not how fast anything is.
 source "$(dirname "$0")/lib.sh"
 [[ -x $BIN/bench ]] || fail "$BIN/bench is missing (make test builds it)"
-"$BIN/bench" --bin "$BIN" --stream "$SAMPLE" --low-stream "$SAMPLE" --work-dir "$T/bench" --runs 1 \
+# Its output and the logs of the processes it starts go to $T/*.log, where lib.sh looks for sanitizer reports.
+"$BIN/bench" --bin "$BIN" --stream "$SAMPLE" --low-stream "$SAMPLE" --work-dir "$T" --runs 1 \
     --clients 10 --rate 50 --seconds 1 --settle 0.2 --storm 10 --many 10 --many-rate 50 --many-seconds 1 \
-    --edge-seconds 1 >"$T/bench.txt" 2>&1 || { tail -30 "$T/bench.txt"; fail "bench failed"; }
-cat "$T/bench.txt"
+    --edge-seconds 1 >"$T/bench.log" 2>&1 || { tail -30 "$T/bench.log"; fail "bench failed"; }
+cat "$T/bench.log"
 
 # row LABEL: the summary's row whose label starts with LABEL (the first one, for the indented ones).
-summary=$(sed -n '/^== summary/,$p' "$T/bench.txt")
+summary=$(sed -n '/^== summary/,$p' "$T/bench.log")
 [[ -n $summary ]] || fail "no summary table"
 row() { grep -m1 -F -- "$1" <<<"$summary" || fail "no summary row \"$1\""; }
 # measured ROW_TEXT WHAT: the row's "ours" cell starts with a number, not "-" (nothing measured).
