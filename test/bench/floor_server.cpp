@@ -1,6 +1,6 @@
-// floor_server.cpp - upstream over plain HTTP, viewers answered with "HTTP/1.0 200" and raw bytes.
-// A viewer whose socket is full loses the rest of that read; only the packet cut in the middle is
-// finished later, so every viewer still gets whole packets (the bench checks continuity, not loss).
+// floor_server.cpp - upstream over plain HTTP cut into shared batches of whole packets; viewers
+// answered with "HTTP/1.0 200" and raw bytes, each holding only its place in the batches.
+// Single-threaded: everything here runs on the one epoll loop.
 #include "floor_server.h"
 
 #include <fcntl.h>
@@ -8,35 +8,45 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
-#include <cstdio>
 #include <cstring>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "common/net/http_message.h"
 #include "common/log.h"
+#include "common/net/http_message.h"
 #include "common/net/net.h"
-#include "common/ts/ts_packet.h"
 #include "common/net/url.h"
+#include "common/ts/ts_packet.h"
 #include "http_request.h"
 
 namespace {
+using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kUpstreamTimeout{5000};
-constexpr std::size_t kReadSize = 1024 * 1024;
+constexpr std::size_t kBatchBytes = 64 * 1024 / ts::kPacketSize * ts::kPacketSize;
+constexpr milliseconds kBatchAge{50};
+// A viewer further behind than this many batches (6.4 s at 50 ms each) is dropped.
+constexpr std::size_t kKeptBatches = 128;
+constexpr std::size_t kReadSize = 256 * 1024;
+constexpr int kMaxIov = 64;
 constexpr char kResponseHead[] = "HTTP/1.0 200 OK\r\nContent-Type: video/mpeg\r\n\r\n";
 // epoll tags for the non-viewer descriptors; viewers are tagged with their fd (>= 0).
 constexpr uint64_t kTagUpstream = ~uint64_t(0), kTagListen = kTagUpstream - 1, kTagSignal = kTagUpstream - 2;
 
 struct Viewer {
     UniqueFd fd;
-    uint8_t cut[ts::kPacketSize];  // the packet a short send() cut, whose tail is still owed
-    std::size_t owed = 0;
+    uint64_t batch = 0;       // its next byte is batch `batch`, at `offset`
+    std::size_t offset = 0;
+    bool waiting = false;     // its socket was full: EPOLLOUT is armed
 };
 
 int fail(const std::string& message) {
@@ -56,28 +66,6 @@ UniqueFd open_upstream(const UpstreamUrl& url, bool& chunked, std::vector<uint8_
     return fd;
 }
 
-UniqueFd listen_on(const std::string& address, std::string& bound, std::string& error) {
-    HostPort hp = split_host_port(address);
-    auto port = hp.port == "0" ? std::optional<uint16_t>(0) : parse_port_number(hp.port);
-    if (!hp.error.empty() || !port) {
-        error = "bad listen address " + address;
-        return UniqueFd();
-    }
-    sockaddr_storage addr{};
-    socklen_t len = 0;
-    if (!resolve_address(hp.host, *port, SOCK_STREAM, addr, len, error)) return UniqueFd();
-    UniqueFd fd(::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    int one = 1;
-    if (!fd || ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd.get(), 4096) != 0 ||
-        ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        error = std::string("listen ") + address + ": " + std::strerror(errno);
-        return UniqueFd();
-    }
-    bound = format_address(reinterpret_cast<sockaddr*>(&addr));
-    return fd;
-}
-
 class FloorServer {
 public:
     FloorServer(UniqueFd upstream, bool chunked, UniqueFd listener, UniqueFd signals)
@@ -88,14 +76,16 @@ public:
     int run(std::vector<uint8_t> first_bytes);
 
 private:
-    bool watch(int fd, uint64_t tag);
+    bool watch(int fd, int op, uint32_t events, uint64_t tag);
+    int batch_timeout_ms() const;
     bool read_upstream();
+    void cut_batch(std::size_t bytes);
     void accept_viewers();
-    void on_viewer(int fd);
+    void on_viewer(int fd, uint32_t events);
+    bool send_owed(Viewer& v);
     void drop_viewer(int fd);
     void set_accepting(bool on);
-    void fan_out(const uint8_t* data, std::size_t len);
-    static bool send_to(Viewer& v, const uint8_t* data, std::size_t len);
+    uint64_t next_batch() const { return first_batch_ + batches_.size(); }
 
     UniqueFd upstream_;
     bool chunked_;
@@ -104,26 +94,31 @@ private:
     UniqueFd signals_;
     UniqueFd epoll_;
     std::vector<uint8_t> raw_;
-    std::vector<uint8_t> packets_;  // upstream payload; whole packets are sent, a partial one kept
+    std::vector<uint8_t> pending_;  // the batch being filled; may end in a partial packet
+    Clock::time_point pending_since_;
+    std::deque<std::vector<uint8_t>> batches_;
+    uint64_t first_batch_ = 0;      // the number of batches_.front()
+    std::vector<std::vector<uint8_t>> spare_;  // buffers of trimmed batches, to reuse
     std::unordered_map<int, Viewer> viewers_;
     bool accepting_ = true;  // the listener is in the epoll set
 };
 
-bool FloorServer::watch(int fd, uint64_t tag) {
+bool FloorServer::watch(int fd, int op, uint32_t events, uint64_t tag) {
     epoll_event ev{};
-    ev.events = EPOLLIN;
+    ev.events = events;
     ev.data.u64 = tag;
-    return ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) == 0;
+    return ::epoll_ctl(epoll_.get(), op, fd, &ev) == 0;
 }
 
 int FloorServer::run(std::vector<uint8_t> first_bytes) {
-    if (!epoll_ || !watch(upstream_.get(), kTagUpstream) || !watch(listener_.get(), kTagListen) ||
-        !watch(signals_.get(), kTagSignal))
+    if (!epoll_ || !watch(upstream_.get(), EPOLL_CTL_ADD, EPOLLIN, kTagUpstream) ||
+        !watch(listener_.get(), EPOLL_CTL_ADD, EPOLLIN, kTagListen) ||
+        !watch(signals_.get(), EPOLL_CTL_ADD, EPOLLIN, kTagSignal))
         return fail(std::string("epoll: ") + std::strerror(errno));
     raw_ = std::move(first_bytes);
     epoll_event events[256];
     for (;;) {
-        int n = ::epoll_wait(epoll_.get(), events, 256, -1);
+        int n = ::epoll_wait(epoll_.get(), events, 256, batch_timeout_ms());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return fail(std::string("epoll_wait: ") + std::strerror(errno));
         for (int i = 0; i < n; ++i) {
@@ -131,9 +126,18 @@ int FloorServer::run(std::vector<uint8_t> first_bytes) {
             if (tag == kTagSignal) return 0;
             if (tag == kTagUpstream && !read_upstream()) return 1;
             if (tag == kTagListen) accept_viewers();
-            if (tag < kTagSignal) on_viewer(static_cast<int>(tag));
+            if (tag < kTagSignal) on_viewer(static_cast<int>(tag), events[i].events);
         }
+        if (pending_.size() >= ts::kPacketSize && Clock::now() - pending_since_ >= kBatchAge)
+            cut_batch(pending_.size() / ts::kPacketSize * ts::kPacketSize);
     }
+}
+
+// Until the pending batch is due by age; forever while it holds no whole packet.
+int FloorServer::batch_timeout_ms() const {
+    if (pending_.size() < ts::kPacketSize) return -1;
+    auto left = std::chrono::ceil<milliseconds>(pending_since_ + kBatchAge - Clock::now());
+    return static_cast<int>(std::max<milliseconds::rep>(0, left.count()));
 }
 
 bool FloorServer::read_upstream() {
@@ -146,22 +150,75 @@ bool FloorServer::read_upstream() {
         fail(n == 0 ? "upstream closed" : std::string("upstream: ") + std::strerror(errno));
         return false;
     }
+    if (pending_.empty()) pending_since_ = Clock::now();
     if (chunked_) {
-        ChunkedDecoder::Status status = decoder_.feed(raw_.data(), raw_.size(), packets_);
-        raw_.clear();
-        if (status == ChunkedDecoder::Status::error) {
+        if (decoder_.feed(raw_.data(), raw_.size(), pending_) == ChunkedDecoder::Status::error) {
             fail("upstream: " + decoder_.error());
             return false;
         }
-    } else if (packets_.empty()) {
-        raw_.swap(packets_);  // the usual case: no copy
     } else {
-        packets_.insert(packets_.end(), raw_.begin(), raw_.end());
-        raw_.clear();
+        pending_.insert(pending_.end(), raw_.begin(), raw_.end());
     }
-    std::size_t whole = packets_.size() / ts::kPacketSize * ts::kPacketSize;
-    if (whole > 0) fan_out(packets_.data(), whole);
-    packets_.erase(packets_.begin(), packets_.begin() + static_cast<long>(whole));
+    raw_.clear();
+    while (pending_.size() >= kBatchBytes) cut_batch(kBatchBytes);
+    return true;
+}
+
+// The first `bytes` of pending_ become the next batch; every viewer not behind gets it in one send.
+void FloorServer::cut_batch(std::size_t bytes) {
+    std::vector<uint8_t> batch;
+    if (!spare_.empty()) {
+        batch = std::move(spare_.back());
+        spare_.pop_back();
+    }
+    batch.assign(pending_.begin(), pending_.begin() + static_cast<long>(bytes));
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(bytes));
+    pending_since_ = Clock::now();
+    batches_.push_back(std::move(batch));
+    if (batches_.size() > kKeptBatches) {
+        spare_.push_back(std::move(batches_.front()));
+        batches_.pop_front();
+        ++first_batch_;
+    }
+    for (auto it = viewers_.begin(); it != viewers_.end();) {
+        Viewer& v = it->second;
+        const bool behind = v.batch < first_batch_;
+        if (behind) LogLine(LogLevel::warn, "viewer_dropped").kv("reason", "further behind than the kept batches");
+        const bool keep = !behind && (v.waiting || send_owed(v));
+        const int fd = v.fd.get();
+        ++it;
+        if (!keep) drop_viewer(fd);
+    }
+}
+
+// One sendmsg of everything the viewer is owed (up to kMaxIov batches); arms or disarms EPOLLOUT
+// as its socket filled or drained. False when the viewer is gone.
+bool FloorServer::send_owed(Viewer& v) {
+    iovec iov[kMaxIov];
+    int count = 0;
+    for (uint64_t b = v.batch; b < next_batch() && count < kMaxIov; ++b) {
+        std::vector<uint8_t>& bytes = batches_[b - first_batch_];
+        std::size_t skip = b == v.batch ? v.offset : 0;
+        iov[count++] = {bytes.data() + skip, bytes.size() - skip};
+    }
+    if (count == 0) return true;
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<std::size_t>(count);
+    ssize_t n = ::sendmsg(v.fd.get(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) return false;
+    for (std::size_t sent = n > 0 ? std::size_t(n) : 0; sent > 0;) {
+        std::size_t rest = batches_[v.batch - first_batch_].size() - v.offset;
+        std::size_t step = std::min(rest, sent);
+        sent -= step;
+        v.offset += step;
+        if (step == rest) ++v.batch, v.offset = 0;
+    }
+    bool behind = v.batch < next_batch();
+    if (behind != v.waiting) {
+        v.waiting = behind;
+        watch(v.fd.get(), EPOLL_CTL_MOD, behind ? EPOLLIN | EPOLLOUT : EPOLLIN, static_cast<uint64_t>(v.fd.get()));
+    }
     return true;
 }
 
@@ -177,8 +234,9 @@ void FloorServer::accept_viewers() {
         }
         Viewer& v = viewers_[fd];
         v.fd.reset(fd);
+        v.batch = next_batch();
         if (::send(fd, kResponseHead, sizeof kResponseHead - 1, MSG_NOSIGNAL) != ssize_t(sizeof kResponseHead - 1) ||
-            !watch(fd, static_cast<uint64_t>(fd)))
+            !watch(fd, EPOLL_CTL_ADD, EPOLLIN, static_cast<uint64_t>(fd)))
             drop_viewer(fd);
     }
 }
@@ -186,7 +244,7 @@ void FloorServer::accept_viewers() {
 void FloorServer::set_accepting(bool on) {
     if (on == accepting_) return;
     accepting_ = on;
-    if (on) watch(listener_.get(), kTagListen);
+    if (on) watch(listener_.get(), EPOLL_CTL_ADD, EPOLLIN, kTagListen);
     else ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
 }
 
@@ -195,39 +253,17 @@ void FloorServer::drop_viewer(int fd) {
     set_accepting(true);
 }
 
-// The request and anything after it are ignored; only the viewer's end of the connection matters.
-void FloorServer::on_viewer(int fd) {
-    char discard[4096];
-    ssize_t n = ::recv(fd, discard, sizeof discard, 0);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) drop_viewer(fd);
-}
-
-void FloorServer::fan_out(const uint8_t* data, std::size_t len) {
-    for (auto it = viewers_.begin(); it != viewers_.end();) {
-        if (send_to(it->second, data, len)) {
-            ++it;
-        } else {
-            it = viewers_.erase(it);
-            set_accepting(true);
-        }
+// The request and anything after it are ignored; only the viewer's end of the connection and room
+// in its socket matter. A viewer dropped earlier in the same epoll round is not found.
+void FloorServer::on_viewer(int fd, uint32_t events) {
+    auto it = viewers_.find(fd);
+    if (it == viewers_.end()) return;
+    if (events & EPOLLIN) {
+        char discard[4096];
+        ssize_t n = ::recv(fd, discard, sizeof discard, 0);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return drop_viewer(fd);
     }
-}
-
-bool FloorServer::send_to(Viewer& v, const uint8_t* data, std::size_t len) {
-    if (v.owed > 0) {
-        ssize_t n = ::send(v.fd.get(), v.cut + ts::kPacketSize - v.owed, v.owed, MSG_NOSIGNAL);
-        if (n < 0) return errno == EAGAIN;
-        v.owed -= std::size_t(n);
-        if (v.owed > 0) return true;  // still full: this read is dropped for it
-    }
-    ssize_t n = ::send(v.fd.get(), data, len, MSG_NOSIGNAL);
-    if (n < 0) return errno == EAGAIN;
-    std::size_t cut = std::size_t(n) % ts::kPacketSize;
-    if (std::size_t(n) < len && cut > 0) {
-        std::memcpy(v.cut, data + n - cut, ts::kPacketSize);
-        v.owed = ts::kPacketSize - cut;
-    }
-    return true;
+    if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && !send_owed(it->second)) drop_viewer(fd);
 }
 }  // namespace
 

@@ -1,9 +1,16 @@
-// http_request.cpp - connect_tcp, write_all and read_with_deadline from common/net.h, then the head parser.
+// http_request.cpp - connect_tcp, write_all and read_with_deadline from common/net.h, then the head
+// parser; and socket, bind, listen.
 #include "http_request.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "common/net/net.h"
+#include "common/net/url.h"
 
 UniqueFd http_request(const std::string& host, uint16_t port, const std::string& method, const std::string& target,
                       std::chrono::milliseconds timeout, HttpResponseHead& head, std::vector<uint8_t>& body_start,
@@ -28,5 +35,28 @@ UniqueFd http_request(const std::string& host, uint16_t port, const std::string&
     if (!parsed) return UniqueFd();
     head = std::move(*parsed);
     body_start.assign(text.begin() + static_cast<long>(end + 4), text.end());
+    return fd;
+}
+
+UniqueFd listen_on(const std::string& address, std::string& bound, std::string& error) {
+    HostPort hp = split_host_port(address);
+    auto port = hp.port == "0" ? std::optional<uint16_t>(0) : parse_port_number(hp.port);
+    if (!hp.error.empty() || !port) {
+        error = "bad listen address " + address;
+        return UniqueFd();
+    }
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+    if (!resolve_address(hp.host, *port, SOCK_STREAM, addr, len, error)) return UniqueFd();
+    UniqueFd fd(::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    int one = 1;
+    // A backlog as deep as the kernel allows: a join storm connects every viewer at once.
+    if (!fd || ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd.get(), 65535) != 0 ||
+        ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        error = std::string("listen ") + address + ": " + std::strerror(errno);
+        return UniqueFd();
+    }
+    bound = format_address(reinterpret_cast<sockaddr*>(&addr));
     return fd;
 }

@@ -1,5 +1,6 @@
-// http_request.h - one blocking HTTP/1.1 request up to its response head, for the bench's control
-// paths (is the stream up? the floor's upstream); the load clients use their own non-blocking code.
+// http_request.h - the bench's blocking socket helpers for its control paths (is the stream up? the
+// floor's upstream, the live-edge tap and viewer): one HTTP/1.1 request up to its response head, and a
+// listening socket. The load clients use their own non-blocking code. Any thread.
 #pragma once
 
 #include <chrono>
@@ -15,3 +16,7 @@
 UniqueFd http_request(const std::string& host, uint16_t port, const std::string& method, const std::string& target,
                       std::chrono::milliseconds timeout, HttpResponseHead& head, std::vector<uint8_t>& body_start,
                       std::string& error);
+
+// A listening TCP socket on HOST:PORT (port 0: any), non-blocking; `bound` gets the address it got.
+// An invalid fd and `error` when it could not be made.
+UniqueFd listen_on(const std::string& address, std::string& bound, std::string& error);

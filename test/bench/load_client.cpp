@@ -4,9 +4,7 @@
 
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +16,7 @@
 
 #include "common/net/http_message.h"
 #include "common/net/unique_fd.h"
+#include "socket_clock.h"
 #include "stream_probe.h"
 
 namespace {
@@ -30,33 +29,6 @@ constexpr auto kUnreadSample = std::chrono::milliseconds(250);
 
 double ms_since(Clock::time_point start, Clock::time_point now) {
     return std::chrono::duration<double, std::milli>(now - start).count();
-}
-
-int64_t realtime_ns() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-// recv() that also returns when the kernel received the data (SO_TIMESTAMPNS, CLOCK_REALTIME ns; 0 if
-// none came): for TCP, the last segment the read took, so the time is never earlier than the data's.
-ssize_t recv_stamped(int fd, uint8_t* buf, std::size_t len, int64_t& received_ns) {
-    iovec iov{buf, len};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n = ::recvmsg(fd, &msg, 0);
-    received_ns = 0;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); n > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
-        timespec ts{};
-        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-        received_ns = int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-    }
-    return n;
 }
 
 std::string errno_name(int err) {
@@ -88,9 +60,9 @@ struct LoadClients::Connection {
 
 class LoadClients::Worker {
 public:
-    // `spacing`: between this worker's connects; zero for as soon as `burst` allows.
-    Worker(const LoadTarget& target, std::size_t burst, Clock::duration spacing, int stop_fd)
-        : target_(target), burst_(burst), spacing_(spacing), epoll_(::epoll_create1(EPOLL_CLOEXEC)), stop_fd_(stop_fd),
+    // `spacing`: between this worker's connects; zero for all at once.
+    Worker(const LoadTarget& target, Clock::duration spacing, int stop_fd)
+        : target_(target), spacing_(spacing), epoll_(::epoll_create1(EPOLL_CLOEXEC)), stop_fd_(stop_fd),
           buffer_(kReadBuffer) {
         if (!epoll_) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
         epoll_event ev{};
@@ -101,7 +73,7 @@ public:
     }
 
     void add(Connection* c) { mine_.push_back(c); }
-    void run(int nice);
+    void run();
 
     std::atomic<std::size_t> answered{0}, receiving{0}, failed{0}, ended{0};
     std::atomic<uint64_t> unread{0};
@@ -123,8 +95,6 @@ private:
     const LoadTarget& target_;
     std::vector<Connection*> mine_;
     std::size_t next_ = 0;     // mine_[next_] is the next to connect
-    std::size_t pending_ = 0;  // between connect() and the response head
-    std::size_t burst_;
     Clock::duration spacing_;
     Clock::time_point first_connect_;  // when paced: connect k is due spacing_ * k after it
     UniqueFd epoll_;
@@ -133,9 +103,7 @@ private:
     std::vector<uint8_t> decoded_;
 };
 
-void LoadClients::Worker::run(int nice) {
-    // On Linux the nice value is per thread: this leaves the owner thread and its children alone.
-    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice);
+void LoadClients::Worker::run() {
     epoll_event events[kMaxEvents];
     Clock::time_point next_sample = Clock::now();
     first_connect_ = Clock::now();
@@ -162,7 +130,7 @@ void LoadClients::Worker::run(int nice) {
 }
 
 Clock::duration LoadClients::Worker::start_connects(Clock::duration idle) {
-    while (pending_ < burst_ && next_ < mine_.size()) {
+    while (next_ < mine_.size()) {
         if (spacing_ != Clock::duration::zero()) {
             const Clock::duration until_due = first_connect_ + spacing_ * static_cast<Clock::rep>(next_) - Clock::now();
             if (until_due > Clock::duration::zero()) return std::min(idle, until_due);
@@ -197,10 +165,8 @@ void LoadClients::Worker::start(Connection& c) {
     if (!c.fd) return finish(c, errno_name(errno));
     // The times to first byte and keyframe are when the kernel got the data, not when this loop,
     // busy with up to 2000 other viewers, came to read it: the bench measures the server.
-    int on = 1;
-    ::setsockopt(c.fd.get(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    enable_receive_timestamps(c.fd.get());
     c.phase = Connection::Phase::connecting;
-    ++pending_;
     int rc = ::connect(c.fd.get(), reinterpret_cast<const sockaddr*>(&target_.address), target_.address_len);
     if (rc != 0 && errno != EINPROGRESS) return finish(c, errno_name(errno));
     if (!watch(c, EPOLL_CTL_ADD, EPOLLOUT)) return;
@@ -253,7 +219,6 @@ void LoadClients::Worker::on_head(Connection& c, const uint8_t* data, std::size_
     if (head->status != 200) return finish(c, "HTTP " + std::to_string(head->status));
     c.result.got_head = true;
     c.result.head_ms = at_ms;
-    --pending_;
     ++answered;
     c.chunked = head->is_chunked();
     c.probe = std::make_unique<StreamProbe>();
@@ -286,27 +251,24 @@ void LoadClients::Worker::on_payload(Connection& c, const uint8_t* data, std::si
 void LoadClients::Worker::finish(Connection& c, std::string why) {
     if (c.phase == Connection::Phase::ended) return;
     bool before_head = c.phase != Connection::Phase::body;
-    if (before_head && c.phase != Connection::Phase::waiting) --pending_;
     ++(before_head ? failed : ended);
     c.result.failure = std::move(why);
     c.phase = Connection::Phase::ended;
     c.fd.reset();  // closing also removes it from the epoll set
 }
 
-LoadClients::LoadClients(const LoadTarget& target, std::size_t count, unsigned threads, std::size_t burst, double rate,
-                         int nice) {
+LoadClients::LoadClients(const LoadTarget& target, std::size_t count, unsigned threads, double rate) {
     if (threads == 0) threads = 1;
-    std::size_t per_thread_burst = std::max<std::size_t>(1, burst / threads);
     // Each worker paces its own share; together they make `rate`.
     const auto spacing = rate > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(threads / rate))
                                   : Clock::duration::zero();
     for (unsigned t = 0; t < threads; ++t)
-        workers_.push_back(std::make_unique<Worker>(target, per_thread_burst, spacing, stop_.fd()));
+        workers_.push_back(std::make_unique<Worker>(target, spacing, stop_.fd()));
     for (std::size_t i = 0; i < count; ++i) {
         connections_.push_back(std::make_unique<Connection>());
         workers_[i % threads]->add(connections_.back().get());
     }
-    for (auto& worker : workers_) threads_.emplace_back([w = worker.get(), nice] { w->run(nice); });
+    for (auto& worker : workers_) threads_.emplace_back([w = worker.get()] { w->run(); });
 }
 
 LoadClients::~LoadClients() { stop(); }

@@ -47,11 +47,10 @@ public:
         uint64_t unread_bytes = 0;
     };
 
-    // Starts `count` viewers on `threads` threads at once; the threads run at `nice` (best effort),
-    // so that a server with a thread per viewer cannot starve the load it is measured with. At most `burst` of them are between
-    // connect() and their response head at any time, so the server's listen backlog is not overrun.
-    // `rate` > 0: `rate` connects a second, evenly spaced, rather than each as soon as `burst` allows.
-    LoadClients(const LoadTarget& target, std::size_t count, unsigned threads, std::size_t burst, double rate, int nice);
+    // Starts `count` viewers on `threads` threads, at the normal priority the server's threads have.
+    // `rate` > 0: `rate` connects a second, evenly spaced, as viewers of a channel arrive; 0: a join
+    // storm, every connect issued at once with nothing held back.
+    LoadClients(const LoadTarget& target, std::size_t count, unsigned threads, double rate);
     ~LoadClients();
     LoadClients(const LoadClients&) = delete;
     LoadClients& operator=(const LoadClients&) = delete;

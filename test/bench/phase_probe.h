@@ -10,6 +10,6 @@
 
 // Opens one more viewer of http://host:port/path and returns once a live video keyframe reaches it:
 // the second keyframe it sees, since a fast-start server sends a cached one first. The time is the
-// viewer's, so it can be up to one batch (200 ms) after the server's. Returns why it failed, if it did.
+// viewer's, so it can be up to one of the server's batches later. Returns why it failed, if it did.
 std::optional<std::string> wait_for_live_keyframe(const std::string& host, uint16_t port, const std::string& path,
                                                   std::chrono::milliseconds timeout);

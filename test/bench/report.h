@@ -1,18 +1,15 @@
-// report.h - what the bench prints: a line of detail per measured step as it ends, and the table
-// comparing bin/server with the floor at the end.
+// report.h - the lines the bench prints as it goes: one step's details (two lines) as it ends, and
+// one server's live-edge figures. Owner thread.
 #pragma once
 
-#include <cstddef>
-#include <optional>
-#include <vector>
+#include <string>
 
+#include "edge_probe.h"
 #include "step.h"
 
-struct ReportRow {
-    StepResult ours;
-    std::optional<StepResult> floor;
-};
+// "-" for a negative figure (one that does not exist), else `v` with `decimals`.
+std::string fixed(double v, int decimals);
 
-// Two lines for one step: counts, timings, rates, CPU and memory, and why viewers failed.
-void print_step(const char* server, std::size_t clients, const StepResult& r);
-void print_table(const std::vector<ReportRow>& rows);
+// Counts, timings, rates, CPU and memory, the live edge, and why viewers failed.
+void print_step(const std::string& server, const std::string& step, const StepResult& r);
+void print_edge(const std::string& server, const std::string& step, const EdgeFigures& e, const std::string& error);

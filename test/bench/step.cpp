@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
+#include <cstdint>
 
 #include "processes.h"
 
@@ -28,19 +28,41 @@ void sleep_or_throw(const StopSignal& interrupt, double seconds) {
 bool ramp_done(const LoadClients::Progress& p, std::size_t n) {
     return p.answered + p.failed >= n && p.receiving + p.ended >= p.answered;
 }
-}  // namespace
 
-Percentiles percentiles(std::vector<double> values) {
-    Percentiles out;
-    out.count = values.size();
-    if (values.empty()) return out;
-    std::sort(values.begin(), values.end());
-    // Nearest rank: the smallest value with at least p% of the values at or below it.
-    auto rank = [&](double p) { return values[std::size_t(std::ceil(p * double(values.size()))) - 1]; };
-    out.p50 = rank(0.50);
-    out.p99 = rank(0.99);
-    return out;
+double ramp_limit_s(const StepSettings& s) {
+    return (s.rate > 0 ? double(s.clients) / s.rate : 0) + s.ramp_grace_s;
 }
+
+// What the viewers got: counts, the window's bytes and the slowest, failures, and percentiles.
+void tally_viewers(const std::vector<ViewerResult>& results, const std::vector<uint64_t>& bytes_before,
+                   const std::vector<uint64_t>& bytes_after, const StepSettings& settings, StepResult& r) {
+    const double held_bytes = kHeldFraction * settings.expected_bps / 8 * r.window_s;
+    std::vector<double> connect, head, first_byte, keyframe, stall;
+    uint64_t least = results.empty() ? 0 : UINT64_MAX;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const ViewerResult& v = results[i];
+        uint64_t got = bytes_after[i] - bytes_before[i];
+        r.window_bytes += got;
+        least = std::min(least, got);
+        if (v.got_head) ++r.answered;
+        if (v.got_head && double(got) >= held_bytes) ++r.held;
+        if (!v.failure.empty()) ++r.failures[v.failure];
+        r.cc_errors += v.cc_errors;
+        r.sync_losses += v.sync_losses;
+        if (v.connect_ms >= 0) connect.push_back(v.connect_ms);
+        if (v.head_ms >= 0) head.push_back(v.head_ms);
+        if (v.first_byte_ms >= 0) first_byte.push_back(v.first_byte_ms);
+        if (v.keyframe_ms >= 0) keyframe.push_back(v.keyframe_ms);
+        if (v.startup_stall_ms >= 0) stall.push_back(v.startup_stall_ms);
+    }
+    r.slowest_bps = r.window_s > 0 ? double(least) * 8 / r.window_s : 0;
+    r.connect_ms = percentiles(std::move(connect));
+    r.head_ms = percentiles(std::move(head));
+    r.first_byte_ms = percentiles(std::move(first_byte));
+    r.keyframe_ms = percentiles(std::move(keyframe));
+    r.startup_stall_ms = percentiles(std::move(stall));
+}
+}  // namespace
 
 double StepResult::kib_per_client() const {
     if (answered == 0) return 0;
@@ -52,8 +74,10 @@ double StepResult::other_cpu_percent() const {
     return 100 * (machine_busy - (server_cpu_s + bench_cpu_s) / window_s);
 }
 
-StepResult run_step(const LoadTarget& target, pid_t server, const StepSettings& settings, const StopSignal& interrupt) {
+StepResult run_step(const LoadTarget& target, pid_t server, LiveEdgeProbe* edge, const StepSettings& settings,
+                    const StopSignal& interrupt) {
     StepResult r;
+    r.expected_bps = settings.expected_bps;
     r.attempted = settings.clients;
     // Opened before the viewers take their descriptors.
     ProcFile server_stat("/proc/" + std::to_string(server) + "/stat");
@@ -61,9 +85,9 @@ StepResult run_step(const LoadTarget& target, pid_t server, const StepSettings& 
     ProcFile machine_stat("/proc/stat");
     r.rss_before_kib = rss_kib_of(server_status.read());
 
-    LoadClients clients(target, settings.clients, settings.threads, settings.burst, settings.rate, settings.nice);
+    LoadClients clients(target, settings.clients, settings.threads, settings.rate);
     auto ramp_start = steady_clock::now();
-    while (!ramp_done(clients.progress(), settings.clients) && seconds_since(ramp_start) < settings.ramp_limit_s)
+    while (!ramp_done(clients.progress(), settings.clients) && seconds_since(ramp_start) < ramp_limit_s(settings))
         if (interrupt.wait_for(kPoll)) throw Interrupted{};
     r.ramp_s = seconds_since(ramp_start);
     sleep_or_throw(interrupt, settings.settle_s);
@@ -72,6 +96,7 @@ StepResult run_step(const LoadTarget& target, pid_t server, const StepSettings& 
     ProcessCpu server_cpu = cpu_seconds_of(server_stat.read());
     double bench_cpu = self_cpu_seconds();
     MachineCpu machine = machine_cpu_of(machine_stat.read());
+    if (edge) edge->take();
     auto window_start = steady_clock::now();
     double unread_sum = 0;
     std::size_t samples = 0;
@@ -91,33 +116,12 @@ StepResult run_step(const LoadTarget& target, pid_t server, const StepSettings& 
     r.bench_cpu_s = self_cpu_seconds() - bench_cpu;
     MachineCpu machine_after = machine_cpu_of(machine_stat.read());
     r.rss_after_kib = rss_kib_of(server_status.read());
+    if (edge) r.edge = edge->take();
     if (machine_after.total > machine.total)
         r.machine_busy = double(machine_after.busy - machine.busy) / double(machine_after.total - machine.total) *
                          double(::sysconf(_SC_NPROCESSORS_ONLN));
     clients.stop();
 
-    const double held_bytes = kHeldFraction * settings.expected_bps / 8 * r.window_s;
-    std::vector<double> connect, head, first_byte, keyframe, stall;
-    std::vector<ViewerResult> results = clients.results();
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        const ViewerResult& v = results[i];
-        uint64_t got = bytes_after[i] - bytes_before[i];
-        r.window_bytes += got;
-        if (v.got_head) ++r.answered;
-        if (v.got_head && double(got) >= held_bytes) ++r.held;
-        if (!v.failure.empty()) ++r.failures[v.failure];
-        r.cc_errors += v.cc_errors;
-        r.sync_losses += v.sync_losses;
-        if (v.connect_ms >= 0) connect.push_back(v.connect_ms);
-        if (v.head_ms >= 0) head.push_back(v.head_ms);
-        if (v.first_byte_ms >= 0) first_byte.push_back(v.first_byte_ms);
-        if (v.keyframe_ms >= 0) keyframe.push_back(v.keyframe_ms);
-        if (v.startup_stall_ms >= 0) stall.push_back(v.startup_stall_ms);
-    }
-    r.connect_ms = percentiles(std::move(connect));
-    r.head_ms = percentiles(std::move(head));
-    r.first_byte_ms = percentiles(std::move(first_byte));
-    r.keyframe_ms = percentiles(std::move(keyframe));
-    r.startup_stall_ms = percentiles(std::move(stall));
+    tally_viewers(clients.results(), bytes_before, bytes_after, settings, r);
     return r;
 }

@@ -10,7 +10,9 @@
 #include <string>
 
 #include "common/net/net.h"
+#include "edge_probe.h"
 #include "load_client.h"
+#include "stats.h"
 
 // Thrown when the bench is interrupted (Ctrl-C) in the middle of a step.
 struct Interrupted {};
@@ -18,23 +20,16 @@ struct Interrupted {};
 struct StepSettings {
     std::size_t clients = 1;
     unsigned threads = 2;
-    std::size_t burst = 256;
-    double rate = 0;             // new viewers per second; 0: as fast as `burst` allows
-    int nice = -20;              // of the load threads
-    double window_s = 12;
+    double rate = 0;             // new viewers per second; 0: a join storm, all at once
+    double window_s = 10;
     double settle_s = 2;
-    double ramp_limit_s = 20;    // measure anyway after this long; the unanswered are not held
-    double expected_bps = 8e6;   // a viewer is held when it got >= 90% of this over the window
+    double expected_bps = 8e6;   // the stream's rate; a viewer is held when it got >= 90% of it
+    // Measure anyway this long after the last viewer was due; the unanswered are not held.
+    double ramp_grace_s = 10;
 };
-
-struct Percentiles {
-    std::size_t count = 0;  // values it was taken over
-    double p50 = -1;
-    double p99 = -1;
-};
-Percentiles percentiles(std::vector<double> values);
 
 struct StepResult {
+    double expected_bps = 0;
     std::size_t attempted = 0;
     std::size_t answered = 0;  // got a 200 head
     std::size_t held = 0;      // answered and received >= 90% of the expected rate over the window
@@ -42,6 +37,7 @@ struct StepResult {
     double ramp_s = 0;
     double window_s = 0;
     uint64_t window_bytes = 0;  // body bytes all viewers received in the window
+    double slowest_bps = 0;     // the least any attempted viewer received over the window
     double server_cpu_s = 0;    // in the window
     double server_user_s = 0;   // the part of it in user space
     double bench_cpu_s = 0;     // this process (the viewers), in the window
@@ -53,8 +49,11 @@ struct StepResult {
     uint64_t cc_errors = 0;
     uint64_t sync_losses = 0;
     Percentiles connect_ms, head_ms, first_byte_ms, keyframe_ms, startup_stall_ms;
+    EdgeFigures edge;  // the live-edge probe's viewer, over the window
 
     double mbps() const { return window_s > 0 ? double(window_bytes) * 8 / window_s / 1e6 : 0; }
+    // The slowest viewer's rate in % of the stream's.
+    double slowest_percent() const { return expected_bps > 0 ? 100 * slowest_bps / expected_bps : 0; }
     // CPU seconds per 10^9 body bytes delivered.
     double cpu_s_per_gb() const { return window_bytes > 0 ? server_cpu_s / (double(window_bytes) / 1e9) : 0; }
     double kib_per_client() const;
@@ -63,4 +62,6 @@ struct StepResult {
 };
 
 // Runs one step against `server` (the process serving `target`); the viewers are closed on return.
-StepResult run_step(const LoadTarget& target, pid_t server, const StepSettings& settings, const StopSignal& interrupt);
+// `edge` (may be null) is the probe watching that server: its figures are taken over the window.
+StepResult run_step(const LoadTarget& target, pid_t server, LiveEdgeProbe* edge, const StepSettings& settings,
+                    const StopSignal& interrupt);

@@ -1,0 +1,105 @@
+// suite.cpp - which steps run on which stream, with what settings, and the figures each one files.
+#include "suite.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "report.h"
+#include "rig.h"
+
+namespace {
+// A storm is judged over the 3 s after each viewer's first keyframe (StreamProbe): the window must
+// outlast that for the viewers that got theirs last.
+constexpr double kStormSettleS = 0.5;
+constexpr double kStormWindowS = 4;
+
+void file_step(Figures& f, const std::string& prefix, const StepResult& r) {
+    auto put = [&](const char* name, double v) { f[prefix + "." + name] = v; };
+    put("cpu_gb", r.cpu_s_per_gb());
+    put("held", double(r.held));
+    put("slowest_pct", r.slowest_percent());
+    put("cc", double(r.cc_errors));
+    put("kf_count", double(r.keyframe_ms.count));
+    put("kf_p50", r.keyframe_ms.p50);
+    put("kf_p99", r.keyframe_ms.p99);
+    put("stall_max", r.startup_stall_ms.max);
+    put("rss_kib", r.kib_per_client());
+    put("edge_p99", r.edge.delay_ms.p99);
+    put("edge_max", r.edge.delay_ms.max);
+}
+
+// `seconds` with no viewer but the probes': each server's live-edge figures.
+void measure_edge(Rig& rig, double seconds, const std::string& step, Figures& f, const StopSignal& interrupt) {
+    for (const auto& c : rig.contenders()) c->edge->take();
+    if (interrupt.wait_for(std::chrono::milliseconds(static_cast<long>(seconds * 1000)))) throw Interrupted{};
+    for (const auto& c : rig.contenders()) {
+        EdgeFigures e = c->edge->take();
+        print_edge(c->name, step, e, c->edge->error());
+        f[step + "." + c->name + ".edge_p99"] = e.delay_ms.p99;
+        f[step + "." + c->name + ".edge_max"] = e.delay_ms.max;
+    }
+}
+
+// The step against bin/server, then (when `floor_too`) the same against the floor.
+void run_step_on_all(Rig& rig, const std::string& step, const StepSettings& s, bool floor_too,
+                     std::optional<double> phase_ms, Figures& f) {
+    for (const auto& c : rig.contenders()) {
+        if (c->name != "server" && !floor_too) continue;
+        StepResult r = rig.measure(*c, s, phase_ms);
+        print_step(c->name, step, r);
+        file_step(f, step + "." + c->name, r);
+    }
+}
+
+RigSettings rig_settings(const Options& o, const std::string& stream, const std::string& label, std::size_t max_viewers) {
+    return RigSettings{o.bin_dir, o.work_dir, stream, label, o.floor, max_viewers};
+}
+
+void run_main_stream(const Options& o, double bps, const StopSignal& interrupt, Figures& f) {
+    std::size_t largest = o.storm;
+    for (std::size_t n : o.clients) largest = std::max(largest, n);
+    Rig rig(rig_settings(o, o.stream, "main", largest), interrupt);
+    if (o.edge_seconds > 0) measure_edge(rig, o.edge_seconds, kEdgeMainStep, f, interrupt);
+    StepSettings s;
+    s.threads = o.threads;
+    s.expected_bps = bps;
+    for (std::size_t n : o.clients) {
+        s.clients = n;
+        s.rate = o.rate;
+        s.settle_s = o.settle;
+        s.window_s = o.seconds;
+        run_step_on_all(rig, steady_step(n), s, true, o.phase_ms, f);
+    }
+    if (o.storm == 0) return;
+    // Against bin/server only: the floor has no cache of the past, so its viewers wait up to a GOP
+    // for a keyframe and a storm says nothing about it.
+    s.clients = o.storm;
+    s.rate = 0;
+    s.settle_s = kStormSettleS;
+    s.window_s = kStormWindowS;
+    run_step_on_all(rig, kStormStep, s, false, o.phase_ms, f);
+}
+
+void run_low_stream(const Options& o, double bps, const StopSignal& interrupt, Figures& f) {
+    Rig rig(rig_settings(o, o.low_stream, "low", o.many), interrupt);
+    if (o.edge_seconds > 0) measure_edge(rig, o.edge_seconds, kEdgeLowStep, f, interrupt);
+    if (o.many == 0) return;
+    StepSettings s;
+    s.threads = o.threads;
+    s.expected_bps = bps;
+    s.clients = o.many;
+    s.rate = o.many_rate;
+    s.settle_s = o.settle;
+    s.window_s = o.many_seconds;
+    run_step_on_all(rig, kManyStep, s, true, o.phase_ms, f);
+}
+}  // namespace
+
+std::string steady_step(std::size_t clients) { return "steady" + std::to_string(clients); }
+
+Figures run_suite(const Options& o, const StreamRates& rates, const StopSignal& interrupt) {
+    Figures f;
+    if (!o.clients.empty() || o.storm > 0 || o.edge_seconds > 0) run_main_stream(o, rates.main_bps, interrupt, f);
+    if (o.many > 0 || o.edge_seconds > 0) run_low_stream(o, rates.low_bps, interrupt, f);
+    return f;
+}
