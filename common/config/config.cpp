@@ -328,12 +328,12 @@ std::vector<UpstreamUrl> Parser::read_remotes(const std::vector<std::pair<std::s
                                               const std::string& client_interface) {
     std::vector<UpstreamUrl> urls;
     for (const auto& [text, path] : texts) {
-        UrlParseResult parsed = parse_upstream_url(text);
-        if (!parsed.url) fail(path, parsed.error);
-        if (parsed.url->scheme == UpstreamUrl::Scheme::udp && !client_interface.empty()) {
-            parsed.url->query.emplace("iface", client_interface);
+        Parsed<UpstreamUrl> parsed = parse_upstream_url(text);
+        if (!parsed) fail(path, parsed.error());
+        if (parsed->scheme == UpstreamUrl::Scheme::udp && !client_interface.empty()) {
+            parsed->query.emplace("iface", client_interface);
         }
-        urls.push_back(std::move(*parsed.url));
+        urls.push_back(std::move(*parsed));
     }
     return urls;
 }
@@ -347,8 +347,8 @@ void Parser::check_static_remote(const std::string& remote, const std::string& p
     if (scheme != "file" && scheme != "http" && scheme != "https") {
         fail(path, "expected an absolute path, file:///path or an http(s) URL");
     }
-    UrlParseResult parsed = parse_upstream_url(remote);
-    if (!parsed.url) fail(path, parsed.error);
+    Parsed<UpstreamUrl> parsed = parse_upstream_url(remote);
+    if (!parsed) fail(path, parsed.error());
 }
 
 // check and control act on one stream of this file, named by its serve path.
@@ -503,9 +503,9 @@ Notification Parser::read_notification(const Value& value, const std::string& pa
     if (*type != "url") fail(child_path(path, "type"), "unknown type " + quoted(*type) + " (expected url)");
 
     if (!url) fail(child_path(path, "url"), "missing");
-    UrlParseResult parsed = parse_upstream_url(*url);
-    if (!parsed.url) fail(child_path(path, "url"), parsed.error);
-    if (parsed.url->scheme != UpstreamUrl::Scheme::http && parsed.url->scheme != UpstreamUrl::Scheme::https) {
+    Parsed<UpstreamUrl> parsed = parse_upstream_url(*url);
+    if (!parsed) fail(child_path(path, "url"), parsed.error());
+    if (parsed->scheme != UpstreamUrl::Scheme::http && parsed->scheme != UpstreamUrl::Scheme::https) {
         fail(child_path(path, "url"), "expected an http:// or https:// URL");
     }
     notification.url = *url;
@@ -537,9 +537,9 @@ std::vector<Cidr> Parser::read_cidr_list(const Value& value, const std::string& 
     std::vector<Cidr> networks;
     const std::vector<std::string> texts = read_string_array(value, path);
     for (size_t i = 0; i < texts.size(); ++i) {
-        CidrParseResult parsed = parse_cidr(texts[i]);
-        if (!parsed.cidr) fail(index_path(path, i), parsed.error);
-        networks.push_back(std::move(*parsed.cidr));
+        Parsed<Cidr> parsed = parse_cidr(texts[i]);
+        if (!parsed) fail(index_path(path, i), parsed.error());
+        networks.push_back(std::move(*parsed));
     }
     return networks;
 }
@@ -616,17 +616,17 @@ ConfigResult load_config_file(const std::string& path) {
 }
 
 std::optional<ListenAddress> parse_listen_address(std::string_view text) {
-    HostPort split = split_host_port(text);
-    if (!split.error.empty()) return std::nullopt;
+    Parsed<HostPort> split = split_host_port(text);
+    if (!split) return std::nullopt;
     ListenAddress address;
-    address.host = split.host;
-    if (split.port == "http") {
+    address.host = split->host;
+    if (split->port == "http") {
         address.port = 80;
-    } else if (split.port == "https") {
+    } else if (split->port == "https") {
         address.port = 443;
-    } else if (split.port == "0") {
+    } else if (split->port == "0") {
         address.port = 0;  // any free port; the server logs the one it got (tests rely on this)
-    } else if (auto port = parse_port_number(split.port)) {
+    } else if (auto port = parse_port_number(split->port)) {
         address.port = *port;
     } else {
         return std::nullopt;

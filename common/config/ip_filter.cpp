@@ -69,19 +69,12 @@ bool Cidr::contains(const IpAddress& address) const { return masked(address, pre
 
 bool operator==(const Cidr& a, const Cidr& b) { return a.prefix == b.prefix && a.network == b.network; }
 
-CidrParseResult parse_cidr(std::string_view text) {
-    CidrParseResult result;
-    if (text.empty()) {
-        result.error = "empty address";
-        return result;
-    }
+Parsed<Cidr> parse_cidr(std::string_view text) {
+    if (text.empty()) return ParseError{"empty address"};
     const size_t slash = text.find('/');
     const std::string_view address_text = text.substr(0, slash);
     std::optional<IpAddress> address = parse_ip_address(address_text);
-    if (!address) {
-        result.error = "invalid address " + quoted(address_text) + " (expected an IPv4 or IPv6 address)";
-        return result;
-    }
+    if (!address) return ParseError{"invalid address " + quoted(address_text) + " (expected an IPv4 or IPv6 address)"};
     // An IPv4 rule is written in IPv4 bits even though it is stored mapped.
     const bool ipv4 = address_text.find(':') == std::string_view::npos;
     const unsigned max = ipv4 ? 32 : 128;
@@ -90,9 +83,8 @@ CidrParseResult parse_cidr(std::string_view text) {
         const std::string_view digits = text.substr(slash + 1);
         std::optional<unsigned> parsed = parse_prefix_length(digits, max);
         if (!parsed) {
-            result.error = "invalid prefix " + quoted("/" + std::string(digits)) + " (expected /0 to /" +
-                           std::to_string(max) + ")";
-            return result;
+            return ParseError{"invalid prefix " + quoted("/" + std::string(digits)) + " (expected /0 to /" +
+                              std::to_string(max) + ")"};
         }
         prefix = *parsed;
     }
@@ -101,8 +93,7 @@ CidrParseResult parse_cidr(std::string_view text) {
     cidr.prefix = prefix;
     cidr.network = masked(*address, prefix);
     cidr.text = std::string(text);
-    result.cidr = std::move(cidr);
-    return result;
+    return cidr;
 }
 
 bool IpFilter::allows(const IpAddress& address) const {

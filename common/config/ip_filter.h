@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/parsed.h"
+
 // IPv4 is held as IPv4-mapped IPv6 (::ffff:a.b.c.d), so the peer "::ffff:1.2.3.4" of a dual-stack
 // socket and a plain "1.2.3.4" are one address and match the same rules.
 struct IpAddress {
@@ -33,13 +35,9 @@ bool operator==(const Cidr& a, const Cidr& b);
 inline bool operator!=(const Cidr& a, const Cidr& b) { return !(a == b); }
 
 // "10.0.0.0/8", "::1/128", or a bare address (a /32 or /128). Host bits below the prefix are
-// ignored. error is one phrase naming the bad part, e.g.
+// ignored. The error is one phrase naming the bad part, e.g.
 //   invalid prefix "/33" (expected /0 to /32)
-struct CidrParseResult {
-    std::optional<Cidr> cidr;
-    std::string error;
-};
-CidrParseResult parse_cidr(std::string_view text);
+Parsed<Cidr> parse_cidr(std::string_view text);
 
 // Who may fetch a resource: a deny match always refuses; otherwise an empty allow list admits
 // everyone and a non-empty one only its networks.

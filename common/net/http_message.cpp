@@ -24,7 +24,7 @@ std::string HttpResponseHead::header(std::string_view name) const {
 
 bool HttpResponseHead::is_chunked() const { return to_lower(header("transfer-encoding")).find("chunked") != std::string::npos; }
 
-std::optional<HttpResponseHead> parse_response_head(std::string_view head, std::string& error) {
+Parsed<HttpResponseHead> parse_response_head(std::string_view head) {
     HttpResponseHead out;
     std::size_t eol = head.find('\n');
     std::string_view status_line = trim(head.substr(0, eol));
@@ -32,8 +32,7 @@ std::optional<HttpResponseHead> parse_response_head(std::string_view head, std::
         !std::isdigit(static_cast<unsigned char>(status_line[9])) ||
         !std::isdigit(static_cast<unsigned char>(status_line[10])) ||
         !std::isdigit(static_cast<unsigned char>(status_line[11]))) {
-        error = "not an HTTP response";
-        return std::nullopt;
+        return ParseError{"not an HTTP response"};
     }
     out.status = std::stoi(std::string(status_line.substr(9, 3)));
     out.reason = std::string(trim(status_line.substr(12)));
@@ -43,10 +42,7 @@ std::optional<HttpResponseHead> parse_response_head(std::string_view head, std::
         std::string_view line = trim(head.substr(start, eol == std::string_view::npos ? eol : eol - start));
         if (line.empty()) continue;
         std::size_t colon = line.find(':');
-        if (colon == std::string_view::npos || colon == 0) {
-            error = "malformed header line";
-            return std::nullopt;
-        }
+        if (colon == std::string_view::npos || colon == 0) return ParseError{"malformed header line"};
         out.headers.emplace_back(to_lower(line.substr(0, colon)), std::string(trim(line.substr(colon + 1))));
     }
     return out;

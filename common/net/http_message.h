@@ -4,10 +4,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/parsed.h"
 
 struct HttpResponseHead {
     int status = 0;
@@ -20,8 +21,8 @@ struct HttpResponseHead {
 };
 
 // Parses "HTTP/1.x NNN reason\r\nName: value\r\n...\r\n\r\n" (the head only, without the blank line
-// terminator required). Returns nullopt and sets `error` when malformed.
-std::optional<HttpResponseHead> parse_response_head(std::string_view head, std::string& error);
+// terminator required).
+Parsed<HttpResponseHead> parse_response_head(std::string_view head);
 
 // Decodes a chunked body incrementally: feed any split of the bytes, get the payload out.
 class ChunkedDecoder {

@@ -85,17 +85,17 @@ std::string read_authority(const UrlParts& parts, uint16_t default_port, Upstrea
         url.userinfo = std::string(authority.substr(0, at));
         authority.remove_prefix(at + 1);
     }
-    HostPort host_port = split_host_port(authority);
-    if (!host_port.error.empty()) return host_port.error;
-    if (host_port.host.empty()) return "missing host";
-    url.host = host_port.host;
-    if (host_port.port.empty()) {
+    Parsed<HostPort> host_port = split_host_port(authority);
+    if (!host_port) return host_port.error();
+    if (host_port->host.empty()) return "missing host";
+    url.host = host_port->host;
+    if (host_port->port.empty()) {
         if (default_port == 0) return "missing port";
         url.port = default_port;
         return "";
     }
-    auto port = parse_port_number(host_port.port);
-    if (!port) return "invalid port " + quoted(host_port.port);
+    auto port = parse_port_number(host_port->port);
+    if (!port) return "invalid port " + quoted(host_port->port);
     url.port = *port;
     return "";
 }
@@ -175,15 +175,14 @@ std::string read_scheme_specific(const UrlParts& parts, UpstreamUrl& url) {
 
 }  // namespace
 
-UrlParseResult parse_upstream_url(std::string_view text) {
-    auto fail = [](std::string error) { return UrlParseResult{std::nullopt, std::move(error)}; };
-    if (text.empty()) return fail("empty URL");
+Parsed<UpstreamUrl> parse_upstream_url(std::string_view text) {
+    if (text.empty()) return ParseError{"empty URL"};
     for (char c : text) {
         // A space would end the HTTP request line early, and a newline would inject headers.
-        if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return fail("contains spaces or control characters");
+        if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return ParseError{"contains spaces or control characters"};
     }
     auto separator = text.find("://");
-    if (separator == std::string_view::npos) return fail("not a URL (no \"://\")");
+    if (separator == std::string_view::npos) return ParseError{"not a URL (no \"://\")"};
 
     UrlParts parts;
     parts.scheme = to_lower(text.substr(0, separator));
@@ -192,8 +191,8 @@ UrlParseResult parse_upstream_url(std::string_view text) {
         if (parts.scheme == entry.name) known = &entry;
     }
     if (!known) {
-        return fail("unknown scheme " + quoted(text.substr(0, separator)) +
-                    " (expected http, https, file, tcp, udp, unix, fork)");
+        return ParseError{"unknown scheme " + quoted(text.substr(0, separator)) +
+                          " (expected http, https, file, tcp, udp, unix, fork)"};
     }
 
     std::string_view rest = text.substr(separator + 3);
@@ -211,11 +210,11 @@ UrlParseResult parse_upstream_url(std::string_view text) {
     url.unix_type = known->unix_type;
     url.text = std::string(text);
     std::string error = read_scheme_specific(parts, url);
-    if (!error.empty()) return fail(std::move(error));
+    if (!error.empty()) return ParseError{std::move(error)};
     // The text goes to logs and the API, so never with the password (as Go's URL.Redacted()).
     auto colon = url.userinfo.find(':');
     if (colon != std::string::npos) url.text.replace(separator + 3 + colon + 1, url.userinfo.size() - colon - 1, "xxxxx");
-    return UrlParseResult{std::move(url), ""};
+    return url;
 }
 
 const char* to_string(UpstreamUrl::Scheme scheme) {
@@ -231,39 +230,28 @@ const char* to_string(UpstreamUrl::Scheme scheme) {
     return "?";
 }
 
-HostPort split_host_port(std::string_view authority) {
+Parsed<HostPort> split_host_port(std::string_view authority) {
     HostPort out;
     std::string_view port_part;
     if (!authority.empty() && authority.front() == '[') {
         auto close = authority.find(']');
-        if (close == std::string_view::npos) {
-            out.error = "unterminated IPv6 literal";
-            return out;
-        }
+        if (close == std::string_view::npos) return ParseError{"unterminated IPv6 literal"};
         std::string_view literal = authority.substr(1, close - 1);
         bool valid = literal.find(':') != std::string_view::npos &&
                      std::all_of(literal.begin(), literal.end(), is_ipv6_char);
         std::string_view after = authority.substr(close + 1);
-        if (!valid) {
-            out.error = "invalid IPv6 literal " + quoted(authority.substr(0, close + 1));
-            return out;
-        }
-        if (!after.empty() && after.front() != ':') {
-            out.error = "unexpected " + quoted(after) + " after IPv6 literal";
-            return out;
-        }
+        if (!valid) return ParseError{"invalid IPv6 literal " + quoted(authority.substr(0, close + 1))};
+        if (!after.empty() && after.front() != ':') return ParseError{"unexpected " + quoted(after) + " after IPv6 literal"};
         out.host = std::string(literal);
         if (!after.empty()) port_part = after.substr(1);
     } else {
         auto colon = authority.find(':');
         if (colon != std::string_view::npos && authority.find(':', colon + 1) != std::string_view::npos) {
-            out.error = "IPv6 literal needs brackets, e.g. [::1]";
-            return out;
+            return ParseError{"IPv6 literal needs brackets, e.g. [::1]"};
         }
         out.host = std::string(authority.substr(0, colon));
         if (!std::all_of(out.host.begin(), out.host.end(), is_hostname_char)) {
-            out.error = "invalid host " + quoted(out.host);
-            return out;
+            return ParseError{"invalid host " + quoted(out.host)};
         }
         if (colon != std::string_view::npos) port_part = authority.substr(colon + 1);
     }

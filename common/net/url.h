@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/parsed.h"
+
 struct UpstreamUrl {
     enum class Scheme { http, https, file, tcp, udp, unix_socket, fork };
     // For unix sockets: which socket type to use; automatic tries stream, then seqpacket, then datagram.
@@ -35,24 +37,19 @@ inline bool operator==(const UpstreamUrl& a, const UpstreamUrl& b) {
 }
 inline bool operator!=(const UpstreamUrl& a, const UpstreamUrl& b) { return !(a == b); }
 
-// Returns the parsed URL, or an error such as
+// The parsed URL, or an error such as
 //   unknown scheme "rtsp" (expected http, https, file, tcp, udp, unix, fork)
-struct UrlParseResult {
-    std::optional<UpstreamUrl> url;
-    std::string error;
-};
-UrlParseResult parse_upstream_url(std::string_view text);
+Parsed<UpstreamUrl> parse_upstream_url(std::string_view text);
 
 const char* to_string(UpstreamUrl::Scheme scheme);
 
 // Splits "host:port", "[v6]:port" or "host"; port is empty when absent. Shared with the listen
-// address parser so both accept the same host forms. error is a short phrase, empty on success.
+// address parser so both accept the same host forms. The error is a short phrase.
 struct HostPort {
     std::string host;
     std::string port;
-    std::string error;
 };
-HostPort split_host_port(std::string_view authority);
+Parsed<HostPort> split_host_port(std::string_view authority);
 
 // Decodes %XX escapes; nullopt for a malformed escape, and for %00: no path, argv entry or
 // credential can hold a NUL.

@@ -150,7 +150,7 @@ StaticContent::StaticContent(std::string serve_path, std::string remote, seconds
         file_path_ = remote_text_;
         return;
     }
-    UpstreamUrl url = *parse_upstream_url(remote_text_).url;
+    UpstreamUrl url = *parse_upstream_url(remote_text_);
     if (url.scheme == UpstreamUrl::Scheme::file) {
         file_path_ = url.path;
         return;
@@ -163,16 +163,16 @@ StaticContent::~StaticContent() = default;
 std::string StaticContent::check_remote(std::string_view remote) {
     if (remote.empty()) return "empty remote";
     if (remote.front() == '/') return "";
-    UrlParseResult parsed = parse_upstream_url(remote);
-    if (!parsed.url) return parsed.error;
-    switch (parsed.url->scheme) {
+    Parsed<UpstreamUrl> parsed = parse_upstream_url(remote);
+    if (!parsed) return parsed.error();
+    switch (parsed->scheme) {
     case UpstreamUrl::Scheme::http:
     case UpstreamUrl::Scheme::https:
         return "";
     case UpstreamUrl::Scheme::file:
-        return parsed.url->path.front() == '/' ? "" : "file path must be absolute";
+        return parsed->path.front() == '/' ? "" : "file path must be absolute";
     default:
-        return std::string("a static resource cannot use ") + to_string(parsed.url->scheme) +
+        return std::string("a static resource cannot use ") + to_string(parsed->scheme) +
                " (expected http, https, file or an absolute path)";
     }
 }

@@ -29,15 +29,15 @@ Notifier::Notifier(std::vector<NotificationTarget> targets, milliseconds heartbe
       full_connections_(wants(targets, true) ? full_connections : 0),
       timeout_(timeout > milliseconds::zero() ? timeout : milliseconds(seconds(10))) {
     for (NotificationTarget& t : targets) {
-        UrlParseResult parsed = parse_upstream_url(t.url);
-        const bool http = parsed.url && (parsed.url->scheme == UpstreamUrl::Scheme::http ||
-                                         parsed.url->scheme == UpstreamUrl::Scheme::https);
+        Parsed<UpstreamUrl> parsed = parse_upstream_url(t.url);
+        const bool http =
+            parsed && (parsed->scheme == UpstreamUrl::Scheme::http || parsed->scheme == UpstreamUrl::Scheme::https);
         if (!http) {
             LogLine(LogLevel::error, "notification_target_invalid").kv("notification", to_string(t.event))
-                .kv("url", t.url).kv("reason", parsed.url ? "expected an http or https URL" : parsed.error);
+                .kv("url", t.url).kv("reason", parsed ? "expected an http or https URL" : parsed.error());
             continue;
         }
-        targets_.push_back(Target{t.event, std::move(*parsed.url), std::move(t.authorization)});
+        targets_.push_back(Target{t.event, std::move(*parsed), std::move(t.authorization)});
     }
 }
 

@@ -147,17 +147,16 @@ bool follow_location(const std::string& location, UpstreamUrl& url, std::string&
         url.target = location;
         return true;
     }
-    UrlParseResult next = parse_upstream_url(location);
+    Parsed<UpstreamUrl> next = parse_upstream_url(location);
     const bool http_or_https =
-        next.url && (next.url->scheme == UpstreamUrl::Scheme::http || next.url->scheme == UpstreamUrl::Scheme::https);
+        next && (next->scheme == UpstreamUrl::Scheme::http || next->scheme == UpstreamUrl::Scheme::https);
     if (!http_or_https) {
         error = "unsupported redirect to \"" + location + "\"";
         return false;
     }
-    const bool same_origin =
-        next.url->scheme == url.scheme && next.url->host == url.host && next.url->port == url.port;
-    if (next.url->userinfo.empty() && same_origin) next.url->userinfo = url.userinfo;
-    url = std::move(*next.url);
+    const bool same_origin = next->scheme == url.scheme && next->host == url.host && next->port == url.port;
+    if (next->userinfo.empty() && same_origin) next->userinfo = url.userinfo;
+    url = std::move(*next);
     return true;
 }
 }  // namespace
@@ -176,8 +175,8 @@ std::unique_ptr<Upstream> open_http_upstream(const UpstreamUrl& start_url, const
         std::string head;
         std::vector<uint8_t> rest;
         if (!read_head(*transport, options, head, rest, error)) return nullptr;
-        auto response = parse_response_head(head, error);
-        if (!response) return nullptr;
+        auto response = parse_response_head(head);
+        if (!response) return error = response.error(), nullptr;
         if (response->status >= 300 && response->status < 400) {
             if (redirects >= kMaxRedirects) return error = "too many redirects", nullptr;
             if (!follow_location(response->header("location"), url, error)) return nullptr;

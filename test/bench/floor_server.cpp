@@ -275,8 +275,8 @@ int floor_server_main(int argc, char** argv) {
         else if (arg == "--upstream") upstream = argv[i + 1];
         else return fail("unknown option " + arg);
     }
-    UrlParseResult url = parse_upstream_url(upstream);
-    if (!url.url || url.url->scheme != UpstreamUrl::Scheme::http) return fail("--upstream needs an http:// URL");
+    Parsed<UpstreamUrl> url = parse_upstream_url(upstream);
+    if (!url || url->scheme != UpstreamUrl::Scheme::http) return fail("--upstream needs an http:// URL");
 
     // Signals arrive through epoll so that the loop ends and every descriptor is closed by its owner.
     sigset_t stop;
@@ -290,8 +290,8 @@ int floor_server_main(int argc, char** argv) {
     std::string error, bound;
     bool chunked = false;
     std::vector<uint8_t> first_bytes;
-    UniqueFd up = open_upstream(*url.url, chunked, first_bytes, error);
-    if (!up) return fail("upstream " + url.url->text + ": " + error);
+    UniqueFd up = open_upstream(*url, chunked, first_bytes, error);
+    if (!up) return fail("upstream " + url->text + ": " + error);
     if (::fcntl(up.get(), F_SETFL, ::fcntl(up.get(), F_GETFL) | O_NONBLOCK) != 0)
         return fail(std::string("fcntl: ") + std::strerror(errno));
     UniqueFd listener = listen_on(listen, bound, error);

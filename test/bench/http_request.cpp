@@ -31,23 +31,27 @@ UniqueFd http_request(const std::string& host, uint16_t port, const std::string&
         }
         text.append(buf, static_cast<std::size_t>(n));
     }
-    auto parsed = parse_response_head(std::string_view(text).substr(0, end + 2), error);
-    if (!parsed) return UniqueFd();
+    auto parsed = parse_response_head(std::string_view(text).substr(0, end + 2));
+    if (!parsed) {
+        error = parsed.error();
+        return UniqueFd();
+    }
     head = std::move(*parsed);
     body_start.assign(text.begin() + static_cast<long>(end + 4), text.end());
     return fd;
 }
 
 UniqueFd listen_on(const std::string& address, std::string& bound, std::string& error) {
-    HostPort hp = split_host_port(address);
-    auto port = hp.port == "0" ? std::optional<uint16_t>(0) : parse_port_number(hp.port);
-    if (!hp.error.empty() || !port) {
+    Parsed<HostPort> hp = split_host_port(address);
+    std::optional<uint16_t> port;
+    if (hp) port = hp->port == "0" ? std::optional<uint16_t>(0) : parse_port_number(hp->port);
+    if (!port) {
         error = "bad listen address " + address;
         return UniqueFd();
     }
     sockaddr_storage addr{};
     socklen_t len = 0;
-    if (!resolve_address(hp.host, *port, SOCK_STREAM, addr, len, error)) return UniqueFd();
+    if (!resolve_address(hp->host, *port, SOCK_STREAM, addr, len, error)) return UniqueFd();
     UniqueFd fd(::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     int one = 1;
     // A backlog as deep as the kernel allows: a join storm connects every viewer at once.

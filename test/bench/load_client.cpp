@@ -213,9 +213,8 @@ void LoadClients::Worker::on_head(Connection& c, const uint8_t* data, std::size_
         if (c.head.size() > kMaxHead) finish(c, "response head too long");
         return;
     }
-    std::string error;
-    auto head = parse_response_head(std::string_view(c.head).substr(0, end + 2), error);
-    if (!head) return finish(c, "bad response head: " + error);
+    auto head = parse_response_head(std::string_view(c.head).substr(0, end + 2));
+    if (!head) return finish(c, "bad response head: " + head.error());
     if (head->status != 200) return finish(c, "HTTP " + std::to_string(head->status));
     c.result.got_head = true;
     c.result.head_ms = at_ms;

@@ -34,10 +34,10 @@ bool wait_until(const std::function<bool()>& done, milliseconds timeout, const S
 }
 
 std::optional<Endpoint> parse_endpoint(const std::string& address) {
-    HostPort hp = split_host_port(address);
-    auto port = parse_port_number(hp.port);
-    if (!hp.error.empty() || !port) return std::nullopt;
-    return Endpoint{hp.host, *port};
+    Parsed<HostPort> hp = split_host_port(address);
+    auto port = hp ? parse_port_number(hp->port) : std::nullopt;
+    if (!port) return std::nullopt;
+    return Endpoint{hp->host, *port};
 }
 
 LoadTarget make_target(const Endpoint& ep) {

@@ -21,9 +21,9 @@ void check_config(const Config& config) {
         if (resource.type != Resource::Type::stream) continue;
         fuzz_check(!resource.remotes.empty(), "a stream has a remote");
         for (const UpstreamUrl& remote : resource.remotes) {
-            const UrlParseResult again = parse_upstream_url(remote.text);
+            const Parsed<UpstreamUrl> again = parse_upstream_url(remote.text);
             // The text is the URL as written but with the password masked, which keeps it valid.
-            fuzz_check(again.url && again.url->scheme == remote.scheme, "a remote's logged text parses to the same scheme");
+            fuzz_check(again && again->scheme == remote.scheme, "a remote's logged text parses to the same scheme");
         }
     }
     fuzz_check(config.streams().size() <= config.resources.size(), "streams() is a subset");

@@ -19,11 +19,11 @@ bool has_control_or_space(std::string_view text) {
 }
 
 void check_url(std::string_view text) {
-    const UrlParseResult result = parse_upstream_url(text);
-    fuzz_check(result.url.has_value() == result.error.empty(), "a URL or an error, never both or neither");
-    fuzz_check(result.error.find('\n') == std::string::npos, "errors are one line");
-    if (!result.url) return;
-    const UpstreamUrl& url = *result.url;
+    const Parsed<UpstreamUrl> result = parse_upstream_url(text);
+    fuzz_check(static_cast<bool>(result) == result.error().empty(), "a URL or an error, never both or neither");
+    fuzz_check(result.error().find('\n') == std::string::npos, "errors are one line");
+    if (!result) return;
+    const UpstreamUrl& url = *result;
     fuzz_check(to_string(url.scheme) != nullptr, "to_string(Scheme)");
     fuzz_check(!has_control_or_space(url.text), "the logged text has no spaces or control characters");
     const std::size_t colon = url.userinfo.find(':');
@@ -76,10 +76,11 @@ void check_helpers(std::string_view text) {
         fuzz_check(std::stoul(std::string(text)) == *port, "a port is the decimal value of the text");
     }
 
-    const HostPort split = split_host_port(text);
-    if (split.error.empty()) {
-        fuzz_check(split.host.size() + split.port.size() <= text.size(), "host and port come from the text");
-        fuzz_check(split.host.find_first_of("[]") == std::string::npos, "brackets are removed from the host");
+    const Parsed<HostPort> split = split_host_port(text);
+    fuzz_check(static_cast<bool>(split) == split.error().empty(), "a split or an error, never both or neither");
+    if (split) {
+        fuzz_check(split->host.size() + split->port.size() <= text.size(), "host and port come from the text");
+        fuzz_check(split->host.find_first_of("[]") == std::string::npos, "brackets are removed from the host");
     }
 }
 

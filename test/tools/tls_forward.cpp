@@ -120,9 +120,9 @@ int main(int argc, char** argv) {
         else if (arg == "--key") key = argv[i + 1];
         else if (arg == "--to") to = argv[i + 1];
     }
-    HostPort target = split_host_port(to);
-    auto to_port = parse_port_number(target.port);
-    if (cert.empty() || key.empty() || !target.error.empty() || !to_port) {
+    Parsed<HostPort> target = split_host_port(to);
+    auto to_port = target ? parse_port_number(target->port) : std::nullopt;
+    if (cert.empty() || key.empty() || !to_port) {
         std::fputs(kUsage, stderr);
         return 2;
     }
@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
         UniqueFd client(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
         if (!client) continue;
         std::string error;
-        UniqueFd upstream = connect_tcp(target.host, *to_port, stop.get(), std::chrono::milliseconds(5000), error);
+        UniqueFd upstream = connect_tcp(target->host, *to_port, stop.get(), std::chrono::milliseconds(5000), error);
         if (!upstream) {
             LogLine(LogLevel::warn, "upstream_failed").kv("reason", error);
             continue;

@@ -75,11 +75,12 @@ bool parse_args(int argc, char** argv, Options& o) {
 }
 
 void resolve(const std::string& host_port, sockaddr_storage& addr, socklen_t& len) {
-    HostPort hp = split_host_port(host_port);
-    auto port = hp.port == "0" ? std::optional<uint16_t>(0) : parse_port_number(hp.port);
-    if (!hp.error.empty() || !port) die("bad address " + host_port);
+    Parsed<HostPort> hp = split_host_port(host_port);
+    std::optional<uint16_t> port;
+    if (hp) port = hp->port == "0" ? std::optional<uint16_t>(0) : parse_port_number(hp->port);
+    if (!port) die("bad address " + host_port);
     std::string error;
-    if (!resolve_address(hp.host, *port, SOCK_STREAM, addr, len, error)) die(error);
+    if (!resolve_address(hp->host, *port, SOCK_STREAM, addr, len, error)) die(error);
 }
 
 sockaddr_un unix_address(const std::string& path, socklen_t& len) {

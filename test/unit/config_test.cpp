@@ -703,7 +703,7 @@ TEST_CASE("parse_config: static remotes are files or http(s) URLs", "[config]") 
     CHECK(static_error("ftp://h/x") == expected);
     CHECK(static_error("file://srv/index.html").rfind("server.json: resources[0].remote: ", 0) == 0);
     CHECK(static_error("file://srv/index.html") != expected);  // the URL parser says what is wrong
-    CHECK(static_error("http://h:0/") == "server.json: resources[0].remote: " + parse_upstream_url("http://h:0/").error);
+    CHECK(static_error("http://h:0/") == "server.json: resources[0].remote: " + parse_upstream_url("http://h:0/").error());
 }
 
 TEST_CASE("Resource equality covers every field", "[config]") {

@@ -19,9 +19,9 @@ std::string decode(const std::string& body, std::size_t piece, ChunkedDecoder::S
 }  // namespace
 
 TEST_CASE("parse_response_head: status, reason and lower-cased headers", "[http_message]") {
-    std::string error;
-    auto head = parse_response_head("HTTP/1.1 200 OK\r\nContent-Type: video/mpeg\r\nTransfer-Encoding: Chunked\r\n", error);
+    auto head = parse_response_head("HTTP/1.1 200 OK\r\nContent-Type: video/mpeg\r\nTransfer-Encoding: Chunked\r\n");
     REQUIRE(head);
+    CHECK(head.error().empty());
     CHECK(head->status == 200);
     CHECK(head->reason == "OK");
     CHECK(head->header("content-type") == "video/mpeg");
@@ -29,11 +29,12 @@ TEST_CASE("parse_response_head: status, reason and lower-cased headers", "[http_
 }
 
 TEST_CASE("parse_response_head: rejects what is not HTTP", "[http_message]") {
-    std::string error;
-    CHECK_FALSE(parse_response_head("<html><body>oops</body></html>", error));
-    CHECK(error == "not an HTTP response");
-    CHECK_FALSE(parse_response_head("HTTP/1.1 200 OK\r\nno colon here\r\n", error));
-    CHECK(error == "malformed header line");
+    auto html = parse_response_head("<html><body>oops</body></html>");
+    CHECK_FALSE(html);
+    CHECK(html.error() == "not an HTTP response");
+    auto no_colon = parse_response_head("HTTP/1.1 200 OK\r\nno colon here\r\n");
+    CHECK_FALSE(no_colon);
+    CHECK(no_colon.error() == "malformed header line");
 }
 
 TEST_CASE("ChunkedDecoder: decodes any split of the body", "[http_message]") {

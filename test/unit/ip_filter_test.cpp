@@ -10,19 +10,19 @@
 namespace {
 
 Cidr cidr(const std::string& text) {
-    CidrParseResult result = parse_cidr(text);
-    INFO(text << " -> " << result.error);
-    REQUIRE(result.cidr);
-    CHECK(result.error.empty());
-    CHECK(result.cidr->text == text);
-    return *result.cidr;
+    Parsed<Cidr> result = parse_cidr(text);
+    INFO(text << " -> " << result.error());
+    REQUIRE(result);
+    CHECK(result.error().empty());
+    CHECK(result->text == text);
+    return *result;
 }
 
 std::string cidr_error(const std::string& text) {
-    CidrParseResult result = parse_cidr(text);
+    Parsed<Cidr> result = parse_cidr(text);
     INFO(text);
-    CHECK_FALSE(result.cidr);
-    return result.error;
+    CHECK_FALSE(result);
+    return result.error();
 }
 
 IpAddress ip(const std::string& text) {

@@ -6,19 +6,19 @@
 namespace {
 
 UpstreamUrl parse_ok(std::string_view text) {
-    UrlParseResult result = parse_upstream_url(text);
-    INFO(text << " -> " << result.error);
-    REQUIRE(result.url);
-    CHECK(result.error.empty());
-    CHECK(result.url->text == text);
-    return *result.url;
+    Parsed<UpstreamUrl> result = parse_upstream_url(text);
+    INFO(text << " -> " << result.error());
+    REQUIRE(result);
+    CHECK(result.error().empty());
+    CHECK(result->text == text);
+    return *result;
 }
 
 std::string parse_error(std::string_view text) {
-    UrlParseResult result = parse_upstream_url(text);
+    Parsed<UpstreamUrl> result = parse_upstream_url(text);
     INFO(text);
-    CHECK_FALSE(result.url);
-    return result.error;
+    CHECK_FALSE(result);
+    return result.error();
 }
 
 }  // namespace
@@ -55,9 +55,9 @@ TEST_CASE("parse_upstream_url: scheme is case-insensitive", "[url]") {
 }
 
 TEST_CASE("parse_upstream_url: http user info is kept for Basic auth, the password masked in text", "[url]") {
-    UrlParseResult result = parse_upstream_url("http://user:p%40ss@h:81/x");
-    REQUIRE(result.url);
-    const UpstreamUrl& url = *result.url;
+    Parsed<UpstreamUrl> result = parse_upstream_url("http://user:p%40ss@h:81/x");
+    REQUIRE(result);
+    const UpstreamUrl& url = *result;
     CHECK(url.userinfo == "user:p%40ss");
     CHECK(url.text == "http://user:xxxxx@h:81/x");
     CHECK(url.host == "h");
@@ -208,21 +208,25 @@ TEST_CASE("to_string(UpstreamUrl::Scheme) names every scheme", "[url]") {
 }
 
 TEST_CASE("split_host_port: host forms shared with the listen address", "[url]") {
-    HostPort plain = split_host_port("localhost:8000");
-    CHECK(plain.host == "localhost");
-    CHECK(plain.port == "8000");
-    CHECK(plain.error.empty());
+    Parsed<HostPort> plain = split_host_port("localhost:8000");
+    REQUIRE(plain);
+    CHECK(plain->host == "localhost");
+    CHECK(plain->port == "8000");
+    CHECK(plain.error().empty());
 
-    HostPort v6 = split_host_port("[::1]:http");
-    CHECK(v6.host == "::1");
-    CHECK(v6.port == "http");
+    Parsed<HostPort> v6 = split_host_port("[::1]:http");
+    REQUIRE(v6);
+    CHECK(v6->host == "::1");
+    CHECK(v6->port == "http");
 
-    HostPort no_host = split_host_port(":8000");
-    CHECK(no_host.host.empty());
-    CHECK(no_host.port == "8000");
+    Parsed<HostPort> no_host = split_host_port(":8000");
+    REQUIRE(no_host);
+    CHECK(no_host->host.empty());
+    CHECK(no_host->port == "8000");
 
-    CHECK(split_host_port("host").port.empty());
-    CHECK(split_host_port("[::1").error == "unterminated IPv6 literal");
+    CHECK(split_host_port("host")->port.empty());
+    CHECK_FALSE(split_host_port("[::1"));
+    CHECK(split_host_port("[::1").error() == "unterminated IPv6 literal");
 }
 
 TEST_CASE("parse_port_number: 1 to 65535 in decimal", "[url]") {
