@@ -1,5 +1,6 @@
 // config.h - the server configuration (restreamer's server.json format) and its parser.
 // Parsing is pure: text in, Config or a one-line error out. Unknown keys become warnings.
+// The keys and what each means are in config_schema.cpp.
 #pragma once
 
 #include <optional>
@@ -62,16 +63,13 @@ struct Config {
     std::vector<const Resource*> streams() const;
 };
 
-struct ConfigResult {
-    std::optional<Config> config;
-    std::string error;                  // one line: "FILE: key.path: problem" or "FILE:LINE:COL: syntax error: ..."
-    std::vector<std::string> warnings;  // one line each: "FILE: key.path: unknown key, ignored"
-};
-
-// file_name is only used in messages.
-ConfigResult parse_config(std::string_view json_text, const std::string& file_name);
+// The error is one line: "FILE: key.path: problem" or "FILE:LINE:COL: syntax error: ...". Warnings
+// are appended to `warnings`, one line each ("FILE: key.path: unknown key, ignored"), also when
+// the parse fails: an unknown "remtoe" explains the missing "remote" that follows. file_name is
+// only used in messages.
+Parsed<Config> parse_config(std::string_view json_text, const std::string& file_name, std::vector<std::string>& warnings);
 // Reads the file, then parse_config(); a missing or unreadable file is an error too.
-ConfigResult load_config_file(const std::string& path);
+Parsed<Config> load_config_file(const std::string& path, std::vector<std::string>& warnings);
 
 // Splits a listen address: "host:port", "[::1]:8000", ":8000" (all interfaces), "localhost:http".
 struct ListenAddress {

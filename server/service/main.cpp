@@ -36,10 +36,14 @@ int print_password_hash() {
 
 // Loads the config, printing its warnings; nullopt after printing the error.
 std::optional<Config> load(const std::string& path) {
-    ConfigResult result = load_config_file(path);
-    for (const auto& warning : result.warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
-    if (!result.config) std::fprintf(stderr, "%s\n", result.error.c_str());
-    return result.config;
+    std::vector<std::string> warnings;
+    Parsed<Config> loaded = load_config_file(path, warnings);
+    for (const auto& warning : warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+    if (!loaded) {
+        std::fprintf(stderr, "%s\n", loaded.error().c_str());
+        return std::nullopt;
+    }
+    return std::move(*loaded);
 }
 
 // SIGINT, SIGTERM and SIGHUP are taken by sigwait() in main; every thread inherits the blocked mask.

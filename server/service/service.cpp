@@ -19,14 +19,15 @@ bool Service::reload(std::string& error) {
         error = "server not running";
         return false;
     }
-    ConfigResult result = load_config_file(config_path_);
-    for (const auto& warning : result.warnings) LogLine(LogLevel::warn, "config_warning").kv("reason", warning);
-    if (!result.config) {
-        error = result.error;
+    std::vector<std::string> warnings;
+    Parsed<Config> loaded = load_config_file(config_path_, warnings);
+    for (const auto& warning : warnings) LogLine(LogLevel::warn, "config_warning").kv("reason", warning);
+    if (!loaded) {
+        error = loaded.error();
         LogLine(LogLevel::error, "reload_failed").kv("config", config_path_).kv("reason", error);
         return false;
     }
-    auto config = std::make_shared<const Config>(std::move(*result.config));
+    auto config = std::make_shared<const Config>(std::move(*loaded));
     if (config->listen != frontend_->listen())
         LogLine(LogLevel::warn, "reload_listen_unchanged").kv("listen", frontend_->listen()).kv("reason", "a new listen address needs a restart");
     std::shared_ptr<Site> next = Site::build(config, site_.get(), error);

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/config/config.h"
 #include "fuzz_check.h"
@@ -33,12 +34,13 @@ void check_config(const Config& config) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
-    const ConfigResult result = parse_config(text, "fuzz.json");
-    fuzz_check(result.config.has_value() == result.error.empty(), "a Config or an error, never both or neither");
+    std::vector<std::string> warnings;
+    const Parsed<Config> config = parse_config(text, "fuzz.json", warnings);
+    fuzz_check(static_cast<bool>(config) == config.error().empty(), "a Config or an error, never both or neither");
     // Keys and values with escaped control characters ("a\nb") must not split a message.
-    fuzz_check(result.error.find('\n') == std::string::npos, "the error is one line");
-    for (const std::string& warning : result.warnings) fuzz_check(warning.find('\n') == std::string::npos, "a warning is one line");
-    if (result.config) check_config(*result.config);
+    fuzz_check(config.error().find('\n') == std::string::npos, "the error is one line");
+    for (const std::string& warning : warnings) fuzz_check(warning.find('\n') == std::string::npos, "a warning is one line");
+    if (config) check_config(*config);
     parse_listen_address(text);
     return 0;
 }

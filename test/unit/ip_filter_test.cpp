@@ -6,24 +6,17 @@
 #include <vector>
 
 #include "common/config/ip_filter.h"
+#include "test/unit/parsed_checks.h"
 
 namespace {
 
 Cidr cidr(const std::string& text) {
-    Parsed<Cidr> result = parse_cidr(text);
-    INFO(text << " -> " << result.error());
-    REQUIRE(result);
-    CHECK(result.error().empty());
-    CHECK(result->text == text);
-    return *result;
+    Cidr network = value_of(parse_cidr(text), text);
+    CHECK(network.text == text);
+    return network;
 }
 
-std::string cidr_error(const std::string& text) {
-    Parsed<Cidr> result = parse_cidr(text);
-    INFO(text);
-    CHECK_FALSE(result);
-    return result.error();
-}
+std::string cidr_error(const std::string& text) { return error_of(parse_cidr(text), text); }
 
 IpAddress ip(const std::string& text) {
     auto address = parse_ip_address(text);

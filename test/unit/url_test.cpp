@@ -2,24 +2,17 @@
 #include <catch2/catch.hpp>
 
 #include "common/net/url.h"
+#include "test/unit/parsed_checks.h"
 
 namespace {
 
 UpstreamUrl parse_ok(std::string_view text) {
-    Parsed<UpstreamUrl> result = parse_upstream_url(text);
-    INFO(text << " -> " << result.error());
-    REQUIRE(result);
-    CHECK(result.error().empty());
-    CHECK(result->text == text);
-    return *result;
+    UpstreamUrl url = value_of(parse_upstream_url(text), text);
+    CHECK(url.text == text);
+    return url;
 }
 
-std::string parse_error(std::string_view text) {
-    Parsed<UpstreamUrl> result = parse_upstream_url(text);
-    INFO(text);
-    CHECK_FALSE(result);
-    return result.error();
-}
+std::string parse_error(std::string_view text) { return error_of(parse_upstream_url(text), text); }
 
 }  // namespace
 

@@ -1,0 +1,232 @@
+// config_schema.cpp - the top-level keys and the resources of server.json: restreamer's keys, the
+// few of our own (maxlag, fast_start, tlsverify, allow, deny, trustedproxies) and the checks
+// between them.
+#include "common/config/config_schema.h"
+
+#include <algorithm>
+
+#include "common/text.h"
+
+namespace {
+
+constexpr const char* kApiNames[] = {"health", "statistics", "check", "control", "prometheus", "reload"};
+
+}  // namespace
+
+struct ConfigSchema::ResourceKeys {
+    Resource resource;  // the keys that go in as read: cache, preamble, fast_start, tlsverify, authentication
+    std::optional<Resource::Type> type;
+    std::optional<std::string> serve;
+    std::optional<std::string> api;
+    std::string remote;
+    std::vector<std::string> remotes;
+    std::string client_interface;
+    std::vector<Cidr> allow;
+    std::vector<Cidr> deny;
+};
+
+Config ConfigSchema::read_config(const Value& root) {
+    if (!root.IsObject()) reader_.fail("top level", "expected an object");
+    Config config;
+    bool has_streams = false;
+    reader_.read_members(root, "", top_level_keys(config, has_streams));
+    if (!has_streams) reader_.fail("", "no streams configured (\"resources\" or \"streams\")");
+    for (const auto& check : deferred_) check(config);
+    return config;
+}
+
+KeyReader::KeyTable ConfigSchema::top_level_keys(Config& config, bool& has_streams) {
+    auto uint_into = [this](unsigned& field) -> KeyReader::ReadValue {
+        return [this, &field](const Value& value, const std::string& path) { field = reader_.read_uint(value, path); };
+    };
+    return {
+        {"listen", [this, &config](const Value& value, const std::string& path) {
+             config.listen = reader_.read_string(value, path);
+             if (!parse_listen_address(config.listen)) {
+                 reader_.fail(path, "invalid address " + quoted(config.listen) + " (expected HOST:PORT)");
+             }
+         }},
+        {"timeout", uint_into(config.timeout_s)},
+        {"reconnect", uint_into(config.reconnect_s)},
+        {"readtimeout", uint_into(config.readtimeout_s)},
+        {"inputbuffer", uint_into(config.inputbuffer)},
+        {"outputbuffer", uint_into(config.outputbuffer)},
+        {"maxconnections", uint_into(config.maxconnections)},
+        {"maxlag", uint_into(config.maxlag_s)},
+        {"fullconnections", uint_into(config.fullconnections)},
+        {"heartbeatinterval", uint_into(config.heartbeatinterval_s)},
+        {"nostats", [this, &config](const Value& value, const std::string& path) {
+             config.nostats = reader_.read_bool(value, path);
+         }},
+        // restreamer's pprof switch; there is no Go profiler here, so only the type is checked.
+        {"profile", [this](const Value& value, const std::string& path) { reader_.read_bool(value, path); }},
+        {"log", [this, &config](const Value& value, const std::string& path) { config.log = reader_.read_string(value, path); }},
+        {"userlist", [this, &config](const Value& value, const std::string& path) {
+             config.userlist = read_userlist(value, path);
+         }},
+        {"notifications", [this, &config](const Value& value, const std::string& path) {
+             config.notifications = read_notifications(value, path);
+         }},
+        {"trustedproxies", [this, &config](const Value& value, const std::string& path) {
+             config.trusted_proxies = read_cidr_list(value, path);
+         }},
+        {"resources", [this, &config, &has_streams](const Value& value, const std::string& path) {
+             has_streams = true;
+             read_resources(value, path, false, config);
+         }},
+        {"streams", [this, &config, &has_streams](const Value& value, const std::string& path) {
+             has_streams = true;
+             read_resources(value, path, true, config);
+         }},
+    };
+}
+
+void ConfigSchema::read_resources(const Value& list, const std::string& path, bool early_form, Config& config) {
+    reader_.expect_array(list, path);
+    for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
+        const std::string item_path = index_path(path, i);
+        ResourceKeys keys = read_resource_keys(list[i], item_path, early_form);
+        Resource resource = build_resource(keys, item_path);
+        auto [it, fresh] = served_.emplace(resource.serve, item_path);
+        if (!fresh) {
+            reader_.fail(child_path(item_path, "serve"),
+                         "duplicate path " + quoted(resource.serve) + " (also " + it->second + ")");
+        }
+        config.resources.push_back(std::move(resource));
+    }
+}
+
+// The early form ({"streams": [...]}) had no "type": every entry is a stream.
+ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, const std::string& path,
+                                                            bool early_form) {
+    ResourceKeys keys;
+    if (early_form) keys.type = Resource::Type::stream;
+    Resource& resource = keys.resource;
+    auto string_into = [this](std::string& field) -> KeyReader::ReadValue {
+        return [this, &field](const Value& v, const std::string& p) { field = reader_.read_string(v, p); };
+    };
+    auto bool_into = [this](bool& field) -> KeyReader::ReadValue {
+        return [this, &field](const Value& v, const std::string& p) { field = reader_.read_bool(v, p); };
+    };
+    reader_.read_members(value, path, {
+        {"type", [&](const Value& v, const std::string& p) {
+             std::string name = reader_.read_string(v, p);
+             if (name == "stream") keys.type = Resource::Type::stream;
+             else if (name == "static") keys.type = Resource::Type::static_content;
+             else if (name == "api") keys.type = Resource::Type::api;
+             else reader_.fail(p, "unknown type " + quoted(name) + " (expected stream, static, api)");
+         }},
+        {"serve", [&](const Value& v, const std::string& p) { keys.serve = reader_.read_string(v, p); }},
+        {"remote", string_into(keys.remote)},
+        {"remotes", [&](const Value& v, const std::string& p) { keys.remotes = reader_.read_string_array(v, p); }},
+        {"api", [&](const Value& v, const std::string& p) { keys.api = reader_.read_string(v, p); }},
+        {"cache", [&](const Value& v, const std::string& p) { resource.cache_s = reader_.read_uint(v, p); }},
+        {"preamble", string_into(resource.preamble)},
+        {"fast_start", bool_into(resource.fast_start)},
+        // Off for encoders with self-signed certificates: the link is encrypted but not authenticated.
+        {"tlsverify", bool_into(resource.tls_verify)},
+        {"authentication", [&](const Value& v, const std::string& p) {
+             Authentication auth = read_authentication(v, p);
+             check_resource_users(auth, p);
+             resource.auth = std::move(auth.policy);
+         }},
+        {"allow", [&](const Value& v, const std::string& p) { keys.allow = read_cidr_list(v, p); }},
+        {"deny", [&](const Value& v, const std::string& p) { keys.deny = read_cidr_list(v, p); }},
+        {"clientinterface", string_into(keys.client_interface)},
+        // restreamer's UDP receive size; our sockets always read a full datagram.
+        {"mru", [&](const Value& v, const std::string& p) { reader_.read_uint(v, p); }},
+    });
+    return keys;
+}
+
+Resource ConfigSchema::build_resource(ResourceKeys& keys, const std::string& path) {
+    Resource resource = std::move(keys.resource);
+    if (!keys.type) reader_.fail(child_path(path, "type"), "missing");
+    resource.type = *keys.type;
+    if (!keys.serve) reader_.fail(child_path(path, "serve"), "missing");
+    if (keys.serve->empty() || keys.serve->front() != '/') reader_.fail(child_path(path, "serve"), "must start with '/'");
+    resource.serve = *keys.serve;
+    resource.ip_filter = IpFilter(std::move(keys.allow), std::move(keys.deny));
+
+    switch (resource.type) {
+    case Resource::Type::stream:
+        resource.remotes = read_remotes(keys, path);
+        break;
+    case Resource::Type::static_content:
+        if (keys.remote.empty()) reader_.fail(path, "a static resource needs \"remote\"");
+        check_static_remote(keys.remote, child_path(path, "remote"));
+        resource.remote_text = keys.remote;
+        break;
+    case Resource::Type::api:
+        if (!keys.api) reader_.fail(child_path(path, "api"), "missing");
+        if (std::find(std::begin(kApiNames), std::end(kApiNames), *keys.api) == std::end(kApiNames)) {
+            reader_.fail(child_path(path, "api"), "unknown api " + quoted(*keys.api) +
+                                                      " (expected health, statistics, check, control, prometheus, reload)");
+        }
+        resource.api = *keys.api;
+        resource.remote_text = keys.remote;
+        check_api_remote(resource, path);
+        break;
+    }
+    return resource;
+}
+
+// `remote` comes first, then `remotes`; as in restreamer, an empty "remote" counts as absent.
+// restreamer's "clientinterface" names the interface for multicast; an iface in the URL wins.
+std::vector<UpstreamUrl> ConfigSchema::read_remotes(const ResourceKeys& keys, const std::string& path) const {
+    std::vector<std::pair<std::string, std::string>> texts;  // URL, key path
+    if (!keys.remote.empty()) texts.emplace_back(keys.remote, child_path(path, "remote"));
+    for (size_t i = 0; i < keys.remotes.size(); ++i) {
+        texts.emplace_back(keys.remotes[i], index_path(child_path(path, "remotes"), i));
+    }
+    if (texts.empty()) reader_.fail(path, "a stream needs \"remote\" or \"remotes\"");
+    std::vector<UpstreamUrl> urls;
+    for (const auto& [text, text_path] : texts) {
+        Parsed<UpstreamUrl> url = parse_upstream_url(text);
+        if (!url) reader_.fail(text_path, url.error());
+        if (url->scheme == UpstreamUrl::Scheme::udp && !keys.client_interface.empty()) {
+            url->query.emplace("iface", keys.client_interface);
+        }
+        urls.push_back(std::move(*url));
+    }
+    return urls;
+}
+
+// A static resource serves a local file or fetches an http(s) URL; the other upstream schemes are
+// streams, not documents.
+void ConfigSchema::check_static_remote(const std::string& remote, const std::string& path) const {
+    if (remote.front() == '/') return;
+    const size_t colon = remote.find("://");
+    const std::string scheme = colon == std::string::npos ? "" : to_lower(remote.substr(0, colon));
+    if (scheme != "file" && scheme != "http" && scheme != "https") {
+        reader_.fail(path, "expected an absolute path, file:///path or an http(s) URL");
+    }
+    Parsed<UpstreamUrl> url = parse_upstream_url(remote);
+    if (!url) reader_.fail(path, url.error());
+}
+
+// check and control act on one stream of this file, named by its serve path.
+void ConfigSchema::check_api_remote(const Resource& resource, const std::string& path) {
+    if (resource.api != "check" && resource.api != "control") return;
+    if (resource.remote_text.empty()) {
+        reader_.fail(path, "a " + resource.api + " api needs \"remote\" (the serve path of a stream)");
+    }
+    const std::string remote_path = child_path(path, "remote");
+    deferred_.push_back([this, target = resource.remote_text, remote_path](const Config& config) {
+        auto serves_target = [&target](const Resource& r) { return r.type == Resource::Type::stream && r.serve == target; };
+        if (std::none_of(config.resources.begin(), config.resources.end(), serves_target)) {
+            reader_.fail(remote_path, "no stream is served at " + quoted(target));
+        }
+    });
+}
+
+std::vector<Cidr> ConfigSchema::read_cidr_list(const Value& value, const std::string& path) const {
+    std::vector<Cidr> networks;
+    const std::vector<std::string> texts = reader_.read_string_array(value, path);
+    for (size_t i = 0; i < texts.size(); ++i) {
+        Parsed<Cidr> network = parse_cidr(texts[i]);
+        if (!network) reader_.fail(index_path(path, i), network.error());
+        networks.push_back(std::move(*network));
+    }
+    return networks;
+}

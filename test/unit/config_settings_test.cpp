@@ -1,0 +1,107 @@
+// config_settings_test.cpp - the top-level settings of server.json: restreamer's defaults and keys,
+// the listen address, our delivery keys, and restreamer's keys that mean little here (profile).
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "test/unit/config_test_support.h"
+
+using namespace config_test;
+
+TEST_CASE("Config: defaults match restreamer's", "[config]") {
+    Config config = parse_ok(R"json({"resources": []})json");
+    CHECK(config.listen == "localhost:8000");
+    CHECK(config.timeout_s == 0);
+    CHECK(config.reconnect_s == 10);
+    CHECK(config.readtimeout_s == 0);
+    CHECK(config.inputbuffer == 1000);
+    CHECK(config.outputbuffer == 400);
+    CHECK(config.maxconnections == 0);
+    CHECK(config.fullconnections == 0);
+    CHECK(config.heartbeatinterval_s == 60);
+    CHECK_FALSE(config.nostats);
+    CHECK(config.log.empty());
+    CHECK(config.resources.empty());
+    CHECK(config.streams().empty());
+    CHECK(config.userlist.empty());
+    CHECK(config.trusted_proxies.empty());
+    CHECK(config.notifications.empty());
+}
+
+TEST_CASE("Config: every top-level key of restreamer's format", "[config]") {
+    Outcome result = parse(R"json({
+        "listen": "0.0.0.0:8080",
+        "timeout": 1, "reconnect": 2, "readtimeout": 3, "inputbuffer": 4, "outputbuffer": 5,
+        "maxconnections": 6, "fullconnections": 7, "heartbeatinterval": 8,
+        "nostats": true, "profile": false, "log": "/var/log/access.log",
+        "userlist": {"admin": {"password": "x"}},
+        "notifications": [{"event": "limit_hit", "type": "url", "url": "http://h/"}],
+        "resources": []
+    })json");
+    REQUIRE(result.config);
+    CHECK(result.warnings.empty());
+    const Config& config = *result.config;
+    CHECK(config.listen == "0.0.0.0:8080");
+    CHECK(config.timeout_s == 1);
+    CHECK(config.reconnect_s == 2);
+    CHECK(config.readtimeout_s == 3);
+    CHECK(config.inputbuffer == 4);
+    CHECK(config.outputbuffer == 5);
+    CHECK(config.maxconnections == 6);
+    CHECK(config.fullconnections == 7);
+    CHECK(config.heartbeatinterval_s == 8);
+    CHECK(config.nostats);
+    CHECK(config.log == "/var/log/access.log");
+    CHECK(config.userlist.count("admin") == 1);
+    REQUIRE(config.notifications.size() == 1);
+    CHECK(config.notifications[0].event == Notification::Event::limit_hit);
+}
+
+TEST_CASE("Config: listen must be HOST:PORT", "[config]") {
+    CHECK(error_of(R"json({"listen": "x", "resources": []})json") ==
+          "server.json: listen: invalid address \"x\" (expected HOST:PORT)");
+    CHECK(error_of(R"json({"listen": "h:99999", "resources": []})json") ==
+          "server.json: listen: invalid address \"h:99999\" (expected HOST:PORT)");
+    CHECK(error_of(R"json({"listen": "::1:80", "resources": []})json") ==
+          "server.json: listen: invalid address \"::1:80\" (expected HOST:PORT)");
+    CHECK(parse_ok(R"json({"listen": "localhost:http", "resources": []})json").listen == "localhost:http");
+}
+
+TEST_CASE("Config: listen addresses in every accepted form", "[config]") {
+    auto address = parse_listen_address("127.0.0.1:8000");
+    REQUIRE(address);
+    CHECK(address->host == "127.0.0.1");
+    CHECK(address->port == 8000);
+
+    address = parse_listen_address("[::1]:8000");
+    REQUIRE(address);
+    CHECK(address->host == "::1");
+    CHECK(address->port == 8000);
+
+    address = parse_listen_address(":8000");
+    REQUIRE(address);
+    CHECK(address->host.empty());
+    CHECK(address->port == 8000);
+
+    CHECK(parse_listen_address("localhost:http")->port == 80);
+    CHECK(parse_listen_address("[::]:https")->port == 443);
+    // Port 0: any free port (the server logs the one it got).
+    CHECK(parse_listen_address("127.0.0.1:0")->port == 0);
+}
+
+TEST_CASE("Config: listen addresses that are rejected", "[config]") {
+    for (const char* text : {"", "localhost", "localhost:", ":65536", "h:ftp", "[::1]", "[::1:80", "::1:80", "a b:80"}) {
+        INFO(text);
+        CHECK_FALSE(parse_listen_address(text));
+    }
+}
+
+TEST_CASE("Config: delivery keys of our own, maxlag and fast_start", "[config]") {
+    CHECK(parse_ok(R"json({"resources": []})json").maxlag_s == 5);
+    CHECK(parse_ok(R"json({"maxlag": 12, "resources": []})json").maxlag_s == 12);
+    CHECK(parse_ok(with_stream("")).resources[0].fast_start);
+    CHECK_FALSE(parse_ok(with_stream(R"json("fast_start": false)json")).resources[0].fast_start);
+    CHECK(error_of(with_stream(R"json("fast_start": "no")json")) == "server.json: resources[0].fast_start: expected a boolean");
+    CHECK(error_of(R"json({"maxlag": -1, "resources": []})json") == "server.json: maxlag: expected a non-negative integer");
+}
