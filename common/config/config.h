@@ -23,6 +23,7 @@ struct Resource {
     std::string preamble;              // file sent to each client before the stream
     bool fast_start = true;            // stream: new viewers start at the cached keyframe
     bool tls_verify = true;            // stream: https remotes must present a certificate we trust
+    bool nostats = false;              // stream: left out of statistics and metrics (`nostats`)
     AuthPolicy auth;                   // `authentication`; every user named is in Config::userlist
     IpFilter ip_filter;                // `allow` and `deny`; no rules = every address
 };
@@ -53,7 +54,6 @@ struct Config {
     unsigned maxlag_s = 5;         // a viewer that keeps losing packets this long is disconnected
     unsigned fullconnections = 0;  // soft limit reported by health; 0 = none
     unsigned heartbeatinterval_s = 60;
-    bool nostats = false;
     std::string log;               // access log file; empty = none
     std::vector<Resource> resources;
     Userlist userlist;

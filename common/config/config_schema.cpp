@@ -11,6 +11,15 @@ namespace {
 
 constexpr const char* kApiNames[] = {"health", "statistics", "check", "control", "prometheus", "reload"};
 
+// restreamer applies "clientinterface" to multicast groups only; on a unicast udp remote an
+// interface would make the bind fail. A group named by a host name needs ?iface= in its URL.
+bool is_multicast_literal(const std::string& host) {
+    static const Cidr kIpv4Groups = *parse_cidr("224.0.0.0/4");
+    static const Cidr kIpv6Groups = *parse_cidr("ff00::/8");
+    const std::optional<IpAddress> address = parse_ip_address(host);
+    return address && (kIpv4Groups.contains(*address) || kIpv6Groups.contains(*address));
+}
+
 }  // namespace
 
 struct ConfigSchema::ResourceKeys {
@@ -23,6 +32,7 @@ struct ConfigSchema::ResourceKeys {
     std::string client_interface;
     std::vector<Cidr> allow;
     std::vector<Cidr> deny;
+    std::optional<bool> nostats;
 };
 
 Config ConfigSchema::read_config(const Value& root) {
@@ -31,6 +41,7 @@ Config ConfigSchema::read_config(const Value& root) {
     bool has_streams = false;
     reader_.read_members(root, "", top_level_keys(config, has_streams));
     if (!has_streams) reader_.fail("", "no streams configured (\"resources\" or \"streams\")");
+    apply_nostats(config);
     for (const auto& check : deferred_) check(config);
     return config;
 }
@@ -55,11 +66,14 @@ KeyReader::KeyTable ConfigSchema::top_level_keys(Config& config, bool& has_strea
         {"maxlag", uint_into(config.maxlag_s)},
         {"fullconnections", uint_into(config.fullconnections)},
         {"heartbeatinterval", uint_into(config.heartbeatinterval_s)},
-        {"nostats", [this, &config](const Value& value, const std::string& path) {
-             config.nostats = reader_.read_bool(value, path);
+        // restreamer's switch that turns statistics off. Here it is the default of every stream's
+        // own "nostats": such a stream is left out of the statistics and metrics.
+        {"nostats", [this](const Value& value, const std::string& path) { nostats_ = reader_.read_bool(value, path); }},
+        // restreamer's switch for Go's profiler (pprof) and Go runtime metrics, which have no
+        // counterpart here. Its documented example file says false, so only true is worth a word.
+        {"profile", [this](const Value& value, const std::string& path) {
+             if (reader_.read_bool(value, path)) reader_.warn(path, "not supported (Go's profiler in restreamer), ignored");
          }},
-        // restreamer's pprof switch; there is no Go profiler here, so only the type is checked.
-        {"profile", [this](const Value& value, const std::string& path) { reader_.read_bool(value, path); }},
         {"log", [this, &config](const Value& value, const std::string& path) { config.log = reader_.read_string(value, path); }},
         {"userlist", [this, &config](const Value& value, const std::string& path) {
              config.userlist = read_userlist(value, path);
@@ -92,6 +106,7 @@ void ConfigSchema::read_resources(const Value& list, const std::string& path, bo
             reader_.fail(child_path(item_path, "serve"),
                          "duplicate path " + quoted(resource.serve) + " (also " + it->second + ")");
         }
+        resource_nostats_.push_back(keys.nostats);
         config.resources.push_back(std::move(resource));
     }
 }
@@ -125,6 +140,8 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
         {"fast_start", bool_into(resource.fast_start)},
         // Off for encoders with self-signed certificates: the link is encrypted but not authenticated.
         {"tlsverify", bool_into(resource.tls_verify)},
+        // Ours: overrides the top-level "nostats" for this stream.
+        {"nostats", [&](const Value& v, const std::string& p) { keys.nostats = reader_.read_bool(v, p); }},
         {"authentication", [&](const Value& v, const std::string& p) {
              Authentication auth = read_authentication(v, p);
              check_resource_users(auth, p);
@@ -132,8 +149,10 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
          }},
         {"allow", [&](const Value& v, const std::string& p) { keys.allow = read_cidr_list(v, p); }},
         {"deny", [&](const Value& v, const std::string& p) { keys.deny = read_cidr_list(v, p); }},
+        // restreamer's interface for joining multicast groups: honoured, see read_remotes.
         {"clientinterface", string_into(keys.client_interface)},
-        // restreamer's UDP receive size; our sockets always read a full datagram.
+        // restreamer's datagram size for udp, where a longer datagram was cut. Ours are read
+        // whole whatever their size, so every value is met: the type is checked, nothing stored.
         {"mru", [&](const Value& v, const std::string& p) { reader_.read_uint(v, p); }},
     });
     return keys;
@@ -172,7 +191,7 @@ Resource ConfigSchema::build_resource(ResourceKeys& keys, const std::string& pat
 }
 
 // `remote` comes first, then `remotes`; as in restreamer, an empty "remote" counts as absent.
-// restreamer's "clientinterface" names the interface for multicast; an iface in the URL wins.
+// "clientinterface" sets the interface of multicast groups whose URL does not name one.
 std::vector<UpstreamUrl> ConfigSchema::read_remotes(const ResourceKeys& keys, const std::string& path) const {
     std::vector<std::pair<std::string, std::string>> texts;  // URL, key path
     if (!keys.remote.empty()) texts.emplace_back(keys.remote, child_path(path, "remote"));
@@ -184,7 +203,7 @@ std::vector<UpstreamUrl> ConfigSchema::read_remotes(const ResourceKeys& keys, co
     for (const auto& [text, text_path] : texts) {
         Parsed<UpstreamUrl> url = parse_upstream_url(text);
         if (!url) reader_.fail(text_path, url.error());
-        if (url->scheme == UpstreamUrl::Scheme::udp && !keys.client_interface.empty()) {
+        if (url->scheme == UpstreamUrl::Scheme::udp && !keys.client_interface.empty() && is_multicast_literal(url->host)) {
             url->query.emplace("iface", keys.client_interface);
         }
         urls.push_back(std::move(*url));
@@ -229,4 +248,12 @@ std::vector<Cidr> ConfigSchema::read_cidr_list(const Value& value, const std::st
         networks.push_back(std::move(*network));
     }
     return networks;
+}
+
+// The top-level "nostats" may come after the resources, so it is applied once all are read.
+void ConfigSchema::apply_nostats(Config& config) const {
+    for (size_t i = 0; i < config.resources.size(); ++i) {
+        Resource& resource = config.resources[i];
+        if (resource.type == Resource::Type::stream) resource.nostats = resource_nostats_[i].value_or(nostats_);
+    }
 }

@@ -38,6 +38,7 @@ private:
     void check_static_remote(const std::string& remote, const std::string& path) const;
     void check_api_remote(const Resource& resource, const std::string& path);
     std::vector<Cidr> read_cidr_list(const Value& value, const std::string& path) const;
+    void apply_nostats(Config& config) const;
 
     // config_schema_users.cpp
     Authentication read_authentication(const Value& value, const std::string& path);
@@ -50,6 +51,8 @@ private:
 
     KeyReader& reader_;
     std::map<std::string, std::string> served_;  // serve path -> key path of the resource that has it
+    bool nostats_ = false;                       // the top-level "nostats"
+    std::vector<std::optional<bool>> resource_nostats_;  // each resource's own "nostats", by index
     // Checks that need the whole file (the userlist and the streams may come after the keys that
     // name them); they run in the order recorded once every key has been read.
     std::vector<std::function<void(const Config&)>> deferred_;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bad configurations are rejected by --check-config and at start-up with one documented line and
-# exit status 2; a good one passes with exit 0; unknown keys are warned about with their path.
+# exit status 2; a good one passes with exit 0; unknown keys, and keys we cannot honour, are warned
+# about with their path.
 source "$(dirname "$0")/lib.sh"
 
 # expect_rejected FILE MESSAGE: both --check-config and a plain start print MESSAGE and exit 2.
@@ -32,11 +33,14 @@ expect_rejected scheme.json 'scheme.json: resources[0].remote: unknown scheme "r
 expect_rejected missing.json "missing.json: cannot read: No such file or directory"
 
 cat >good.json <<'JSON'
-{ "": "a comment", "": "another comment", "listen": "127.0.0.1:0", "colour": "blue",
+{ "": "a comment", "": "another comment", "listen": "127.0.0.1:0", "colour": "blue", "profile": true,
   "streams": [ { "serve": "/a.ts", "remote": "http://127.0.0.1:1/a.ts", "tint": 1 } ] }
 JSON
 out=$("$BIN/server" --check-config good.json 2>&1) || fail "good config rejected: $out"
 echo "$out"
 grep -qx "warning: good.json: colour: unknown key, ignored" <<<"$out" || fail "no warning for colour"
 grep -qx "warning: good.json: streams\[0\].tint: unknown key, ignored" <<<"$out" || fail "no warning for tint"
+# restreamer's Go profiler has no counterpart: said at start-up, not a reason to refuse the file.
+grep -qx "warning: good.json: profile: not supported (Go's profiler in restreamer), ignored" <<<"$out" ||
+    fail "no warning for profile"
 [[ $(grep -c "colour" <<<"$out") == 1 ]] || fail "warning repeated"

@@ -74,6 +74,18 @@ TEST_CASE("Config: clientinterface sets iface on udp remotes that have none", "[
     CHECK(remotes[2].query.empty());
 }
 
+TEST_CASE("Config: clientinterface applies to multicast groups only, as in restreamer", "[config]") {
+    Config config = parse_ok(R"json({"resources": [
+        {"type": "stream", "serve": "/a.ts", "clientinterface": "eth1",
+         "remotes": ["udp://0.0.0.0:1234", "udp://[ff3e::1234]:5000", "udp://[::1]:5000", "udp://group.example:1234"]}
+    ]})json");
+    const auto& remotes = config.resources[0].remotes;
+    CHECK(remotes[0].query.empty());  // unicast: an interface would make the bind fail
+    CHECK(remotes[1].query.at("iface") == "eth1");
+    CHECK(remotes[2].query.empty());
+    CHECK(remotes[3].query.empty());  // a name may be anything; its URL can say ?iface=
+}
+
 TEST_CASE("Config: the early streams form", "[config]") {
     Config config = parse_ok(R"json({
         "listen": ":9000", "timeout": 5,
@@ -225,6 +237,7 @@ TEST_CASE("Config: Resource equality covers every field", "[config]") {
              R"json(, "cache": 2)json",
              R"json(, "fast_start": false)json",
              R"json(, "tlsverify": false)json",
+             R"json(, "nostats": true)json",
              R"json(, "authentication": {"type": "bearer", "realm": "r", "user": "alice"})json",
              R"json(, "authentication": {"type": "basic", "realm": "s", "user": "alice"})json",
              R"json(, "authentication": {"type": "basic", "realm": "r", "user": "bob"})json",

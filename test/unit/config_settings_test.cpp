@@ -20,7 +20,7 @@ TEST_CASE("Config: defaults match restreamer's", "[config]") {
     CHECK(config.maxconnections == 0);
     CHECK(config.fullconnections == 0);
     CHECK(config.heartbeatinterval_s == 60);
-    CHECK_FALSE(config.nostats);
+    CHECK_FALSE(parse_ok(with_stream("")).resources[0].nostats);
     CHECK(config.log.empty());
     CHECK(config.resources.empty());
     CHECK(config.streams().empty());
@@ -37,7 +37,7 @@ TEST_CASE("Config: every top-level key of restreamer's format", "[config]") {
         "nostats": true, "profile": false, "log": "/var/log/access.log",
         "userlist": {"admin": {"password": "x"}},
         "notifications": [{"event": "limit_hit", "type": "url", "url": "http://h/"}],
-        "resources": []
+        "resources": [{"type": "stream", "serve": "/a.ts", "remote": "http://h/"}]
     })json");
     REQUIRE(result.config);
     CHECK(result.warnings.empty());
@@ -51,7 +51,7 @@ TEST_CASE("Config: every top-level key of restreamer's format", "[config]") {
     CHECK(config.maxconnections == 6);
     CHECK(config.fullconnections == 7);
     CHECK(config.heartbeatinterval_s == 8);
-    CHECK(config.nostats);
+    CHECK(config.resources[0].nostats);
     CHECK(config.log == "/var/log/access.log");
     CHECK(config.userlist.count("admin") == 1);
     REQUIRE(config.notifications.size() == 1);
@@ -104,4 +104,28 @@ TEST_CASE("Config: delivery keys of our own, maxlag and fast_start", "[config]")
     CHECK_FALSE(parse_ok(with_stream(R"json("fast_start": false)json")).resources[0].fast_start);
     CHECK(error_of(with_stream(R"json("fast_start": "no")json")) == "server.json: resources[0].fast_start: expected a boolean");
     CHECK(error_of(R"json({"maxlag": -1, "resources": []})json") == "server.json: maxlag: expected a non-negative integer");
+}
+
+TEST_CASE("Config: nostats leaves streams out of statistics, for the whole file or one stream", "[config]") {
+    const Config config = parse_ok(R"json({"nostats": true, "resources": [
+        {"type": "stream", "serve": "/a.ts", "remote": "http://h/"},
+        {"type": "stream", "serve": "/b.ts", "remote": "http://h/", "nostats": false},
+        {"type": "api", "api": "statistics", "serve": "/stats"}
+    ]})json");
+    CHECK(config.resources[0].nostats);
+    CHECK_FALSE(config.resources[1].nostats);  // a stream's own key wins
+    CHECK_FALSE(config.resources[2].nostats);  // only streams have statistics
+    // The top-level key counts wherever it stands in the file.
+    CHECK(parse_ok(R"json({"streams": [{"serve": "/a.ts", "remote": "http://h/"}], "nostats": true})json").resources[0].nostats);
+    CHECK(parse_ok(with_stream(R"json("nostats": true)json")).resources[0].nostats);
+    CHECK(error_of(with_stream(R"json("nostats": 1)json")) == "server.json: resources[0].nostats: expected a boolean");
+}
+
+TEST_CASE("Config: profile (Go's profiler in restreamer) is not supported: true warns, false is silent", "[config]") {
+    Outcome on = parse(R"json({"profile": true, "resources": []})json");
+    REQUIRE(on.config);
+    CHECK(on.warnings == std::vector<std::string>{"server.json: profile: not supported (Go's profiler in restreamer), ignored"});
+    Outcome off = parse(R"json({"profile": false, "resources": []})json");
+    REQUIRE(off.config);
+    CHECK(off.warnings.empty());
 }
