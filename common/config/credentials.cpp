@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "common/config/base64.h"
+#include "common/net/url.h"
 #include "common/text.h"
 
 namespace {
@@ -221,8 +222,22 @@ std::string authorization_for(AuthPolicy::Type type, const std::string& user, co
     auto it = users.find(user);
     if (it == users.end() || !it->second.has_plain_password()) return "";
     const std::string& password = it->second.password();
-    if (type == AuthPolicy::Type::basic) return "Basic " + base64_encode(user + ":" + password);
+    if (type == AuthPolicy::Type::basic) return basic_authorization({user, password});
     return "Bearer " + password;
+}
+
+std::optional<BasicCredentials> credentials_from_userinfo(std::string_view userinfo) {
+    if (userinfo.empty()) return std::nullopt;
+    // The URL may escape ':' or '@' inside the credentials; they travel decoded. A malformed escape
+    // is sent as written rather than dropped.
+    auto decoded = [](std::string_view part) { return percent_decode(part).value_or(std::string(part)); };
+    const size_t colon = userinfo.find(':');
+    if (colon == std::string_view::npos) return BasicCredentials{decoded(userinfo), ""};
+    return BasicCredentials{decoded(userinfo.substr(0, colon)), decoded(userinfo.substr(colon + 1))};
+}
+
+std::string basic_authorization(const BasicCredentials& credentials) {
+    return "Basic " + base64_encode(credentials.user + ":" + credentials.password);
 }
 
 std::string make_password_hash(std::string_view password) {

@@ -65,6 +65,16 @@ std::string challenge_header(const AuthPolicy& policy);
 // Empty for type none, an unknown user, or a user whose password is only stored hashed.
 std::string authorization_for(AuthPolicy::Type type, const std::string& user, const Userlist& users);
 
+// The user and password of an http(s) URL, from its userinfo ("user:password" before '@',
+// percent-escaped as URLs write them); nullopt when the URL has none. "user@" has an empty password.
+struct BasicCredentials {
+    std::string user;
+    std::string password;
+};
+std::optional<BasicCredentials> credentials_from_userinfo(std::string_view userinfo);
+// Their Authorization value, "Basic base64(user:password)".
+std::string basic_authorization(const BasicCredentials& credentials);
+
 // A "sha256:..." string for the userlist, with a fresh 16-byte random salt; empty only if the
 // system cannot supply random bytes.
 std::string make_password_hash(std::string_view password);

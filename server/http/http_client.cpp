@@ -1,6 +1,8 @@
 // http_client.cpp - the setup of one outgoing httplib client, and httplib errors in words. Any thread.
 #include "server/http/http_client.h"
 
+#include "common/config/credentials.h"
+
 std::unique_ptr<httplib::ClientImpl> make_http_client(const UpstreamUrl& url, std::chrono::milliseconds timeout) {
     std::unique_ptr<httplib::ClientImpl> client;
     if (url.scheme == UpstreamUrl::Scheme::https)
@@ -14,12 +16,9 @@ std::unique_ptr<httplib::ClientImpl> make_http_client(const UpstreamUrl& url, st
     client->set_url_encode(false);
     // Said here rather than left to the library's default, which has changed between versions.
     client->enable_server_certificate_verification(true);
-    if (!url.userinfo.empty()) {
-        // The URL may escape ':' or '@' inside the credentials; Basic carries them decoded.
-        const std::string credentials = percent_decode(url.userinfo).value_or(url.userinfo);
-        const auto colon = credentials.find(':');
-        client->set_basic_auth(credentials.substr(0, colon),
-                               colon == std::string::npos ? std::string() : credentials.substr(colon + 1));
+    // httplib sends these only when the request has no Authorization header of its own.
+    if (auto credentials = credentials_from_userinfo(url.userinfo)) {
+        client->set_basic_auth(credentials->user, credentials->password);
     }
     return client;
 }

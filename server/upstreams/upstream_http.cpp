@@ -4,7 +4,7 @@
 #include <optional>
 #include <vector>
 
-#include "common/config/base64.h"
+#include "common/config/credentials.h"
 #include "common/net/http_message.h"
 #include "common/net/net.h"
 #include "server/upstreams/tls_connection.h"
@@ -110,10 +110,8 @@ std::string build_request(const UpstreamUrl& url) {
                                  : join_host_port(url.host, url.port);
     std::string request = "GET " + url.target + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: " + kUserAgent +
                           "\r\nAccept: */*\r\nConnection: close\r\n";
-    if (!url.userinfo.empty()) {
-        // The URL may escape ':' or '@' inside the credentials; the header carries them decoded.
-        const std::string credentials = percent_decode(url.userinfo).value_or(url.userinfo);
-        request += "Authorization: Basic " + base64_encode(credentials) + "\r\n";
+    if (auto credentials = credentials_from_userinfo(url.userinfo)) {
+        request += "Authorization: " + basic_authorization(*credentials) + "\r\n";
     }
     return request + "\r\n";
 }

@@ -240,6 +240,24 @@ TEST_CASE("authorization_for: what a notification sends", "[credentials]") {
                        authorization_for(AuthPolicy::Type::bearer, "bob", list)) == AuthResult::allowed);
 }
 
+TEST_CASE("credentials_from_userinfo: an upstream URL's user and password, sent as Basic", "[credentials]") {
+    auto header = [](std::string_view userinfo) {
+        auto credentials = credentials_from_userinfo(userinfo);
+        return credentials ? basic_authorization(*credentials) : std::string("none");
+    };
+    CHECK(header("") == "none");
+    CHECK(header("alice:secret") == basic("alice:secret"));
+    // Escapes are decoded: the user "al@ce", the password "p@ss:1".
+    CHECK(header("al%40ce:p%40ss%3A1") == basic("al@ce:p@ss:1"));
+    CHECK(credentials_from_userinfo("al%40ce:p%40ss%3A1")->user == "al@ce");
+    CHECK(credentials_from_userinfo("al%40ce:p%40ss%3A1")->password == "p@ss:1");
+    // No colon is an empty password, and RFC 7617 still wants the colon.
+    CHECK(header("token") == basic("token:"));
+    // A malformed escape is sent as written rather than dropped.
+    CHECK(header("alice:50%") == basic("alice:50%"));
+    CHECK(authenticate(policy(AuthPolicy::Type::basic, {"alice"}), users(), header("alice:secret")) == AuthResult::allowed);
+}
+
 TEST_CASE("AuthPolicy: equality and names", "[credentials]") {
     CHECK(policy(AuthPolicy::Type::basic, {"a"}) == policy(AuthPolicy::Type::basic, {"a"}));
     CHECK(policy(AuthPolicy::Type::basic, {"a"}) != policy(AuthPolicy::Type::bearer, {"a"}));
