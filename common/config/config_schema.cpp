@@ -47,9 +47,6 @@ Config ConfigSchema::read_config(const Value& root) {
 }
 
 KeyReader::KeyTable ConfigSchema::top_level_keys(Config& config, bool& has_streams) {
-    auto uint_into = [this](unsigned& field) -> KeyReader::ReadValue {
-        return [this, &field](const Value& value, const std::string& path) { field = reader_.read_uint(value, path); };
-    };
     return {
         {"listen", [this, &config](const Value& value, const std::string& path) {
              config.listen = reader_.read_string(value, path);
@@ -57,24 +54,24 @@ KeyReader::KeyTable ConfigSchema::top_level_keys(Config& config, bool& has_strea
                  reader_.fail(path, "invalid address " + quoted(config.listen) + " (expected HOST:PORT)");
              }
          }},
-        {"timeout", uint_into(config.timeout_s)},
-        {"reconnect", uint_into(config.reconnect_s)},
-        {"readtimeout", uint_into(config.readtimeout_s)},
-        {"inputbuffer", uint_into(config.inputbuffer)},
-        {"outputbuffer", uint_into(config.outputbuffer)},
-        {"maxconnections", uint_into(config.maxconnections)},
-        {"maxlag", uint_into(config.maxlag_s)},
-        {"fullconnections", uint_into(config.fullconnections)},
-        {"heartbeatinterval", uint_into(config.heartbeatinterval_s)},
+        {"timeout", reader_.into(config.timeout_s)},
+        {"reconnect", reader_.into(config.reconnect_s)},
+        {"readtimeout", reader_.into(config.readtimeout_s)},
+        {"inputbuffer", reader_.into(config.inputbuffer)},
+        {"outputbuffer", reader_.into(config.outputbuffer)},
+        {"maxconnections", reader_.into(config.maxconnections)},
+        {"maxlag", reader_.into(config.maxlag_s)},
+        {"fullconnections", reader_.into(config.fullconnections)},
+        {"heartbeatinterval", reader_.into(config.heartbeatinterval_s)},
         // restreamer's switch that turns statistics off. Here it is the default of every stream's
         // own "nostats": such a stream is left out of the statistics and metrics.
-        {"nostats", [this](const Value& value, const std::string& path) { nostats_ = reader_.read_bool(value, path); }},
+        {"nostats", reader_.into(nostats_)},
         // restreamer's switch for Go's profiler (pprof) and Go runtime metrics, which have no
         // counterpart here. Its documented example file says false, so only true is worth a word.
         {"profile", [this](const Value& value, const std::string& path) {
              if (reader_.read_bool(value, path)) reader_.warn(path, "not supported (Go's profiler in restreamer), ignored");
          }},
-        {"log", [this, &config](const Value& value, const std::string& path) { config.log = reader_.read_string(value, path); }},
+        {"log", reader_.into(config.log)},
         {"userlist", [this, &config](const Value& value, const std::string& path) {
              config.userlist = read_userlist(value, path);
          }},
@@ -117,12 +114,6 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
     ResourceKeys keys;
     if (early_form) keys.type = Resource::Type::stream;
     Resource& resource = keys.resource;
-    auto string_into = [this](std::string& field) -> KeyReader::ReadValue {
-        return [this, &field](const Value& v, const std::string& p) { field = reader_.read_string(v, p); };
-    };
-    auto bool_into = [this](bool& field) -> KeyReader::ReadValue {
-        return [this, &field](const Value& v, const std::string& p) { field = reader_.read_bool(v, p); };
-    };
     reader_.read_members(value, path, {
         {"type", [&](const Value& v, const std::string& p) {
              std::string name = reader_.read_string(v, p);
@@ -131,17 +122,17 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
              else if (name == "api") keys.type = Resource::Type::api;
              else reader_.fail(p, "unknown type " + quoted(name) + " (expected stream, static, api)");
          }},
-        {"serve", [&](const Value& v, const std::string& p) { keys.serve = reader_.read_string(v, p); }},
-        {"remote", string_into(keys.remote)},
-        {"remotes", [&](const Value& v, const std::string& p) { keys.remotes = reader_.read_string_array(v, p); }},
-        {"api", [&](const Value& v, const std::string& p) { keys.api = reader_.read_string(v, p); }},
-        {"cache", [&](const Value& v, const std::string& p) { resource.cache_s = reader_.read_uint(v, p); }},
-        {"preamble", string_into(resource.preamble)},
-        {"fast_start", bool_into(resource.fast_start)},
+        {"serve", reader_.into(keys.serve)},
+        {"remote", reader_.into(keys.remote)},
+        {"remotes", reader_.into(keys.remotes)},
+        {"api", reader_.into(keys.api)},
+        {"cache", reader_.into(resource.cache_s)},
+        {"preamble", reader_.into(resource.preamble)},
+        {"fast_start", reader_.into(resource.fast_start)},
         // Off for encoders with self-signed certificates: the link is encrypted but not authenticated.
-        {"tlsverify", bool_into(resource.tls_verify)},
+        {"tlsverify", reader_.into(resource.tls_verify)},
         // Ours: overrides the top-level "nostats" for this stream.
-        {"nostats", [&](const Value& v, const std::string& p) { keys.nostats = reader_.read_bool(v, p); }},
+        {"nostats", reader_.into(keys.nostats)},
         {"authentication", [&](const Value& v, const std::string& p) {
              Authentication auth = read_authentication(v, p);
              check_resource_users(auth, p);
@@ -150,7 +141,7 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
         {"allow", [&](const Value& v, const std::string& p) { keys.allow = read_cidr_list(v, p); }},
         {"deny", [&](const Value& v, const std::string& p) { keys.deny = read_cidr_list(v, p); }},
         // restreamer's interface for joining multicast groups: honoured, see read_remotes.
-        {"clientinterface", string_into(keys.client_interface)},
+        {"clientinterface", reader_.into(keys.client_interface)},
         // restreamer's datagram size for udp, where a longer datagram was cut. Ours are read
         // whole whatever their size, so every value is met: the type is checked, nothing stored.
         {"mru", [&](const Value& v, const std::string& p) { reader_.read_uint(v, p); }},

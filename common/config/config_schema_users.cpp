@@ -124,9 +124,9 @@ Notification ConfigSchema::read_notification(const Value& value, const std::stri
     Authentication auth;
     std::string auth_path;
     reader_.read_members(value, path, {
-        {"event", [&](const Value& v, const std::string& p) { event = reader_.read_string(v, p); }},
-        {"type", [&](const Value& v, const std::string& p) { type = reader_.read_string(v, p); }},
-        {"url", [&](const Value& v, const std::string& p) { url = reader_.read_string(v, p); }},
+        {"event", reader_.into(event)},
+        {"type", reader_.into(type)},
+        {"url", reader_.into(url)},
         {"authentication", [&](const Value& v, const std::string& p) {
              auth = read_authentication(v, p);
              auth_path = p;

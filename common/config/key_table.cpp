@@ -153,3 +153,27 @@ void KeyReader::expect_object(const Value& value, const std::string& path) const
 void KeyReader::expect_array(const Value& value, const std::string& path) const {
     if (!value.IsArray()) fail(path, "expected an array");
 }
+
+KeyReader::ReadValue KeyReader::into(unsigned& field) {
+    return [this, &field](const Value& value, const std::string& path) { field = read_uint(value, path); };
+}
+
+KeyReader::ReadValue KeyReader::into(bool& field) {
+    return [this, &field](const Value& value, const std::string& path) { field = read_bool(value, path); };
+}
+
+KeyReader::ReadValue KeyReader::into(std::optional<bool>& field) {
+    return [this, &field](const Value& value, const std::string& path) { field = read_bool(value, path); };
+}
+
+KeyReader::ReadValue KeyReader::into(std::string& field) {
+    return [this, &field](const Value& value, const std::string& path) { field = read_string(value, path); };
+}
+
+KeyReader::ReadValue KeyReader::into(std::optional<std::string>& field) {
+    return [this, &field](const Value& value, const std::string& path) { field = read_string(value, path); };
+}
+
+KeyReader::ReadValue KeyReader::into(std::vector<std::string>& field) {
+    return [this, &field](const Value& value, const std::string& path) { field = read_string_array(value, path); };
+}

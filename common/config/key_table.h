@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -66,6 +67,14 @@ public:
     std::vector<std::string> read_string_array(const Value& value, const std::string& path) const;
     void expect_object(const Value& value, const std::string& path) const;
     void expect_array(const Value& value, const std::string& path) const;
+
+    // Table entries that store the value as read, e.g. {"timeout", reader.into(config.timeout_s)}.
+    ReadValue into(unsigned& field);
+    ReadValue into(bool& field);
+    ReadValue into(std::optional<bool>& field);
+    ReadValue into(std::string& field);
+    ReadValue into(std::optional<std::string>& field);
+    ReadValue into(std::vector<std::string>& field);
 
 private:
     struct Failure {
