@@ -54,6 +54,7 @@ struct Config {
     unsigned maxlag_s = 5;         // a viewer that keeps losing packets this long is disconnected
     unsigned fullconnections = 0;  // soft limit reported by health; 0 = none
     unsigned heartbeatinterval_s = 60;
+    bool nostats = false;          // the top-level `nostats`: the default of every Resource::nostats
     std::string log;               // access log file; empty = none
     std::vector<Resource> resources;
     Userlist userlist;

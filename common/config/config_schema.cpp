@@ -63,9 +63,9 @@ KeyReader::KeyTable ConfigSchema::top_level_keys(Config& config, bool& has_strea
         {"maxlag", reader_.into(config.maxlag_s)},
         {"fullconnections", reader_.into(config.fullconnections)},
         {"heartbeatinterval", reader_.into(config.heartbeatinterval_s)},
-        // restreamer's switch that turns statistics off. Here it is the default of every stream's
-        // own "nostats": such a stream is left out of the statistics and metrics.
-        {"nostats", reader_.into(nostats_)},
+        // restreamer's switch that turns statistics off. Here it is also the default of every
+        // stream's own "nostats": such a stream is left out of the statistics and metrics.
+        {"nostats", reader_.into(config.nostats)},
         // restreamer's switch for Go's profiler (pprof) and Go runtime metrics, which have no
         // counterpart here. Its documented example file says false, so only true is worth a word.
         {"profile", [this](const Value& value, const std::string& path) {
@@ -245,6 +245,6 @@ std::vector<Cidr> ConfigSchema::read_cidr_list(const Value& value, const std::st
 void ConfigSchema::apply_nostats(Config& config) const {
     for (size_t i = 0; i < config.resources.size(); ++i) {
         Resource& resource = config.resources[i];
-        if (resource.type == Resource::Type::stream) resource.nostats = resource_nostats_[i].value_or(nostats_);
+        if (resource.type == Resource::Type::stream) resource.nostats = resource_nostats_[i].value_or(config.nostats);
     }
 }

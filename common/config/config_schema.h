@@ -51,7 +51,6 @@ private:
 
     KeyReader& reader_;
     std::map<std::string, std::string> served_;  // serve path -> key path of the resource that has it
-    bool nostats_ = false;                       // the top-level "nostats"
     std::vector<std::optional<bool>> resource_nostats_;  // each resource's own "nostats", by index
     // Checks that need the whole file (the userlist and the streams may come after the keys that
     // name them); they run in the order recorded once every key has been read.

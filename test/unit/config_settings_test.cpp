@@ -20,6 +20,7 @@ TEST_CASE("Config: defaults match restreamer's", "[config]") {
     CHECK(config.maxconnections == 0);
     CHECK(config.fullconnections == 0);
     CHECK(config.heartbeatinterval_s == 60);
+    CHECK_FALSE(config.nostats);
     CHECK_FALSE(parse_ok(with_stream("")).resources[0].nostats);
     CHECK(config.log.empty());
     CHECK(config.resources.empty());
@@ -51,6 +52,7 @@ TEST_CASE("Config: every top-level key of restreamer's format", "[config]") {
     CHECK(config.maxconnections == 6);
     CHECK(config.fullconnections == 7);
     CHECK(config.heartbeatinterval_s == 8);
+    CHECK(config.nostats);
     CHECK(config.resources[0].nostats);
     CHECK(config.log == "/var/log/access.log");
     CHECK(config.userlist.count("admin") == 1);
@@ -112,6 +114,7 @@ TEST_CASE("Config: nostats leaves streams out of statistics, for the whole file 
         {"type": "stream", "serve": "/b.ts", "remote": "http://h/", "nostats": false},
         {"type": "api", "api": "statistics", "serve": "/stats"}
     ]})json");
+    CHECK(config.nostats);
     CHECK(config.resources[0].nostats);
     CHECK_FALSE(config.resources[1].nostats);  // a stream's own key wins
     CHECK_FALSE(config.resources[2].nostats);  // only streams have statistics
