@@ -17,6 +17,7 @@ expect_rejected() {
     echo "ok: $2"
 }
 
+BIN=$(realpath "$BIN")  # the files below are written in $T, so a relative BIN would point nowhere
 cd "$T"
 printf '{\n  "listen": "127.0.0.1:0"\n  "resources": []\n}\n' >syntax.json
 expect_rejected syntax.json "syntax.json:3:3: syntax error: missing a comma or '}' after an object member"
