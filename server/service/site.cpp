@@ -133,6 +133,10 @@ const Route* Site::find(const std::string& path) const {
 
 std::vector<std::pair<std::string, StreamStats>> Site::stream_stats() const {
     std::vector<std::pair<std::string, StreamStats>> stats;
-    for (const auto& [path, channel] : streams_) stats.emplace_back(path, channel->stats());
+    for (const auto& [path, channel] : streams_) {
+        // "nostats": the stream is left out of statistics, prometheus and health's viewer count.
+        if (find(path)->resource->nostats) continue;
+        stats.emplace_back(path, channel->stats());
+    }
     return stats;
 }

@@ -215,6 +215,16 @@ expect /metrics 200 "text/plain; version=0.0.4; charset=utf-8"
 [[ $(metric restreamer_source_connected 'stream="/two.ts"') == 0 ]] || fail "prometheus: /two.ts source still connected"
 [[ $(metric restreamer_source_connected 'stream="/tv.ts"') == 1 ]] || fail "prometheus: /tv.ts source not connected"
 
+log "nostats on one stream: it is left out of the metrics, the others stay"
+sed 's|"serve": "/two.ts",|"serve": "/two.ts", "nostats": true,|' "$T/server.json" >"$T/nostats_two.json"
+grep -q '"nostats": true' "$T/nostats_two.json" || fail "could not write the per-stream nostats config"
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+start_server "$T/nostats_two.json"
+url="http://127.0.0.1:$SERVER_PORT"
+expect /metrics 200 "text/plain; version=0.0.4; charset=utf-8"
+[[ -n $(metric restreamer_source_connected 'stream="/tv.ts"') ]] || fail "prometheus: /tv.ts missing"
+[[ -z $(metric restreamer_source_connected 'stream="/two.ts"') ]] || fail "prometheus: /two.ts shown despite its nostats"
+
 log "nostats: statistics and prometheus answer 404; health still answers"
 sed 's/"maxconnections": 3,/"maxconnections": 3, "nostats": true,/' "$T/server.json" >"$T/nostats.json"
 grep -q '"nostats": true' "$T/nostats.json" || fail "could not write the nostats config"
