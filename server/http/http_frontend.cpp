@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "server/http/connection_threads.h"
+#include "server/http/http_server.h"
 #include "server/service/notifier.h"
 #include "server/http/static_content.h"
 #include "server/service/thread_priority.h"
@@ -43,6 +44,15 @@ constexpr seconds kWriteTimeout{5};
 // Threads writing backlog at once: one per core keeps the cores busy with it when nothing else
 // needs them.
 std::size_t backlog_passes() { return std::max(2u, std::thread::hardware_concurrency()); }
+
+// The body is the raw stream until the connection closes, for HTTP/1.1 too (as udpxy and msd_lite
+// answer): chunked encoding would make httplib copy every batch twice to frame it, and HTTP/1.0
+// set-top boxes could not decode it anyway. HEAD gets these same headers (RFC 9110 section 9.3.2).
+void set_stream_body(httplib::Response& res, httplib::ContentProviderWithoutLength provider,
+                     httplib::ContentProviderResourceReleaser releaser = nullptr) {
+    res.set_header("Connection", "close");
+    res.set_content_provider("video/mpeg", std::move(provider), std::move(releaser));
+}
 
 double seconds_since(steady_clock::time_point t) { return duration_cast<microseconds>(steady_clock::now() - t).count() / 1e6; }
 
@@ -82,7 +92,7 @@ struct HttpFrontend::Request {
 HttpFrontend::HttpFrontend(std::string listen, ReloadFunction reload)
     : listen_(std::move(listen)),
       reload_(std::move(reload)),
-      server_(std::make_unique<httplib::Server>()),
+      server_(std::make_unique<HttpServer>()),
       backlog_gate_(backlog_passes()) {}
 
 HttpFrontend::~HttpFrontend() { stop(); }
@@ -284,7 +294,7 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
     if (stream->is_offline()) return send(HttpReply::text(503, "stream offline"), request, site, res);
     if (!stream->is_connected()) return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
     if (request.info.method == "HEAD") {
-        res.set_chunked_content_provider("video/mpeg", [](size_t, httplib::DataSink&) { return false; });
+        set_stream_body(res, [](size_t, httplib::DataSink&) { return false; });  // httplib sends no body to HEAD
         ConnectionThreads::connection_started();
         if (const auto& log = site.access_log()) log->write(request.access_entry(200));  // one line per request
         return;
@@ -355,9 +365,5 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
             log->write(entry);
         }
     };
-    // The body is the raw stream until the connection closes, for HTTP/1.1 too (as udpxy and
-    // msd_lite answer): chunked encoding would make httplib copy every batch twice to frame it,
-    // and HTTP/1.0 set-top boxes could not decode it anyway.
-    res.set_header("Connection", "close");
-    res.set_content_provider("video/mpeg", provider, releaser);
+    set_stream_body(res, provider, releaser);
 }
