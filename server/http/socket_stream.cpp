@@ -158,8 +158,9 @@ SocketStream::Fill SocketStream::fill(Clock::time_point deadline) {
         const auto left = ceil<milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) return Fill::timed_out;
         switch (wait_fd(fd_, POLLIN, stop_fd_, left)) {
-        case WaitResult::ready: continue;
-        case WaitResult::timeout: return Fill::timed_out;
+        // poll counts whole milliseconds and may end a little early: the check above decides.
+        case WaitResult::ready:
+        case WaitResult::timeout: continue;
         case WaitResult::stopped: return Fill::stopped;
         case WaitResult::error: return Fill::failed;
         }
