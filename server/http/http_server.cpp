@@ -105,9 +105,9 @@ void HttpServer::stop() {
 }
 
 bool HttpServer::process_and_close_socket(socket_t sock) {
-    // httplib's acceptor set SO_RCVTIMEO and SO_SNDTIMEO (the write timeout) on the socket.
     const auto read_timeout = duration_cast<milliseconds>(seconds(read_timeout_sec_) + microseconds(read_timeout_usec_));
-    SocketStream stream(sock, stop_.fd(), read_timeout);
+    const auto write_timeout = duration_cast<milliseconds>(seconds(write_timeout_sec_) + microseconds(write_timeout_usec_));
+    SocketStream stream(sock, stop_.fd(), read_timeout, write_timeout);
     // The first head is due within the read timeout of the accept; later ones within the
     // keep-alive timeout of the previous response's end.
     milliseconds wait = read_timeout;

@@ -1,4 +1,5 @@
-// socket_stream.cpp - buffered reads with deadlines that a stop signal cuts short; one send per write.
+// socket_stream.cpp - buffered reads with deadlines, and writes with a timeout; a stop signal cuts
+// every wait short.
 #include "server/http/socket_stream.h"
 
 #include <poll.h>
@@ -35,8 +36,8 @@ void ask_address(int fd, AddressFunction ask, std::string& ip, int& port) {
 }
 }  // namespace
 
-SocketStream::SocketStream(int fd, int stop_fd, milliseconds read_timeout)
-    : fd_(fd), stop_fd_(stop_fd), read_timeout_(read_timeout), buffer_(kInitialBufferBytes) {}
+SocketStream::SocketStream(int fd, int stop_fd, milliseconds read_timeout, milliseconds write_timeout)
+    : fd_(fd), stop_fd_(stop_fd), read_timeout_(read_timeout), write_timeout_(write_timeout), buffer_(kInitialBufferBytes) {}
 
 SocketStream::HeadResult SocketStream::read_head(std::size_t max_bytes, Clock::time_point deadline) {
     compact();
@@ -120,15 +121,29 @@ ssize_t SocketStream::read(char* ptr, std::size_t size) {
     return static_cast<ssize_t>(n);
 }
 
+// Not a blocking send bounded by SO_SNDTIMEO: the kernel counts that timeout over the whole call, so
+// a send that has queued some bytes returns them after the timeout, and a peer that takes nothing
+// would be waited for twice. Here the wait for room starts again whenever the socket takes bytes.
 ssize_t SocketStream::write(const char* ptr, std::size_t size) {
     if (write_error_ != 0) return -1;
+    std::size_t sent = 0;
     for (;;) {
-        const ssize_t n = ::send(fd_, ptr, size, MSG_NOSIGNAL);
-        if (n >= 0) return n;
-        if (errno == EINTR) continue;
-        write_error_ = errno;
-        return -1;
+        const ssize_t n = ::send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0) sent += static_cast<std::size_t>(n);
+        else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return fail_write(errno);
+        if (sent == size) return static_cast<ssize_t>(size);
+        switch (wait_fd(fd_, POLLOUT, stop_fd_, write_timeout_)) {
+        case WaitResult::ready: continue;
+        case WaitResult::timeout: return fail_write(EAGAIN);
+        case WaitResult::stopped: return fail_write(ECANCELED);
+        case WaitResult::error: return fail_write(errno);
+        }
     }
+}
+
+ssize_t SocketStream::fail_write(int error) {
+    write_error_ = error;
+    return -1;
 }
 
 void SocketStream::get_remote_ip_and_port(std::string& ip, int& port) const {

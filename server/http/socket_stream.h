@@ -1,6 +1,7 @@
 // socket_stream.h - httplib::Stream over one accepted TCP socket, used by that connection's thread only.
 // One read buffer lives as long as the connection, so the bytes of a pipelined next request are kept;
-// a write is one blocking send, which the socket's SO_SNDTIMEO (httplib's write timeout) bounds.
+// a write is one send when the socket has room, and fails once the socket has taken nothing for the
+// write timeout.
 #pragma once
 
 #include <httplib.h>
@@ -17,8 +18,9 @@ public:
     enum class HeadResult { complete, closed, timed_out, too_large, stopped };
 
     // `stop_fd` (an eventfd, or -1) ends every wait for the peer once it is readable. `read_timeout`
-    // bounds each wait of read(), which reads what follows a head (a request body).
-    SocketStream(int fd, int stop_fd, std::chrono::milliseconds read_timeout);
+    // bounds each wait of read(), which reads what follows a head (a request body); `write_timeout`
+    // each wait of write() for room in the socket.
+    SocketStream(int fd, int stop_fd, std::chrono::milliseconds read_timeout, std::chrono::milliseconds write_timeout);
 
     // Waits until the buffer holds one whole request head (up to its empty line) of at most `max_bytes`,
     // empty lines before it included; drops those lines (RFC 9112 section 2.2). Call between requests.
@@ -33,11 +35,12 @@ public:
     // closing with unread input would reset the connection, and the peer could lose our last reply
     // before reading it (RFC 9112 section 9.6).
     void linger(Clock::time_point deadline, std::size_t max_bytes);
-    // errno of the send that failed (EAGAIN: the write timeout passed); 0 while none has.
+    // Why a write failed: EAGAIN when the write timeout passed, ECANCELED when stopped, else the
+    // send's errno (EPIPE, ECONNRESET: the peer has gone); 0 while none has.
     int write_error() const { return write_error_; }
 
     bool is_readable() const override;
-    // No system call: a send reports a full or closed socket, and a failed one ends the stream.
+    // No system call: write() itself waits for room, and a failed write ends the stream.
     bool is_writable() const override { return write_error_ == 0; }
     ssize_t read(char* ptr, std::size_t size) override;
     ssize_t write(const char* ptr, std::size_t size) override;
@@ -52,10 +55,12 @@ private:
     // Length of the head at begin_ (its empty line included), or 0 while it is incomplete.
     std::size_t find_head_end();
     void compact();
+    ssize_t fail_write(int error);
 
     const int fd_;
     const int stop_fd_;
     const std::chrono::milliseconds read_timeout_;
+    const std::chrono::milliseconds write_timeout_;
     std::vector<char> buffer_;
     std::size_t begin_ = 0;  // unread bytes are [begin_, end_)
     std::size_t end_ = 0;

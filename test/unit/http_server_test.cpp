@@ -230,7 +230,7 @@ TEST_CASE("HttpServer: a viewer whose socket accepts nothing fails its write aft
     REQUIRE(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
     const std::string request = "GET /stream HTTP/1.1\r\nHost: a\r\n\r\n";
     REQUIRE(::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size()));
-    // Never read: the server's sends fill the socket, and one waits 300 ms in vain.
+    // Never read: the server's writes fill the socket, and one waits 300 ms in vain.
     CHECK(wait_until([&] { return server.stream_write_failed.load(); }));
 }
 

@@ -46,7 +46,7 @@ SocketStream::Clock::time_point in(milliseconds delay) { return SocketStream::Cl
 
 TEST_CASE("SocketStream: a head split over reads is whole at its empty line; a pipelined next request is kept", "[socket_stream]") {
     TcpPair pair;
-    SocketStream stream(pair.server.get(), -1, seconds(5));
+    SocketStream stream(pair.server.get(), -1, seconds(5), seconds(5));
     // Empty lines before a request line are dropped (RFC 9112 section 2.2).
     pair.send("\r\nGET /a HTTP/1.1\r\nHo");
     std::thread rest([&] { pair.send("st: x\r\n\r\nGET /b HTTP/1.1\r\n\r\n"); });
@@ -63,7 +63,7 @@ TEST_CASE("SocketStream: a head split over reads is whole at its empty line; a p
 
 TEST_CASE("SocketStream: a head is bounded in bytes, empty lines before it included", "[socket_stream]") {
     TcpPair pair;
-    SocketStream stream(pair.server.get(), -1, seconds(5));
+    SocketStream stream(pair.server.get(), -1, seconds(5), seconds(5));
     const std::string head = "GET / HTTP/1.1\r\nX: " + std::string(64 - 23, 'a') + "\r\n\r\n";
     REQUIRE(head.size() == 64);
     SECTION("exactly the limit") {
@@ -92,7 +92,7 @@ TEST_CASE("SocketStream: a head is bounded in bytes, empty lines before it inclu
 
 TEST_CASE("SocketStream: a trickled head times out at its deadline, however often bytes arrive", "[socket_stream]") {
     TcpPair pair;
-    SocketStream stream(pair.server.get(), -1, seconds(5));
+    SocketStream stream(pair.server.get(), -1, seconds(5), seconds(5));
     StopSignal done;
     // One byte every 20 ms: each read succeeds long before a per-read timeout would pass.
     std::thread trickle([&] {
@@ -114,7 +114,7 @@ TEST_CASE("SocketStream: a trickled head times out at its deadline, however ofte
 TEST_CASE("SocketStream: the stop signal ends a wait for a head; a closed peer ends it too", "[socket_stream]") {
     TcpPair pair;
     StopSignal stop;
-    SocketStream stream(pair.server.get(), stop.fd(), seconds(5));
+    SocketStream stream(pair.server.get(), stop.fd(), seconds(5), seconds(5));
     SECTION("stop, before or while waiting") {
         std::thread stopper([&] { stop.signal(); });
         CHECK(stream.read_head(1024, in(seconds(30))) == Head::stopped);
@@ -129,7 +129,7 @@ TEST_CASE("SocketStream: the stop signal ends a wait for a head; a closed peer e
 
 TEST_CASE("SocketStream: remove_field drops every line of that field and nothing else", "[socket_stream]") {
     TcpPair pair;
-    SocketStream stream(pair.server.get(), -1, seconds(5));
+    SocketStream stream(pair.server.get(), -1, seconds(5), seconds(5));
     pair.send("GET /range: HTTP/1.1\r\nRange: bytes=0-\r\nX-Range: 1\r\nrange:5-\r\nRanges: 2\r\nRANGE: x\r\n\r\nGET /next");
     REQUIRE(stream.read_head(1024, in(seconds(5))) == Head::complete);
     stream.remove_field("range");
@@ -141,7 +141,7 @@ TEST_CASE("SocketStream: remove_field drops every line of that field and nothing
 
 TEST_CASE("SocketStream: a write is one send of the whole buffer; is_writable asks the kernel nothing", "[socket_stream]") {
     TcpPair pair;
-    SocketStream stream(pair.server.get(), -1, seconds(5));
+    SocketStream stream(pair.server.get(), -1, seconds(5), seconds(5));
     const std::vector<char> data(4 * 1024 * 1024, 'x');  // far more than both socket buffers hold
     std::size_t received = 0;
     std::thread reader([&] {
@@ -159,30 +159,66 @@ TEST_CASE("SocketStream: a write is one send of the whole buffer; is_writable as
     CHECK(stream.is_writable());
 }
 
-TEST_CASE("SocketStream: a socket that accepts nothing fails the write after SO_SNDTIMEO, and for good", "[socket_stream]") {
+TEST_CASE("SocketStream: a socket that takes nothing for the write timeout fails the write, for good", "[socket_stream]") {
     TcpPair pair;
-    const timeval timeout{0, 200 * 1000};
-    REQUIRE(::setsockopt(pair.server.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout) == 0);
-    SocketStream stream(pair.server.get(), -1, seconds(5));
+    SocketStream stream(pair.server.get(), -1, seconds(5), milliseconds(200));
     const std::vector<char> data(256 * 1024, 'x');
     ssize_t n = 0;
-    auto failed_after = milliseconds(0);
-    // The peer never reads: sends fill both buffers, then one waits 200 ms for room and fails.
+    auto took = milliseconds(0);
+    // The peer never reads: writes fill both buffers, then one waits 200 ms for room and fails,
+    // the one that queued the last bytes included (a blocking send would wait twice).
     for (int i = 0; i < 1000 && n >= 0; ++i) {
         const auto started = steady_clock::now();
         n = stream.write(data.data(), data.size());
-        failed_after = duration_cast<milliseconds>(steady_clock::now() - started);
+        took = duration_cast<milliseconds>(steady_clock::now() - started);
     }
     REQUIRE(n == -1);
     CHECK(stream.write_error() == EAGAIN);
-    CHECK(failed_after >= milliseconds(190));
+    CHECK(took >= milliseconds(190));
+    CHECK(took < milliseconds(390));
     CHECK_FALSE(stream.is_writable());
     CHECK(stream.write(data.data(), 1) == -1);  // no further send after a failure
 }
 
+TEST_CASE("SocketStream: a peer that reads slowly but steadily is waited for, however long the write", "[socket_stream]") {
+    TcpPair pair;
+    const int small = 16 * 1024;
+    REQUIRE(::setsockopt(pair.server.get(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small) == 0);
+    REQUIRE(::setsockopt(pair.client.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small) == 0);
+    SocketStream stream(pair.server.get(), -1, seconds(5), milliseconds(300));
+    const std::vector<char> data(512 * 1024, 'x');
+    StopSignal done;
+    std::size_t received = 0;
+    // 32 KiB every 50 ms: the write takes most of a second, and no wait for room lasts 300 ms.
+    std::thread reader([&] {
+        std::vector<char> buf(32 * 1024);
+        while (received < data.size() && !done.wait_for(milliseconds(50))) {
+            const ssize_t n = ::recv(pair.client.get(), buf.data(), buf.size(), MSG_DONTWAIT);
+            if (n > 0) received += static_cast<std::size_t>(n);
+            if (n == 0) return;
+        }
+    });
+    const auto started = steady_clock::now();
+    CHECK(stream.write(data.data(), data.size()) == ssize_t(data.size()));
+    CHECK(steady_clock::now() - started > milliseconds(300));
+    reader.join();
+    CHECK(received == data.size());
+}
+
+TEST_CASE("SocketStream: the stop signal ends a write waiting for room", "[socket_stream]") {
+    TcpPair pair;
+    StopSignal stop;
+    SocketStream stream(pair.server.get(), stop.fd(), seconds(5), seconds(30));
+    const std::vector<char> data(32 * 1024 * 1024, 'x');  // more than both buffers hold
+    std::thread stopper([&] { stop.signal(); });
+    CHECK(stream.write(data.data(), data.size()) == -1);
+    stopper.join();
+    CHECK(stream.write_error() == ECANCELED);
+}
+
 TEST_CASE("SocketStream: the peer's address is reported as httplib reports it", "[socket_stream]") {
     TcpPair pair;
-    SocketStream stream(pair.server.get(), -1, seconds(5));
+    SocketStream stream(pair.server.get(), -1, seconds(5), seconds(5));
     std::string ip;
     int port = 0;
     stream.get_remote_ip_and_port(ip, port);
