@@ -23,8 +23,9 @@ public:
     // Owns the post-routing handler (do not set another): it fixes the headers of every response.
     HttpServer();
 
-    // Stops accepting (Server::stop) and ends every connection waiting for a request, which would
-    // otherwise stay open up to its keep-alive timeout. Hides Server::stop(): call it on HttpServer.
+    // Stops accepting (Server::stop) and ends at once every connection waiting for a request or for
+    // room in its socket, which would otherwise hold the shutdown up to the keep-alive or write
+    // timeout. Hides Server::stop(): call it on HttpServer.
     void stop();
 
 private:

@@ -52,8 +52,6 @@ private:
     enum class Fill { data, closed, timed_out, stopped, failed };
     // One recv into the buffer's free end, waiting for data until `deadline`.
     Fill fill(Clock::time_point deadline);
-    // Length of the head at begin_ (its empty line included), or 0 while it is incomplete.
-    std::size_t find_head_end();
     void compact();
     ssize_t fail_write(int error);
 
@@ -65,7 +63,6 @@ private:
     std::size_t begin_ = 0;  // unread bytes are [begin_, end_)
     std::size_t end_ = 0;
     std::size_t head_bytes_ = 0;  // of the head at begin_, once read_head has found it whole
-    std::size_t scanned_ = 0;  // bytes after begin_ already searched for the end of a head
     int write_error_ = 0;
     // The peer and the local address, asked once: httplib asks for them on every request.
     mutable std::string remote_ip_, local_ip_;
