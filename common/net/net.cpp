@@ -170,18 +170,25 @@ std::string join_host_port(const std::string& host, int port) {
     return host + ":" + std::to_string(port);
 }
 
-std::string format_address(const sockaddr* addr) {
-    char host[INET6_ADDRSTRLEN] = "?";
-    int port = 0;
+void split_address(const sockaddr* addr, std::string& host, int& port) {
+    char text[INET6_ADDRSTRLEN] = "?";
+    port = 0;
     if (addr->sa_family == AF_INET) {
         auto in = reinterpret_cast<const sockaddr_in*>(addr);
-        ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+        ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
         port = ntohs(in->sin_port);
     } else if (addr->sa_family == AF_INET6) {
         auto in6 = reinterpret_cast<const sockaddr_in6*>(addr);
-        ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+        ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
         port = ntohs(in6->sin6_port);
     }
+    host = text;
+}
+
+std::string format_address(const sockaddr* addr) {
+    std::string host;
+    int port = 0;
+    split_address(addr, host, port);
     return join_host_port(host, port);
 }
 

@@ -50,6 +50,8 @@ bool join_multicast(int fd, const sockaddr* group, const sockaddr* source, unsig
 
 // "1.2.3.4:80" or "[::1]:80".
 std::string format_address(const sockaddr* addr);
+// The numeric host ("1.2.3.4", "::1") and the port of an IPv4 or IPv6 address ("?" and 0 otherwise).
+void split_address(const sockaddr* addr, std::string& host, int& port);
 // host:port with brackets around IPv6 literals.
 std::string join_host_port(const std::string& host, int port);
 

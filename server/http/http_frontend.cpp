@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "server/http/connection_threads.h"
+#include "server/http/http_server.h"
 #include "server/http/viewer_session.h"
 #include "server/service/notifier.h"
 #include "server/http/static_content.h"
@@ -34,6 +35,15 @@ constexpr const char* kCacheControl = "no-cache, no-store, no-transform";
 // httplib 0.11.4 limits each header line to 8 KiB but not the number of lines; 100 is Apache's
 // LimitRequestFields. (The head's total size stays unlimited while httplib reads it.)
 constexpr std::size_t kMaxHeaderFields = 100;
+
+// The body is the raw stream until the connection closes, for HTTP/1.1 too (as udpxy and msd_lite
+// answer): chunked encoding would make httplib copy every batch twice to frame it, and HTTP/1.0
+// set-top boxes could not decode it anyway. HEAD gets these same headers (RFC 9110 section 9.3.2).
+void set_stream_body(httplib::Response& res, httplib::ContentProviderWithoutLength provider,
+                     httplib::ContentProviderResourceReleaser releaser = nullptr) {
+    res.set_header("Connection", "close");
+    res.set_content_provider("video/mpeg", std::move(provider), std::move(releaser));
+}
 
 double seconds_since(steady_clock::time_point t) { return duration_cast<microseconds>(steady_clock::now() - t).count() / 1e6; }
 }  // namespace
@@ -63,7 +73,7 @@ struct HttpFrontend::Request {
 HttpFrontend::HttpFrontend(std::string listen, ReloadFunction reload)
     : listen_(std::move(listen)),
       reload_(std::move(reload)),
-      server_(std::make_unique<httplib::Server>()) {}
+      server_(std::make_unique<HttpServer>()) {}
 
 HttpFrontend::~HttpFrontend() { stop(); }
 
@@ -259,7 +269,7 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
     if (stream->is_offline()) return send(HttpReply::text(503, "stream offline"), request, site, res);
     if (!stream->is_live()) return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
     if (request.info.method == "HEAD") {
-        res.set_chunked_content_provider("video/mpeg", [](size_t, httplib::DataSink&) { return false; });
+        set_stream_body(res, [](size_t, httplib::DataSink&) { return false; });  // httplib sends no body to HEAD
         if (const auto& log = site.access_log()) log->write(request.access_entry(200));  // one line per request
         return;
     }
@@ -274,11 +284,7 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
     }
     auto session = std::make_shared<ViewerSession>(stream, std::move(viewer), request.access_entry(200), site.access_log(),
                                                    gather_pool_, [this] { release_viewer(*this->site()); });
-    // The body is the raw stream until the connection closes, for HTTP/1.1 too (as udpxy and
-    // msd_lite answer): chunked encoding would make httplib copy every batch twice to frame it,
-    // and HTTP/1.0 set-top boxes could not decode it anyway.
-    res.set_header("Connection", "close");
-    res.set_content_provider(
-        "video/mpeg", [session](size_t, httplib::DataSink& sink) { return session->provide(sink); },
+    set_stream_body(
+        res, [session](size_t, httplib::DataSink& sink) { return session->provide(sink); },
         [this, session](bool) { session->finish(stopping_.load() ? "server shutting down" : "client closed connection"); });
 }

@@ -15,8 +15,8 @@
 #include "server/http/http_reply.h"
 #include "server/service/site.h"
 
+class HttpServer;
 namespace httplib {
-class Server;
 struct Request;
 struct Response;
 }  // namespace httplib
@@ -54,7 +54,7 @@ private:
 
     const std::string listen_;
     const ReloadFunction reload_;
-    std::unique_ptr<httplib::Server> server_;
+    std::unique_ptr<HttpServer> server_;
     std::thread listener_;
     std::string address_;
     mutable std::mutex site_mutex_;

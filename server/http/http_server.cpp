@@ -1,0 +1,152 @@
+// http_server.cpp - one connection's keep-alive loop, and the response headers that loop relies on.
+#include "server/http/http_server.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <string>
+#include <string_view>
+
+#include "common/log.h"
+#include "common/text.h"
+#include "server/http/socket_stream.h"
+
+using namespace std::chrono;
+
+namespace {
+// After refusing a head, how long and how much of what the client still sends is read and dropped.
+constexpr milliseconds kLingerTime{1000};
+constexpr std::size_t kLingerBytes = 1024 * 1024;
+
+// Whether this connection closes after the response being written. Set by the two hooks below and
+// read by the keep-alive loop, all on the connection's own thread: process_request returns nothing
+// of the response.
+thread_local bool t_close_after_response = false;
+
+// RFC 9110 section 5.6.7's IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string http_date() {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    ::gmtime_r(&now, &utc);
+    char text[40];
+    return std::string(text, std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc));
+}
+
+// A comma-separated field (Connection) lists `token`, compared without case.
+bool lists_token(const httplib::Headers& headers, const char* name, std::string_view token) {
+    const auto [first, last] = headers.equal_range(name);
+    for (auto it = first; it != last; ++it) {
+        const std::string value = to_lower(it->second);
+        for (std::size_t start = 0; start <= value.size();) {
+            std::size_t end = value.find(',', start);
+            if (end == std::string::npos) end = value.size();
+            std::string_view item(value.data() + start, end - start);
+            while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+            while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+            if (item == token) return true;
+            start = end + 1;
+        }
+    }
+    return false;
+}
+
+// Runs once the head is parsed, before routing.
+void setup_request(httplib::Request& req) {
+    const bool keep_alive = req.version == "HTTP/1.1" ? !lists_token(req.headers, "Connection", "close")
+                                                      : lists_token(req.headers, "Connection", "keep-alive");
+    // A body the handler has not read would be taken for the next request, and the frontend's
+    // handler answers before httplib's router could read one.
+    const bool has_body = req.has_header("Transfer-Encoding") ||
+                          (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
+    t_close_after_response = !keep_alive || has_body;
+}
+
+// Runs after httplib has added its own headers, just before they are written.
+void finish_headers(const httplib::Request& req, httplib::Response& res) {
+    // 400 is httplib's answer to a head it could not parse, and the rest of that head is unread.
+    const bool close = t_close_after_response || res.status == 400 || lists_token(res.headers, "Connection", "close");
+    // httplib says "bytes" on HEAD only; serve_one hides Range from it.
+    res.headers.erase("Accept-Ranges");
+    res.set_header("Accept-Ranges", "none");
+    res.set_header("Date", http_date());
+    // httplib adds Keep-Alive whenever the request did not say close, even next to a handler's
+    // Connection: close (RFC 9112 section 9.6: close means this is the last response).
+    if (close) {
+        res.headers.erase("Connection");
+        res.headers.erase("Keep-Alive");
+        res.set_header("Connection", "close");
+    } else if (req.version == "HTTP/1.0") {
+        res.set_header("Connection", "keep-alive");
+    }
+    t_close_after_response = close;
+}
+
+// Closing with unread input would reset the connection, and the client could lose the last reply.
+void linger_briefly(SocketStream& stream) { stream.linger(SocketStream::Clock::now() + kLingerTime, kLingerBytes); }
+
+// Answers a head that cannot be served with `status_line` and no body, logs why, and lingers.
+void refuse(SocketStream& stream, const char* status_line, LogLevel level, const std::string& reason) {
+    std::string ip;
+    int port = 0;
+    stream.get_remote_ip_and_port(ip, port);
+    LogLine(level, "client_refused").kv("client", join_host_port(ip, port)).kv("reason", reason);
+    const std::string reply = std::string("HTTP/1.1 ") + status_line + "\r\nAccept-Ranges: none\r\nConnection: close\r\n" +
+                              "Content-Length: 0\r\nDate: " + http_date() + "\r\n\r\n";
+    if (stream.write(reply.data(), reply.size()) == static_cast<ssize_t>(reply.size())) linger_briefly(stream);
+}
+}  // namespace
+
+HttpServer::HttpServer() { set_post_routing_handler(finish_headers); }
+
+void HttpServer::stop() {
+    Server::stop();
+    stop_.signal();
+}
+
+bool HttpServer::process_and_close_socket(socket_t sock) {
+    const auto read_timeout = duration_cast<milliseconds>(seconds(read_timeout_sec_) + microseconds(read_timeout_usec_));
+    const auto write_timeout = duration_cast<milliseconds>(seconds(write_timeout_sec_) + microseconds(write_timeout_usec_));
+    SocketStream stream(sock, stop_.fd(), read_timeout, write_timeout);
+    // The first head is due within the read timeout of the accept; later ones within the
+    // keep-alive timeout of the previous response's end.
+    milliseconds wait = read_timeout;
+    for (std::size_t served = 0; served < keep_alive_max_count_ && !is_stopping(); ++served) {
+        if (!serve_one(stream, wait, served + 1 == keep_alive_max_count_)) break;
+        wait = seconds(keep_alive_timeout_sec_);
+    }
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return true;
+}
+
+bool HttpServer::serve_one(SocketStream& stream, milliseconds wait, bool last) {
+    switch (stream.read_head(kMaxHeadBytes, SocketStream::Clock::now() + wait)) {
+    case SocketStream::HeadResult::complete: break;
+    case SocketStream::HeadResult::too_large:
+        refuse(stream, "431 Request Header Fields Too Large", LogLevel::warn,
+               "request head over " + std::to_string(kMaxHeadBytes) + " bytes");
+        return false;
+    case SocketStream::HeadResult::timed_out:
+        // Silence after a response is the usual end of a keep-alive connection. Incomplete heads come
+        // from scanners and bad networks: not worth more than a debug line.
+        if (stream.buffered() > 0)
+            refuse(stream, "408 Request Timeout", LogLevel::debug, "request head incomplete after the read timeout");
+        return false;
+    case SocketStream::HeadResult::closed:
+    case SocketStream::HeadResult::stopped: return false;
+    }
+    // Every answer is the whole representation (RFC 9110 section 14.2 lets a server ignore Range): a
+    // live stream has no byte positions to ask for, and httplib's answers to Range are wrong (206
+    // without Content-Range from a provider, Content-Range next to 200 on a body, 416 for a value its
+    // regex cannot parse, before any hook of ours runs). So httplib never sees the field.
+    stream.remove_field("range");
+    t_close_after_response = false;
+    bool closed_by_httplib = false;  // httplib's own reading of Connection; setup_request's decides
+    // `last` makes httplib write Connection: close, which finish_headers then sees.
+    const bool written = process_request(stream, last || is_stopping(), closed_by_httplib, setup_request);
+    if (!written) return false;
+    // An unread body or pipelined requests past the last one.
+    if (t_close_after_response && stream.has_unread_input()) linger_briefly(stream);
+    return !t_close_after_response;
+}
