@@ -283,7 +283,7 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
         return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
     }
     auto session = std::make_shared<ViewerSession>(stream, std::move(viewer), request.access_entry(200), site.access_log(),
-                                                   gather_pool_, [this] { release_viewer(*this->site()); });
+                                                   [this] { release_viewer(*this->site()); });
     set_stream_body(
         res, [session](size_t, httplib::DataSink& sink) { return session->provide(sink); },
         [this, session](bool) { session->finish(stopping_.load() ? "server shutting down" : "client closed connection"); });

@@ -11,7 +11,6 @@
 #include <thread>
 
 #include "server/http/api.h"
-#include "server/http/buffer_pool.h"
 #include "server/http/http_reply.h"
 #include "server/service/site.h"
 
@@ -62,7 +61,4 @@ private:
     std::atomic<unsigned> viewers_{0};
     std::atomic<bool> stopping_{false};  // set by stop()
     StatisticsApi statistics_;
-    // Viewers' small chunks are gathered here for one write; a buffer is held only while a batch
-    // is written, so a handful serve thousands of viewers.
-    BufferPool gather_pool_{256 * 1024, 8};
 };

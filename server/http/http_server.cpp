@@ -108,6 +108,7 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
     const auto read_timeout = duration_cast<milliseconds>(seconds(read_timeout_sec_) + microseconds(read_timeout_usec_));
     const auto write_timeout = duration_cast<milliseconds>(seconds(write_timeout_sec_) + microseconds(write_timeout_usec_));
     SocketStream stream(sock, stop_.fd(), read_timeout, write_timeout);
+    SocketStream::set_of_this_thread(&stream);
     // The first head is due within the read timeout of the accept; later ones within the
     // keep-alive timeout of the previous response's end.
     milliseconds wait = read_timeout;
@@ -115,6 +116,7 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
         if (!serve_one(stream, wait, served + 1 == keep_alive_max_count_)) break;
         wait = seconds(keep_alive_timeout_sec_);
     }
+    SocketStream::set_of_this_thread(nullptr);
     ::shutdown(sock, SHUT_RDWR);
     ::close(sock);
     return true;

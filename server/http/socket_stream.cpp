@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <cstring>
 #include <strings.h>
@@ -140,6 +141,41 @@ ssize_t SocketStream::write(const char* ptr, std::size_t size) {
         }
     }
 }
+
+bool SocketStream::write_vectored(iovec* iov, std::size_t count) {
+    if (write_error_ != 0) return false;
+    while (count > 0) {
+        msghdr message{};
+        message.msg_iov = iov;
+        message.msg_iovlen = std::min<std::size_t>(count, IOV_MAX);
+        ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return fail_write(errno), false;
+        for (; n > 0 && count > 0; ++iov, --count) {
+            if (static_cast<std::size_t>(n) < iov->iov_len) {
+                iov->iov_base = static_cast<char*>(iov->iov_base) + n;
+                iov->iov_len -= static_cast<std::size_t>(n);
+                break;
+            }
+            n -= static_cast<ssize_t>(iov->iov_len);
+        }
+        if (count == 0) return true;
+        // The socket took less than it was offered: it is full.
+        switch (wait_fd(fd_, POLLOUT, stop_fd_, write_timeout_)) {
+        case WaitResult::ready: continue;
+        case WaitResult::timeout: return fail_write(EAGAIN), false;
+        case WaitResult::stopped: return fail_write(ECANCELED), false;
+        case WaitResult::error: return fail_write(errno), false;
+        }
+    }
+    return true;
+}
+
+namespace {
+thread_local SocketStream* t_stream = nullptr;  // thread-per-connection: the thread's one connection
+}  // namespace
+
+SocketStream* SocketStream::of_this_thread() { return t_stream; }
+void SocketStream::set_of_this_thread(SocketStream* stream) { t_stream = stream; }
 
 ssize_t SocketStream::fail_write(int error) {
     write_error_ = error;

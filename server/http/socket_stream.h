@@ -4,6 +4,8 @@
 // write timeout.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <httplib.h>
 
 #include <chrono>
@@ -44,6 +46,15 @@ public:
     bool is_writable() const override { return write_error_ == 0; }
     ssize_t read(char* ptr, std::size_t size) override;
     ssize_t write(const char* ptr, std::size_t size) override;
+    // Like write(), for several buffers in one sendmsg: a viewer's batch of shared chunks goes out
+    // without being copied together first. Advances `iov` past what was sent; true when all was.
+    bool write_vectored(iovec* iov, std::size_t count);
+
+    // The stream that HttpServer serves on this thread, or null (not a connection's thread).
+    // httplib's DataSink takes one buffer per write; a viewer's session writes its batch here.
+    static SocketStream* of_this_thread();
+    // HttpServer, around serving one connection.
+    static void set_of_this_thread(SocketStream* stream);
     void get_remote_ip_and_port(std::string& ip, int& port) const override;
     void get_local_ip_and_port(std::string& ip, int& port) const override;
     socket_t socket() const override { return fd_; }

@@ -3,20 +3,23 @@
 
 #include <httplib.h>
 
-#include <cstring>
-#include <optional>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
 
 #include "common/log.h"
+#include "server/http/socket_stream.h"
 
 using namespace std::chrono;
 
 ViewerSession::ViewerSession(std::shared_ptr<Stream> stream, std::shared_ptr<Viewer> viewer, AccessEntry entry,
-                             std::shared_ptr<AccessLog> log, BufferPool& pool, std::function<void()> finished)
+                             std::shared_ptr<AccessLog> log, std::function<void()> finished)
     : stream_(std::move(stream)),
       viewer_(std::move(viewer)),
       entry_(std::move(entry)),
       log_(std::move(log)),
-      pool_(pool),
       finished_(std::move(finished)) {
     LogLine(LogLevel::info, "client_connected").kv("stream", stream_->path()).kv("client", viewer_->address());
 }
@@ -30,17 +33,19 @@ bool ViewerSession::provide(httplib::DataSink& sink) {
     case PacketQueue::PopResult::timeout: return true;
     case PacketQueue::PopResult::data: break;
     }
-    // httplib fails a write when the socket stays full for the write timeout; a peer that has gone
-    // fails it at once (and is logged as having closed the connection).
-    auto write = [&](const uint8_t* data, std::size_t len) {
-        const auto started = steady_clock::now();
-        if (sink.write(reinterpret_cast<const char*>(data), len)) return true;
-        if (steady_clock::now() - started >= kWriteTimeout - milliseconds(50))
-            viewer_->disconnect("send timed out: socket not drained for " + std::to_string(kWriteTimeout.count()) + " s");
-        return false;
-    };
     std::size_t sent = 0;
-    const bool ok = write_batch(batch_, pool_, write, sent);
+    bool ok = true;
+    if (SocketStream* socket = SocketStream::of_this_thread()) {
+        ok = write_chunks(*socket, batch_, iov_, sent);
+        if (!ok && socket->write_error() == EAGAIN)
+            viewer_->disconnect("send timed out: socket not drained for " + std::to_string(kWriteTimeout.count()) + " s");
+    } else {
+        // Not under HttpServer (plain httplib): a write per chunk.
+        for (const ChunkRef& chunk : batch_) {
+            if (!(ok = sink.write(reinterpret_cast<const char*>(chunk->bytes.data()), chunk->bytes.size()))) break;
+            sent += chunk->bytes.size();
+        }
+    }
     viewer_->count_sent(sent);
     batch_.clear();
     return ok;
@@ -66,28 +71,17 @@ void ViewerSession::finish(const std::string& reason) {
     log_->write(entry_);
 }
 
-bool write_batch(const std::vector<ChunkRef>& batch, BufferPool& pool,
-                 const std::function<bool(const uint8_t*, std::size_t)>& write, std::size_t& sent) {
-    std::optional<BufferPool::Lease> gathered;
-    std::size_t used = 0;
-    auto flush = [&] {
-        if (used == 0) return true;
-        if (!write(gathered->data(), used)) return false;
-        sent += used;
-        used = 0;
-        return true;
-    };
-    for (const ChunkRef& chunk : batch) {
-        const std::vector<uint8_t>& bytes = chunk->bytes;
-        if (bytes.size() >= kGatherBelow || bytes.size() > pool.buffer_size()) {
-            if (!flush() || !write(bytes.data(), bytes.size())) return false;
-            sent += bytes.size();
-            continue;
+bool write_chunks(SocketStream& socket, const std::vector<ChunkRef>& batch, std::vector<iovec>& iov, std::size_t& sent) {
+    for (std::size_t next = 0; next < batch.size();) {
+        iov.clear();
+        std::size_t bytes = 0;
+        for (; next < batch.size() && iov.size() < IOV_MAX; ++next) {
+            const std::vector<uint8_t>& data = batch[next]->bytes;
+            iov.push_back(iovec{const_cast<uint8_t*>(data.data()), data.size()});  // sendmsg only reads it
+            bytes += data.size();
         }
-        if (!gathered) gathered.emplace(pool.take());
-        if (used + bytes.size() > gathered->size() && !flush()) return false;
-        std::memcpy(gathered->data() + used, bytes.data(), bytes.size());
-        used += bytes.size();
+        if (!socket.write_vectored(iov.data(), iov.size())) return false;
+        sent += bytes;
     }
-    return flush();
+    return true;
 }

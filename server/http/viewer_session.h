@@ -1,8 +1,10 @@
 // viewer_session.h - ViewerSession: one viewer's HTTP response. Its connection thread drains the
-// viewer's queue into its own socket through its own httplib DataSink, one gathered write per
-// batch, and finishes the session once (log line, access-log entry, viewer count), whatever ended it.
-// Every call comes from the viewer's connection thread.
+// viewer's queue into its own socket, one vectored write per batch (the shared chunks themselves,
+// never a copy), and finishes the session once (log line, access-log entry, viewer count), whatever
+// ended it. Every call comes from the viewer's connection thread.
 #pragma once
+
+#include <sys/uio.h>
 
 #include <chrono>
 #include <functional>
@@ -11,12 +13,12 @@
 #include <vector>
 
 #include "server/http/access_log.h"
-#include "server/http/buffer_pool.h"
 #include "server/pipeline/stream.h"
 
 namespace httplib {
 struct DataSink;
 }
+class SocketStream;
 
 // A batch per 256 KiB or per kMaxBatchDelay, whichever comes first: the wake-ups of a viewer's
 // thread follow the stream's bitrate (4 a second at 8 Mbit/s) but never fall below about 3 a
@@ -30,7 +32,7 @@ class ViewerSession {
 public:
     // `finished`: called once when the session ends (gives the viewer's slot back).
     ViewerSession(std::shared_ptr<Stream> stream, std::shared_ptr<Viewer> viewer, AccessEntry entry,
-                  std::shared_ptr<AccessLog> log, BufferPool& pool, std::function<void()> finished);
+                  std::shared_ptr<AccessLog> log, std::function<void()> finished);
     ~ViewerSession();
     ViewerSession(const ViewerSession&) = delete;
     ViewerSession& operator=(const ViewerSession&) = delete;
@@ -46,15 +48,14 @@ private:
     const std::shared_ptr<Viewer> viewer_;
     AccessEntry entry_;
     const std::shared_ptr<AccessLog> log_;
-    BufferPool& pool_;
     std::function<void()> finished_;  // null once finished
     std::vector<ChunkRef> batch_;
+    // Kept across batches: an allocation per batch from 5000 threads made glibc's arena locks the
+    // hottest lock of the server.
+    std::vector<iovec> iov_;
 };
 
-// Writes a batch with few write calls and no copy of large chunks: chunks smaller than
-// kGatherBelow are gathered into one buffer borrowed from `pool`, larger ones go out as they are.
-// (A chunk is what one upstream read brought, often a few KiB.) `write` returns false when the
-// viewer is gone; so does this. `sent` counts the bytes written.
-constexpr std::size_t kGatherBelow = 128 * 1024;
-bool write_batch(const std::vector<ChunkRef>& batch, BufferPool& pool,
-                 const std::function<bool(const uint8_t*, std::size_t)>& write, std::size_t& sent);
+// Writes `batch` to `socket` in vectored writes of up to IOV_MAX chunks, using `iov` as scratch;
+// `sent` counts the bytes written. False once the socket has failed (SocketStream::write_error()
+// says why).
+bool write_chunks(SocketStream& socket, const std::vector<ChunkRef>& batch, std::vector<iovec>& iov, std::size_t& sent);

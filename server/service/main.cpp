@@ -15,6 +15,7 @@
 
 #include "common/config/config.h"
 #include "common/log.h"
+#include "server/service/process_limits.h"
 #include "server/service/command_line.h"
 #include "server/service/service.h"
 
@@ -57,29 +58,9 @@ sigset_t block_handled_signals() {
     return set;
 }
 
-// Each viewer holds a socket, and the soft limit is often 1024 (systemd's and most shells'
-// default): the thousandth viewer would be refused. Raised to the hard limit, as Go's runtime
-// does for the Go restreamer and nginx's worker_rlimit_nofile does on request.
-void raise_open_files_limit() {
-    rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-    const rlim_t before = limit.rlim_cur;
-    if (limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = before;
-    }
-    LogLine(LogLevel::info, "open_files_limit").kv("soft", limit.rlim_cur).kv("was", before).kv("hard", limit.rlim_max);
-    // The kernel's descriptor table doubles as it fills, and each doubling waits for an RCU grace
-    // period (5-15 ms under load) inside accept(): sized once here for up to 16384 descriptors, so
-    // that the acceptor does not stall at 64, 128, ... 2048 during a join storm.
-    const rlim_t presize = std::min<rlim_t>(limit.rlim_cur, 16384) - 1;
-    const int probe = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, static_cast<int>(presize));
-    if (probe >= 0) ::close(probe);
-}
-
 // Serves until SIGINT or SIGTERM; SIGHUP reloads CONFIG. Returns the exit status.
 int serve(const std::string& config_path, Config config) {
-    // Large write buffers (a fast-start burst) must go back to the system when freed. glibc raises
+    // Large chunks (an upstream read of up to `inputbuffer` packets) must go back to the system when freed. glibc raises
     // its mmap threshold after such frees and then keeps them in per-thread arenas: with hundreds
     // of viewer threads that was hundreds of MiB of RSS. A fixed threshold keeps them mmap()ed.
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
@@ -90,6 +71,7 @@ int serve(const std::string& config_path, Config config) {
     std::signal(SIGPIPE, SIG_IGN);
     LogLine(LogLevel::info, "starting").kv("version", kVersion).kv("config", config_path).kv("streams", config.streams().size());
     raise_open_files_limit();
+    use_global_futex_hash();
 
     Service service(config_path);
     std::string error;

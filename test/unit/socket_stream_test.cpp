@@ -11,29 +11,13 @@
 #include <vector>
 
 #include "common/net/net.h"
-#include "refusing_port.h"
+#include "tcp_pair.h"
 #include "server/http/socket_stream.h"
 
 using namespace std::chrono;
 using Head = SocketStream::HeadResult;
 
 namespace {
-// Both ends of one loopback TCP connection: `client` is the peer, `server` the accepted socket.
-struct TcpPair {
-    UniqueFd client, server;
-
-    TcpPair() {
-        UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        sockaddr_in addr = bind_to_loopback(listener.get());
-        REQUIRE(::listen(listener.get(), 1) == 0);
-        client.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        REQUIRE(::connect(client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-        server.reset(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-        REQUIRE(server);
-    }
-    void send(const std::string& bytes) { REQUIRE(::send(client.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size())); }
-};
-
 // Everything the stream holds now, read the way httplib reads a head: one byte at a time.
 std::string read_buffered(SocketStream& stream) {
     std::string out(stream.buffered(), '\0');
