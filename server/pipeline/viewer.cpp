@@ -60,15 +60,17 @@ bool Viewer::start(const std::vector<ChunkRef>& head) {
         lagging_since_ = steady_clock::now();
         return false;
     }
+    start_bytes_.store(bytes, std::memory_order_release);
     for (const ChunkRef& chunk : head) queue_.push(chunk);
     return true;
 }
 
 PacketQueue::PopResult Viewer::next_batch(std::vector<ChunkRef>& out, std::size_t batch_bytes, milliseconds max_delay) {
     out.clear();
-    // The first batch (the start) goes out as soon as there is anything.
-    const std::size_t min_bytes = std::exchange(first_batch_, false) ? 1 : batch_bytes;
-    return queue_.pop_batch(out, max_delay, min_bytes);
+    const bool in_start = popped_bytes_ == 0 || popped_bytes_ < start_bytes_.load(std::memory_order_acquire);
+    const PacketQueue::PopResult result = queue_.pop_batch(out, max_delay, in_start ? 1 : batch_bytes);
+    for (const ChunkRef& chunk : out) popped_bytes_ += chunk->bytes.size();
+    return result;
 }
 
 void Viewer::disconnect(const std::string& reason) {

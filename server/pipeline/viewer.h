@@ -33,7 +33,8 @@ public:
 
     // HTTP thread only. Waits until `batch_bytes` are queued or `max_delay` has passed, and moves the
     // queued chunks into `out` (cleared first), so that the writer sends the shared chunks
-    // themselves, never a copy. The first call returns at once with whatever start() queued.
+    // themselves, never a copy. Until all that start() queued is taken (or, without a start, for
+    // the first batch), any queued byte is a batch: the keyframe picture must not wait for one.
     PacketQueue::PopResult next_batch(std::vector<ChunkRef>& out, std::size_t batch_bytes, std::chrono::milliseconds max_delay);
     void count_sent(std::size_t bytes) { bytes_sent_.fetch_add(bytes, std::memory_order_relaxed); }
 
@@ -57,7 +58,10 @@ private:
     const std::chrono::milliseconds max_lag_;
     const std::chrono::steady_clock::time_point connected_at_ = std::chrono::steady_clock::now();
     PacketQueue queue_;
-    bool first_batch_ = true;  // HTTP thread only
+    // The bytes start() queued: until they are all taken, any of them is a batch. Set by the reader
+    // before it pushes them, so a consumer that pops one sees it.
+    std::atomic<std::size_t> start_bytes_{0};
+    std::size_t popped_bytes_ = 0;  // HTTP thread only
 
     // Reader thread only.
     void drop(const ChunkRef& chunk, std::chrono::steady_clock::time_point now);
