@@ -215,22 +215,23 @@ expect /metrics 200 "text/plain; version=0.0.4; charset=utf-8"
 [[ $(metric restreamer_source_connected 'stream="/two.ts"') == 0 ]] || fail "prometheus: /two.ts source still connected"
 [[ $(metric restreamer_source_connected 'stream="/tv.ts"') == 1 ]] || fail "prometheus: /tv.ts source not connected"
 
+# restart_with SED_EXPR NAME: the server again, on server.json as SED_EXPR edits it (into NAME.json).
+restart_with() {
+    sed "$1" "$T/server.json" >"$T/$2.json"
+    ! cmp -s "$T/server.json" "$T/$2.json" || fail "sed '$1' changed nothing in server.json"
+    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+    start_server "$T/$2.json"
+    url="http://127.0.0.1:$SERVER_PORT"
+}
+
 log "nostats on one stream: it is left out of the metrics, the others stay"
-sed 's|"serve": "/two.ts",|"serve": "/two.ts", "nostats": true,|' "$T/server.json" >"$T/nostats_two.json"
-grep -q '"nostats": true' "$T/nostats_two.json" || fail "could not write the per-stream nostats config"
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
-start_server "$T/nostats_two.json"
-url="http://127.0.0.1:$SERVER_PORT"
+restart_with 's|"serve": "/two.ts",|"serve": "/two.ts", "nostats": true,|' nostats_two
 expect /metrics 200 "text/plain; version=0.0.4; charset=utf-8"
 [[ -n $(metric restreamer_source_connected 'stream="/tv.ts"') ]] || fail "prometheus: /tv.ts missing"
 [[ -z $(metric restreamer_source_connected 'stream="/two.ts"') ]] || fail "prometheus: /two.ts shown despite its nostats"
 
 log "nostats: statistics and prometheus answer 404; health still answers"
-sed 's/"maxconnections": 3,/"maxconnections": 3, "nostats": true,/' "$T/server.json" >"$T/nostats.json"
-grep -q '"nostats": true' "$T/nostats.json" || fail "could not write the nostats config"
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
-start_server "$T/nostats.json"
-url="http://127.0.0.1:$SERVER_PORT"
+restart_with 's/"maxconnections": 3,/"maxconnections": 3, "nostats": true,/' nostats
 expect /statistics 404 text/plain "404 statistics disabled (nostats)"
 expect /metrics 404 text/plain "404 statistics disabled (nostats)"
 expect /health 200 application/json

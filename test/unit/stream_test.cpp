@@ -30,6 +30,16 @@ std::vector<uint8_t> take_bytes(Viewer& viewer) {
     return bytes;
 }
 
+// A stream whose upstream is connected and has sent PAT, PMT and a first GOP (K p).
+struct LiveStream {
+    Program program;
+    Stream stream;
+    explicit LiveStream(const StreamSettings& s = settings()) : stream(s) {
+        stream.upstream_connected(false);
+        stream.packets_received(program.gop(0, 2));
+    }
+};
+
 uint64_t cc_errors(const std::vector<uint8_t>& bytes) {
     ContinuityChecker checker;
     for (std::size_t i = 0; i < bytes.size(); i += ts::kPacketSize) checker.check(bytes.data() + i);
@@ -75,10 +85,9 @@ TEST_CASE("Stream: without fast start a newcomer gets the live chunks only", "[s
 }
 
 TEST_CASE("Stream: viewers that leave are neither kept nor counted twice, admitted or not", "[stream]") {
-    Stream stream(settings());
-    Program program;
-    stream.upstream_connected(false);
-    stream.packets_received(program.gop(0, 2));
+    LiveStream live;
+    Stream& stream = live.stream;
+    Program& program = live.program;
     auto stays = stream.attach("127.0.0.1:1");
     auto leaves = stream.attach("127.0.0.1:2");
     auto brief = stream.attach("127.0.0.1:3");
@@ -106,10 +115,9 @@ TEST_CASE("Stream: viewers that leave are neither kept nor counted twice, admitt
 }
 
 TEST_CASE("Stream: offline refuses viewers and closes the present ones; an expired outage closes them too", "[stream]") {
-    Stream stream(settings());
-    Program program;
-    stream.upstream_connected(false);
-    stream.packets_received(program.gop(0, 2));
+    LiveStream live;
+    Stream& stream = live.stream;
+    Program& program = live.program;
     auto admitted = stream.attach("127.0.0.1:1");
     stream.packets_received(program.payload(1));
     auto pending = stream.attach("127.0.0.1:2");
