@@ -7,9 +7,8 @@ void raise_open_files_limit();
 
 // Linux 6.16 and later give a process with many threads a private futex hash that grows with its
 // threads, and every futex operation takes a reference on it: with thousands of connection threads
-// each waking a few times a second, that shared count was the hottest line of the server (perf:
-// futex_wake 12 % of its samples, 5000 viewers of a 1 Mbit/s stream). The global hash, which older
-// kernels always use, has none. True when the kernel took the request.
+// each waking a few times a second, that one shared count becomes the hottest line of the server.
+// The global hash, which older kernels always use, has none. True when the kernel took the request.
 bool use_global_futex_hash();
 // The slots of the process's private futex hash; 0 for the global one, -1 before Linux 6.16.
 int futex_hash_slots();
