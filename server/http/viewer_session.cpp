@@ -1,7 +1,7 @@
 // viewer_session.cpp - batches to the socket, the write-timeout rule, and the one end of a viewer.
 #include "server/http/viewer_session.h"
 
-#include <httplib.h>
+#include <utility>
 
 #include <sys/uio.h>
 
@@ -26,26 +26,20 @@ ViewerSession::ViewerSession(std::shared_ptr<Stream> stream, std::shared_ptr<Vie
 
 ViewerSession::~ViewerSession() { finish("client closed connection"); }
 
-bool ViewerSession::provide(httplib::DataSink& sink) {
+bool ViewerSession::provide(httplib::DataSink&) {
     switch (viewer_->next_batch(batch_, kBatchBytes, kMaxBatchDelay)) {
     // false, not sink.done(): the body ends with the connection (Connection: close).
     case PacketQueue::PopResult::closed: return false;
     case PacketQueue::PopResult::timeout: return true;
     case PacketQueue::PopResult::data: break;
     }
+    // The socket of this connection's thread, not the sink: the sink takes one buffer per write.
+    SocketStream* socket = SocketStream::of_this_thread();
+    if (!socket) return false;  // only HttpServer runs viewers' responses
     std::size_t sent = 0;
-    bool ok = true;
-    if (SocketStream* socket = SocketStream::of_this_thread()) {
-        ok = write_chunks(*socket, batch_, iov_, sent);
-        if (!ok && socket->write_error() == EAGAIN)
-            viewer_->disconnect("send timed out: socket not drained for " + std::to_string(kWriteTimeout.count()) + " s");
-    } else {
-        // Not under HttpServer (plain httplib): a write per chunk.
-        for (const ChunkRef& chunk : batch_) {
-            if (!(ok = sink.write(reinterpret_cast<const char*>(chunk->bytes.data()), chunk->bytes.size()))) break;
-            sent += chunk->bytes.size();
-        }
-    }
+    const bool ok = write_chunks(*socket, batch_, iov_, sent);
+    if (!ok && socket->write_error() == EAGAIN)
+        viewer_->disconnect("send timed out: socket not drained for " + std::to_string(kWriteTimeout.count()) + " s");
     viewer_->count_sent(sent);
     batch_.clear();
     return ok;

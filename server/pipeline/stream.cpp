@@ -120,8 +120,8 @@ void Stream::admit_newcomers() {
     }
     std::vector<ChunkRef> head;
     if (settings_.preamble) head.push_back(settings_.preamble);
-    if (settings_.fast_start && !gop_cache_.take().empty()) {
-        const std::vector<ChunkRef>& gop = gop_cache_.take();
+    const std::vector<ChunkRef>& gop = gop_cache_.take();
+    if (settings_.fast_start && !gop.empty()) {
         if (gop.front()->psi) head.push_back(gop.front()->psi);
         head.insert(head.end(), gop.begin(), gop.end());
     }
