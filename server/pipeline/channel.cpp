@@ -45,18 +45,20 @@ void Channel::stop() {
 
 StreamStats Channel::stats() const {
     StreamStats s;
-    s.upstream = loop_.state();
+    const UpstreamState up = loop_.state();
     const OutputStats out = stream_->stats();
-    s.connected = s.upstream.connected;
+    s.connected = up.connected;
+    s.upstream_connects = up.connects;
+    s.upstream_failures = up.failures;
     s.clients = out.viewers.viewers;
-    s.packets_received = s.upstream.packets_received;
-    s.bytes_received = s.upstream.bytes_received;
+    s.packets_received = up.packets_received;
+    s.bytes_received = up.bytes_received;
     s.packets_dropped = out.viewers.packets_dropped;
     s.bytes_sent = out.viewers.bytes_sent;
     s.viewer_time = out.viewers.viewer_time;
     s.cc_errors = out.packetizer.cc_errors;
-    s.bytes_skipped = s.upstream.bytes_skipped;
-    s.sync_losses = s.upstream.sync_losses;
+    s.bytes_skipped = up.bytes_skipped;
+    s.sync_losses = up.sync_losses;
     s.bad_sections = out.packetizer.bad_sections;
     s.gop_overflows = out.gop_overflows;
     s.splices = out.packetizer.splices;

@@ -20,7 +20,8 @@ struct ChannelSettings {
 // What the API shows of one stream: its upstream and its viewers.
 struct StreamStats {
     bool connected = false;
-    UpstreamState upstream;
+    uint64_t upstream_connects = 0;
+    uint64_t upstream_failures = 0;
     std::size_t clients = 0;
     uint64_t packets_received = 0;
     uint64_t bytes_received = 0;

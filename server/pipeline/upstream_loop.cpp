@@ -40,11 +40,9 @@ void UpstreamLoop::stop() {
 
 UpstreamState UpstreamLoop::state() const {
     UpstreamState s;
-    {
-        std::lock_guard<std::mutex> lock(state_mutex_);
-        s = state_;
-        if (s.connected) s.connected_for = steady_clock::now() - connected_at_;
-    }
+    s.connected = is_connected();
+    s.connects = connects_.load(std::memory_order_relaxed);
+    s.failures = failures_.load(std::memory_order_relaxed);
     s.packets_received = packets_received_.load(std::memory_order_relaxed);
     s.bytes_received = bytes_received_.load(std::memory_order_relaxed);
     s.bytes_skipped = bytes_skipped_.load(std::memory_order_relaxed);
@@ -81,7 +79,7 @@ void UpstreamLoop::run() {
         if (!upstream) {
             if (stop_->is_signalled()) break;
             schedule.report_failure(index, steady_clock::now());
-            record_failure(remote, error);
+            failures_.fetch_add(1, std::memory_order_relaxed);
             LogLine(LogLevel::warn, "upstream_failed").kv("stream", settings_.path).kv("remote", remote.text).kv("reason", error);
             continue;
         }
@@ -102,8 +100,6 @@ void UpstreamLoop::run() {
         note_lost(remote, end.reason, connected_at);
     }
     listener_.outage_expired(stop_->is_signalled() ? "server shutting down" : "stream offline");
-    std::lock_guard<std::mutex> lock(state_mutex_);
-    state_.connected = false;
 }
 
 void UpstreamLoop::note_connected(const UpstreamUrl& remote, steady_clock::time_point at) {
@@ -114,35 +110,18 @@ void UpstreamLoop::note_connected(const UpstreamUrl& remote, steady_clock::time_
     }
     lost_at_.reset();
     framer_.reset();
-    std::lock_guard<std::mutex> lock(state_mutex_);
-    state_.connected = true;
-    state_.remote = remote.text;
-    state_.since = system_clock::now();
-    ++state_.connects;
-    connected_at_ = at;
+    connects_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void UpstreamLoop::note_lost(const UpstreamUrl& remote, const std::string& reason, steady_clock::time_point connected_at) {
     const auto now = steady_clock::now();
     lost_at_ = now;
-    record_failure(remote, reason);
-    {
-        std::lock_guard<std::mutex> lock(state_mutex_);
-        state_.connected = false;
-        state_.since = system_clock::now();
-    }
+    failures_.fetch_add(1, std::memory_order_relaxed);
     LogLine(LogLevel::warn, "upstream_disconnected")
         .kv("stream", settings_.path)
         .kv("remote", remote.text)
         .kv("reason", reason)
         .kv("connected_s", duration_cast<milliseconds>(now - connected_at).count() / 1000.0);
-}
-
-void UpstreamLoop::record_failure(const UpstreamUrl& remote, const std::string& error) {
-    std::lock_guard<std::mutex> lock(state_mutex_);
-    state_.remote = remote.text;
-    state_.last_error = error;
-    ++state_.failures;
 }
 
 UpstreamLoop::ReadEnd UpstreamLoop::read_until_end(Upstream& upstream, const UpstreamUrl& remote) {

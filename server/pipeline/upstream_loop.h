@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -47,15 +46,11 @@ struct UpstreamSettings {
     bool tls_verify = true;
 };
 
-// What the loop knows of its upstream, for logs and the API.
+// What the API shows of the loop's upstream.
 struct UpstreamState {
     bool connected = false;
-    std::string remote;  // connected remote, or the last one tried
-    std::chrono::system_clock::time_point since{};  // of the current connection or outage
-    std::chrono::nanoseconds connected_for{0};      // of the current connection; 0 while offline
-    uint64_t connects = 0;
-    uint64_t failures = 0;
-    std::string last_error;
+    uint64_t connects = 0;   // connections opened
+    uint64_t failures = 0;   // connections that could not be opened or ended
     uint64_t packets_received = 0;
     uint64_t bytes_received = 0;
     uint64_t bytes_skipped = 0;  // garbage between packets
@@ -88,7 +83,6 @@ private:
     bool frame(const uint8_t* data, std::size_t len, const UpstreamUrl& remote, std::vector<uint8_t>& packets);
     void note_connected(const UpstreamUrl& remote, std::chrono::steady_clock::time_point at);
     void note_lost(const UpstreamUrl& remote, const std::string& reason, std::chrono::steady_clock::time_point connected_at);
-    void record_failure(const UpstreamUrl& remote, const std::string& error);
     // Ends the outage grace when it has run out.
     void expire_outage(std::chrono::steady_clock::time_point now);
     // Sleeps up to `wait`, waking early to end the grace; true when stop() was called.
@@ -106,11 +100,11 @@ private:
     std::chrono::steady_clock::time_point last_programme_{};        // last packet that was not null
     std::chrono::steady_clock::time_point last_garbage_log_{};
 
+    // Written by the reader thread, read by state().
+    std::atomic<uint64_t> connects_{0};
+    std::atomic<uint64_t> failures_{0};
     std::atomic<uint64_t> packets_received_{0};
     std::atomic<uint64_t> bytes_received_{0};
     std::atomic<uint64_t> bytes_skipped_{0};
     std::atomic<uint64_t> sync_losses_{0};
-    mutable std::mutex state_mutex_;
-    UpstreamState state_;  // all but the counters above
-    std::chrono::steady_clock::time_point connected_at_{};  // guarded by state_mutex_
 };

@@ -193,6 +193,9 @@ within_percent "$(json 'j["total_stream_time_ns"] / 1e9')" "$curl_seconds" 10 "s
 
 expect /metrics 200 "text/plain; version=0.0.4; charset=utf-8"
 promtool check metrics <"$T/body" || fail "promtool check metrics fails after the viewers left"
+[[ $(metric restreamer_upstream_connects_total 'stream="/tv.ts"') == 1 ]] || fail "prometheus: /tv.ts upstream connects is not 1"
+[[ $(metric restreamer_upstream_connects_total 'stream="/dead.ts"') == 0 ]] || fail "prometheus: /dead.ts connected"
+(( $(metric restreamer_upstream_failures_total 'stream="/dead.ts"') > 0 )) || fail "prometheus: /dead.ts upstream failures not counted"
 within_percent "$(metric restreamer_bytes_sent_total 'stream="/tv.ts"')" "$tv_bytes" 2 "prometheus bytes_sent_total{/tv.ts}"
 within_percent "$(metric restreamer_bytes_sent_total 'stream="/two.ts"')" "$two_bytes" 2 "prometheus bytes_sent_total{/two.ts}"
 within_percent "$(metric restreamer_packets_sent_total 'stream="/tv.ts"')" $(( tv_bytes / 188 )) 2 "prometheus packets_sent_total{/tv.ts}"

@@ -327,6 +327,8 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     StatisticsApi api(clock.function());
     StreamStats a = stream_stats(4, 1000, 188 * 900, 7, milliseconds(1500));
     a.cc_errors = 3;
+    a.upstream_connects = 9;
+    a.upstream_failures = 10;
     a.sync_losses = 2;
     a.bytes_skipped = 100;
     a.bad_sections = 4;
@@ -349,6 +351,7 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
         {"restreamer_bytes_received_total", "counter"},      {"restreamer_bytes_sent_total", "counter"},
         {"restreamer_bytes_dropped_total", "counter"},       {"restreamer_viewer_duration_seconds_total", "counter"},
         {"restreamer_source_connected", "gauge"},            {"restreamer_input_cc_errors_total", "counter"},
+        {"restreamer_upstream_connects_total", "counter"}, {"restreamer_upstream_failures_total", "counter"},
         {"restreamer_input_sync_losses_total", "counter"},  {"restreamer_input_skipped_bytes_total", "counter"},
         {"restreamer_input_bad_sections_total", "counter"},  {"restreamer_gop_cache_overflows_total", "counter"},
         {"restreamer_upstream_splices_total", "counter"},    {"restreamer_splice_dropped_packets_total", "counter"},
@@ -378,6 +381,8 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     CHECK(at("restreamer_source_connected{stream=\"/a.ts\"}") == 1);
     CHECK(at("restreamer_source_connected{stream=\"/b.ts\"}") == 0);
     CHECK(at("restreamer_input_cc_errors_total{stream=\"/a.ts\"}") == 3);
+    CHECK(at("restreamer_upstream_connects_total{stream=\"/a.ts\"}") == 9);
+    CHECK(at("restreamer_upstream_failures_total{stream=\"/a.ts\"}") == 10);
     CHECK(at("restreamer_input_sync_losses_total{stream=\"/a.ts\"}") == 2);
     CHECK(at("restreamer_input_skipped_bytes_total{stream=\"/a.ts\"}") == 100);
     CHECK(at("restreamer_input_bad_sections_total{stream=\"/a.ts\"}") == 4);
@@ -389,7 +394,7 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     CHECK(at("restreamer_connections") == 4);
     CHECK(at("restreamer_max_connections") == 100);
     CHECK(at("restreamer_full_connections") == 90);
-    CHECK(samples.size() == 17 * 2 + 3);
+    CHECK(samples.size() == 19 * 2 + 3);
 }
 
 TEST_CASE("prometheus: without streams only the global gauges remain", "[api]") {
