@@ -1,7 +1,6 @@
 // source_server.cpp - the listener, the accept loop and the client threads of bin/source.
 #include "source/source_server.h"
 
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -14,12 +13,9 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/net/listener.h"
 #include "common/net/net.h"
 #include "source/client_session.h"
-
-namespace {
-constexpr int kListenBacklog = 1024;
-}  // namespace
 
 UniqueFd open_listener(const std::string& listen, std::string& bound, std::string& error) {
     std::size_t colon = listen.rfind(':');
@@ -31,35 +27,13 @@ UniqueFd open_listener(const std::string& listen, std::string& bound, std::strin
     std::string port = listen.substr(colon + 1);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
 
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    addrinfo* found = nullptr;
-    int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found);
-    if (rc != 0) {
-        error = ::gai_strerror(rc);
+    Listener listener = listen_tcp(host, port, ListenOptions{});
+    if (!listener.fd) {
+        error = listener.error;
         return {};
     }
-    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, ::freeaddrinfo);
-    for (int family : {AF_INET, AF_INET6}) {
-        for (addrinfo* ai = list.get(); ai; ai = ai->ai_next) {
-            if (ai->ai_family != family) continue;
-            UniqueFd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol));
-            int one = 1;
-            if (!fd || ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-                ::bind(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd.get(), kListenBacklog) != 0) {
-                error = std::strerror(errno);
-                continue;
-            }
-            sockaddr_storage addr{};
-            socklen_t len = sizeof addr;
-            ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len);
-            bound = format_address(reinterpret_cast<sockaddr*>(&addr));
-            return fd;
-        }
-    }
-    return {};
+    bound = listener.address;
+    return std::move(listener.fd);
 }
 
 // One viewer. The server keeps it, and so its socket, until the thread is joined: shutting the socket

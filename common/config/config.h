@@ -48,6 +48,7 @@ struct Config {
     unsigned timeout_s = 0;        // connect and protocol timeout; 0 = none
     unsigned reconnect_s = 10;     // delay between reconnect rounds; 0 = stay offline after a failure
     unsigned readtimeout_s = 0;    // upstream read timeout; 0 = wait forever
+    unsigned requesttimeout_s = 5; // a request head must arrive whole within this; at least 1
     unsigned inputbuffer = 1000;   // packets
     unsigned outputbuffer = 400;   // packets per viewer; a lower bound (at least 4 MiB are kept)
     unsigned maxconnections = 0;   // 0 = no limit

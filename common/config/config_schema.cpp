@@ -57,6 +57,11 @@ KeyReader::KeyTable ConfigSchema::top_level_keys(Config& config, bool& has_strea
         {"timeout", reader_.into(config.timeout_s)},
         {"reconnect", reader_.into(config.reconnect_s)},
         {"readtimeout", reader_.into(config.readtimeout_s)},
+        // No "0 = none" here: a head that may take forever is the slow-header attack.
+        {"requesttimeout", [this, &config](const Value& value, const std::string& path) {
+             config.requesttimeout_s = reader_.read_uint(value, path);
+             if (config.requesttimeout_s == 0) reader_.fail(path, "must be at least 1 (seconds)");
+         }},
         {"inputbuffer", reader_.into(config.inputbuffer)},
         {"outputbuffer", reader_.into(config.outputbuffer)},
         {"maxconnections", reader_.into(config.maxconnections)},

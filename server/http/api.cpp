@@ -160,7 +160,12 @@ HttpReply health_reply(const GlobalStatistics& global) {
     JsonWriter writer(buffer);
     writer.StartObject();
     writer.Key("status");
-    writer.String(health_status(global.connections, global.limits));
+    // A balancer that sends new viewers here while accept() lacks descriptors gets them refused.
+    writer.String(global.server.descriptors_exhausted ? "full" : health_status(global.connections, global.limits));
+    if (global.server.descriptors_exhausted) {
+        writer.Key("reason");
+        writer.String("out of file descriptors");
+    }
     put(writer, "viewer", global.connections);
     put(writer, "limit", global.limits.full);
     put(writer, "max", global.limits.max);
@@ -180,6 +185,7 @@ HttpReply statistics_reply(const GlobalStatistics& global) {
     put(writer, "connections", global.connections);
     put(writer, "max_connections", global.limits.max);
     put(writer, "full_connections", global.limits.full);
+    put(writer, "accept_failures", global.server.accept_failures);
     put(writer, "total_packets_received", total.packets_received);
     put(writer, "total_packets_sent", total.packets_sent);
     put(writer, "total_packets_dropped", total.packets_dropped);
@@ -222,6 +228,12 @@ HttpReply prometheus_reply(const StreamStatsList& streams, const GlobalStatistic
     families.push_back(global_gauge("restreamer_full_connections",
                                     "Viewers at which health reports full (fullconnections); 0 = none.",
                                     double(global.limits.full)));
+    prometheus::MetricFamily accept_failures{"restreamer_accept_failures_total",
+                                             "accept() calls that failed (out of descriptors or memory).",
+                                             prometheus::MetricType::Counter, {}};
+    accept_failures.metric.emplace_back();
+    accept_failures.metric.back().counter.value = double(global.server.accept_failures);
+    families.push_back(std::move(accept_failures));
 
     HttpReply reply;
     reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -250,9 +262,11 @@ StatisticsApi::StatisticsApi(ClockFunction clock, Clock::duration min_interval)
     : clock_(std::move(clock)), min_interval_(min_interval) {}
 
 GlobalStatistics StatisticsApi::sample(const StreamStatsList& streams, const ConnectionLimits& limits,
+                                       const ServerCounters& server,
                                        std::map<std::string, uint64_t>* input_bits_per_second) {
     GlobalStatistics global;
     global.limits = limits;
+    global.server = server;
     std::lock_guard<std::mutex> lock(mutex_);
     auto now = clock_();
     std::map<std::string, RateMeter> kept;
@@ -273,16 +287,19 @@ GlobalStatistics StatisticsApi::sample(const StreamStatsList& streams, const Con
     return global;
 }
 
-HttpReply StatisticsApi::health(const StreamStatsList& streams, const ConnectionLimits& limits) {
-    return health_reply(sample(streams, limits));
+HttpReply StatisticsApi::health(const StreamStatsList& streams, const ConnectionLimits& limits,
+                                const ServerCounters& server) {
+    return health_reply(sample(streams, limits, server));
 }
 
-HttpReply StatisticsApi::statistics(const StreamStatsList& streams, const ConnectionLimits& limits) {
-    return statistics_reply(sample(streams, limits));
+HttpReply StatisticsApi::statistics(const StreamStatsList& streams, const ConnectionLimits& limits,
+                                    const ServerCounters& server) {
+    return statistics_reply(sample(streams, limits, server));
 }
 
-HttpReply StatisticsApi::prometheus(const StreamStatsList& streams, const ConnectionLimits& limits) {
+HttpReply StatisticsApi::prometheus(const StreamStatsList& streams, const ConnectionLimits& limits,
+                                    const ServerCounters& server) {
     std::map<std::string, uint64_t> input_bits_per_second;
-    GlobalStatistics global = sample(streams, limits, &input_bits_per_second);
+    GlobalStatistics global = sample(streams, limits, server, &input_bits_per_second);
     return prometheus_reply(streams, global, input_bits_per_second);
 }

@@ -59,16 +59,24 @@ private:
     TrafficCounters rates_;
 };
 
+// What the HTTP server itself reports, beside the streams.
+struct ServerCounters {
+    uint64_t accept_failures = 0;        // accept() calls that failed, for any reason
+    bool descriptors_exhausted = false;  // accept() lacked descriptors within the last seconds
+};
+
 // Everything health and statistics report, at one instant.
 struct GlobalStatistics {
     uint64_t connections = 0;  // viewers over all streams
     ConnectionLimits limits;
+    ServerCounters server;
     TrafficCounters totals;
     TrafficCounters per_second;
     std::chrono::nanoseconds stream_time{0};  // summed viewer time
 };
 
-// "ok", or "full" once either limit is reached (restreamer's health resource).
+// "ok", or "full" once either limit is reached (restreamer's health resource); health_reply also says
+// "full" while the server is out of descriptors.
 const char* health_status(uint64_t connections, const ConnectionLimits& limits);
 // "overload" at the hard limit, "full" at the soft one, else "ok" (restreamer's statistics resource).
 const char* load_status(uint64_t connections, const ConnectionLimits& limits);
@@ -97,12 +105,12 @@ public:
     explicit StatisticsApi(ClockFunction clock = Clock::now,
                            Clock::duration min_interval = std::chrono::seconds(1));
 
-    HttpReply health(const StreamStatsList& streams, const ConnectionLimits& limits);
-    HttpReply statistics(const StreamStatsList& streams, const ConnectionLimits& limits);
-    HttpReply prometheus(const StreamStatsList& streams, const ConnectionLimits& limits);
+    HttpReply health(const StreamStatsList& streams, const ConnectionLimits& limits, const ServerCounters& server = {});
+    HttpReply statistics(const StreamStatsList& streams, const ConnectionLimits& limits, const ServerCounters& server = {});
+    HttpReply prometheus(const StreamStatsList& streams, const ConnectionLimits& limits, const ServerCounters& server = {});
 
     // Sums the streams and updates the meters; `input_bits_per_second` (optional) gets each stream's rate.
-    GlobalStatistics sample(const StreamStatsList& streams, const ConnectionLimits& limits,
+    GlobalStatistics sample(const StreamStatsList& streams, const ConnectionLimits& limits, const ServerCounters& server,
                             std::map<std::string, uint64_t>* input_bits_per_second = nullptr);
 
 private:

@@ -15,7 +15,7 @@ void ConnectionThreads::enqueue(std::function<void()> fn) {
     const auto worker = std::prev(running_workers_.end());
     worker->task = std::move(fn);
     ++running_;
-    // httplib closes the socket inside fn, so fn must run even if the first thread creation fails.
+    // fn closes the socket, so it must run even if the first thread creation fails.
     for (;;) {
         try {
             worker->thread = std::thread([this, worker] {
@@ -67,7 +67,7 @@ void ConnectionThreads::shutdown() {
         stopping_ = true;
         finished_changed_.notify_one();
     }
-    // httplib calls this, then the destructor calls it again.
+    // HttpServer::run calls this, then the destructor calls it again.
     if (reaper_.joinable()) reaper_.join();
     std::unique_lock<std::mutex> lock(mutex_);
     join_finished(lock);

@@ -1,9 +1,7 @@
-// connection_threads.h - cpp-httplib task queue that runs each accepted connection on its own thread.
-// enqueue() is called by the acceptor thread; shutdown() by httplib when listening ends, and it joins all.
+// connection_threads.h - runs each accepted connection on its own thread.
+// enqueue() is called by the acceptor thread; shutdown() when accepting ends, and it joins all.
 // A reaper thread joins connection threads as they end.
 #pragma once
-
-#include <httplib.h>
 
 #include <condition_variable>
 #include <cstddef>
@@ -12,15 +10,16 @@
 #include <mutex>
 #include <thread>
 
-class ConnectionThreads : public httplib::TaskQueue {
+class ConnectionThreads {
 public:
     // At most `max_threads` connections run at once; further ones wait in the listen backlog,
     // because enqueue() blocks the acceptor until a thread is free.
     explicit ConnectionThreads(std::size_t max_threads);
-    ~ConnectionThreads() override { shutdown(); }
+    ~ConnectionThreads() { shutdown(); }
 
-    void enqueue(std::function<void()> fn) override;
-    void shutdown() override;
+    void enqueue(std::function<void()> fn);
+    // Waits for every connection to end and joins its thread. Idempotent.
+    void shutdown();
 
 private:
     struct Worker {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/net/listener.h"
 #include "common/text.h"
 #include "server/http/connection_threads.h"
 #include "server/http/http_server.h"
@@ -72,12 +73,13 @@ struct HttpFrontend::Request {
 
 HttpFrontend::HttpFrontend(std::string listen, ReloadFunction reload)
     : listen_(std::move(listen)),
-      reload_(std::move(reload)),
-      server_(std::make_unique<HttpServer>()) {}
+      reload_(std::move(reload)) {}
 
 HttpFrontend::~HttpFrontend() { stop(); }
 
 void HttpFrontend::set_site(std::shared_ptr<const Site> site) {
+    // Before start() there is no server: start() reads the timeout from the site.
+    if (server_) server_->set_request_timeout(seconds(site->config().requesttimeout_s));
     std::lock_guard<std::mutex> lock(site_mutex_);
     site_ = std::move(site);
 }
@@ -107,44 +109,34 @@ bool HttpFrontend::start(std::string& error) {
         error = "invalid listen address \"" + listen_ + "\"";
         return false;
     }
-    const std::string host = listen->host.empty() ? "0.0.0.0" : listen->host;
+    ListenOptions options;
+    options.backlog = kListenBacklog;
+    // Accepted sockets inherit it. A fixed send buffer bounds the kernel memory of a viewer that
+    // stops reading (autotuning would let it grow to tcp_wmem's 4 MiB each) and makes such a viewer
+    // show up in our own queue, where drops resume at a keyframe.
+    options.send_buffer = kSendBufferBytes;
+    Listener listener = listen_tcp(listen->host, std::to_string(listen->port), options);
+    if (!listener.fd) {
+        error = "cannot listen on " + listen_ + ": " + listener.error;
+        return false;
+    }
+    if (!listener.note.empty()) LogLine(LogLevel::warn, "listen_ipv4_only").kv("address", listener.address).kv("reason", listener.note);
+    address_ = listener.address;
+    server_ = std::make_unique<HttpServer>(std::move(listener.fd));
 
-    const unsigned maxconnections = site()->config().maxconnections;
-    const std::size_t max_threads = maxconnections ? maxconnections + kExtraConnectionThreads : kUnlimitedConnectionThreads;
-    // httplib takes ownership of the queue and deletes it when listening ends.
-    server_->new_task_queue = [max_threads] { return new ConnectionThreads(max_threads); };
-    server_->set_read_timeout(5, 0);   // a request head must arrive within 5 s
-    server_->set_write_timeout(kWriteTimeout.count(), 0);  // a viewer whose socket stays full for 5 s is dropped
-    server_->set_keep_alive_timeout(5);
-
-    // Capture the listening socket (the only one httplib passes here) to raise its backlog.
-    int listen_fd = -1;
-    server_->set_socket_options([&listen_fd](socket_t fd) {
-        int one = 1;
-        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        // Accepted sockets inherit this. A fixed send buffer bounds the kernel memory of a viewer
-        // that stops reading (autotuning would let it grow to tcp_wmem's 4 MiB each) and makes
-        // such a viewer show up in our own queue, where drops resume at a keyframe.
-        int sndbuf = kSendBufferBytes;
-        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-        listen_fd = fd;
-    });
+    const Config& config = site()->config();
+    server_->set_request_timeout(seconds(config.requesttimeout_s));
+    server_->set_read_timeout(config.requesttimeout_s, 0);  // for a request body, after the head
+    server_->set_write_timeout(kWriteTimeout.count(), 0);   // a viewer whose socket stays full for 5 s is dropped
     // Every request is answered here, before httplib's router: its patterns are std::regex, whose
     // matcher recurses once per character of the path, and we route by exact path anyway.
     server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         handle(req, res);
         return httplib::Server::HandlerResponse::Handled;
     });
-
-    int port = listen->port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, listen->port) ? listen->port : -1);
-    server_->set_socket_options(httplib::default_socket_options);
-    if (port <= 0 || listen_fd < 0) {
-        error = "cannot listen on " + listen_ + ": " + std::strerror(errno);
-        return false;
-    }
-    ::listen(listen_fd, kListenBacklog);
-    address_ = join_host_port(host, port);
-    listener_ = std::thread([this] { server_->listen_after_bind(); });
+    const std::size_t max_threads =
+        config.maxconnections ? config.maxconnections + kExtraConnectionThreads : kUnlimitedConnectionThreads;
+    listener_ = std::thread([this, max_threads] { server_->run(max_threads); });
     return true;
 }
 
@@ -153,11 +145,11 @@ void HttpFrontend::stop() {
     // From here on a response that ends is logged as ended by the shutdown, whether httplib (once
     // its socket is closed) or the disconnect below ends it first.
     stopping_.store(true);
-    // Closes the listening socket first: new connections are refused from here on, requests in
+    // The acceptor closes the listening socket: new connections are refused from here on, requests in
     // progress finish, and viewers' responses end at their next batch.
     server_->stop();
     if (auto site = this->site()) site->disconnect_viewers("server shutting down");
-    listener_.join();  // httplib joins every connection thread before listen_after_bind() returns
+    listener_.join();  // run() joins every connection thread before it returns
 }
 
 void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
@@ -237,12 +229,15 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
     const Resource& resource = *route.resource;
     const Config& config = site.config();
     const ConnectionLimits limits = ConnectionLimits::from_config(config);
-    if (resource.api == "health") return statistics_.health(site.stream_stats(), limits);
+    ServerCounters server;
+    server.accept_failures = server_->accept_failures();
+    server.descriptors_exhausted = server_->descriptors_exhausted();
+    if (resource.api == "health") return statistics_.health(site.stream_stats(), limits, server);
     // restreamer's "nostats": no statistics are collected for anyone to read; health stays, for balancers.
     if (config.nostats && (resource.api == "statistics" || resource.api == "prometheus"))
         return HttpReply::text(404, "404 statistics disabled (nostats)");
-    if (resource.api == "statistics") return statistics_.statistics(site.stream_stats(), limits);
-    if (resource.api == "prometheus") return statistics_.prometheus(site.stream_stats(), limits);
+    if (resource.api == "statistics") return statistics_.statistics(site.stream_stats(), limits, server);
+    if (resource.api == "prometheus") return statistics_.prometheus(site.stream_stats(), limits, server);
     if (resource.api == "check") return check_reply(route.channel && route.channel->is_connected());
     if (resource.api == "control") {
         if (!route.channel) return HttpReply::text(404, "404 not found");
@@ -272,6 +267,10 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
         set_stream_body(res, [](size_t, httplib::DataSink&) { return false; });  // httplib sends no body to HEAD
         if (const auto& log = site.access_log()) log->write(request.access_entry(200));  // one line per request
         return;
+    }
+    // The acceptor's accept_failed line already tells of it, once a second.
+    if (HttpServer::serving_on_reserve()) {
+        return send(HttpReply::text(503, "server out of file descriptors"), request, site, res);
     }
     if (!reserve_viewer(site.config())) {
         LogLine(LogLevel::warn, "client_refused").kv("stream", stream->path()).kv("client", address).kv("reason", "maxconnections reached");

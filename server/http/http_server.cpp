@@ -10,14 +10,24 @@
 
 #include "common/log.h"
 #include "common/text.h"
+#include "server/http/connection_threads.h"
 #include "server/http/socket_stream.h"
 
 using namespace std::chrono;
 
 namespace {
+// A client whose heads are refused is logged once a minute with a count: 3000 trickling sockets from
+// one address are one line, and a flood from many addresses cannot grow the map past this.
+constexpr auto kRefusalLogInterval = minutes(1);
+constexpr std::size_t kRefusalLogAddresses = 4096;
+// A connection on a reserve descriptor holds one of the few that let the server answer at all.
+constexpr milliseconds kReserveHeadTimeout{1000};
+
 // After refusing a head, how long and how much of what the client still sends is read and dropped.
 constexpr milliseconds kLingerTime{1000};
 constexpr std::size_t kLingerBytes = 1024 * 1024;
+
+thread_local bool t_on_reserve = false;
 
 // Whether this connection closes after the response being written. Set by the two hooks below and
 // read by the keep-alive loop, all on the connection's own thread: process_request returns nothing
@@ -85,55 +95,73 @@ void finish_headers(const httplib::Request& req, httplib::Response& res) {
 // Closing with unread input would reset the connection, and the client could lose the last reply.
 void linger_briefly(SocketStream& stream) { stream.linger(SocketStream::Clock::now() + kLingerTime, kLingerBytes); }
 
-// Answers a head that cannot be served with `status_line` and no body, logs why, and lingers.
-void refuse(SocketStream& stream, const char* status_line, LogLevel level, const std::string& reason) {
-    std::string ip;
-    int port = 0;
-    stream.get_remote_ip_and_port(ip, port);
-    LogLine(level, "client_refused").kv("client", join_host_port(ip, port)).kv("reason", reason);
-    const std::string reply = std::string("HTTP/1.1 ") + status_line + "\r\nAccept-Ranges: none\r\nConnection: close\r\n" +
-                              "Content-Length: 0\r\nDate: " + http_date() + "\r\n\r\n";
-    if (stream.write(reply.data(), reply.size()) == static_cast<ssize_t>(reply.size())) linger_briefly(stream);
-}
 }  // namespace
 
-HttpServer::HttpServer() { set_post_routing_handler(finish_headers); }
+HttpServer::HttpServer(UniqueFd listener) : refusal_log_(kRefusalLogInterval, kRefusalLogAddresses) {
+    set_post_routing_handler(finish_headers);
+    // httplib ends every content provider once svr_sock_ is invalid, which it is until a listen of its
+    // own. httplib only compares it; the Acceptor owns (and closes) the socket.
+    svr_sock_ = listener.get();
+    acceptor_ = std::make_unique<Acceptor>(std::move(listener), stop_.fd());
+}
+
+HttpServer::~HttpServer() { svr_sock_ = INVALID_SOCKET; }
+
+bool HttpServer::serving_on_reserve() { return t_on_reserve; }
+
+void HttpServer::run(std::size_t max_threads) {
+    ConnectionThreads threads(max_threads);
+    acceptor_->run([this, &threads](UniqueFd socket, bool on_reserve) {
+        // A std::function must be copyable: the task owns the descriptor by hand and closes it.
+        const int fd = socket.release();
+        threads.enqueue([this, fd, on_reserve] { serve_connection(fd, on_reserve); });
+    });
+    threads.shutdown();
+}
 
 void HttpServer::stop() {
-    Server::stop();
+    svr_sock_ = INVALID_SOCKET;  // ends every content provider at its next call
     stop_.signal();
 }
 
-bool HttpServer::process_and_close_socket(socket_t sock) {
+void HttpServer::serve_connection(int fd, bool on_reserve) {
     const auto read_timeout = duration_cast<milliseconds>(seconds(read_timeout_sec_) + microseconds(read_timeout_usec_));
     const auto write_timeout = duration_cast<milliseconds>(seconds(write_timeout_sec_) + microseconds(write_timeout_usec_));
-    SocketStream stream(sock, stop_.fd(), read_timeout, write_timeout);
+    SocketStream stream(fd, stop_.fd(), read_timeout, write_timeout);
     SocketStream::set_of_this_thread(&stream);
-    // The first head is due within the read timeout of the accept; later ones within the
-    // keep-alive timeout of the previous response's end.
-    milliseconds wait = read_timeout;
-    for (std::size_t served = 0; served < keep_alive_max_count_ && !is_stopping(); ++served) {
-        if (!serve_one(stream, wait, served + 1 == keep_alive_max_count_)) break;
-        wait = seconds(keep_alive_timeout_sec_);
-    }
+    t_on_reserve = on_reserve;
+    const milliseconds wait = on_reserve ? kReserveHeadTimeout : milliseconds(request_timeout_ms_.load());
+    const std::size_t max_requests = on_reserve ? 1 : keep_alive_max_count_;
+    for (std::size_t served = 0; served < max_requests && !is_stopping(); ++served)
+        if (!serve_one(stream, wait, served + 1 == max_requests)) break;
+    t_on_reserve = false;
     SocketStream::set_of_this_thread(nullptr);
-    ::shutdown(sock, SHUT_RDWR);
-    ::close(sock);
-    return true;
+    ::shutdown(fd, SHUT_RDWR);
+    ::close(fd);
+}
+
+void HttpServer::refuse(SocketStream& stream, const char* status_line, const std::string& reason) {
+    std::string ip;
+    int port = 0;
+    stream.get_remote_ip_and_port(ip, port);
+    if (const uint64_t count = refusal_log_.admit(ip))
+        LogLine(LogLevel::warn, "client_refused").kv("client", join_host_port(ip, port)).kv("reason", reason).kv("count", count);
+    const std::string reply = std::string("HTTP/1.1 ") + status_line + "\r\nAccept-Ranges: none\r\nConnection: close\r\n" +
+                              "Content-Length: 0\r\nDate: " + http_date() + "\r\n\r\n";
+    if (stream.write(reply.data(), reply.size()) == static_cast<ssize_t>(reply.size())) linger_briefly(stream);
 }
 
 bool HttpServer::serve_one(SocketStream& stream, milliseconds wait, bool last) {
     switch (stream.read_head(kMaxHeadBytes, SocketStream::Clock::now() + wait)) {
     case SocketStream::HeadResult::complete: break;
     case SocketStream::HeadResult::too_large:
-        refuse(stream, "431 Request Header Fields Too Large", LogLevel::warn,
-               "request head over " + std::to_string(kMaxHeadBytes) + " bytes");
+        refuse(stream, "431 Request Header Fields Too Large", "request head over " + std::to_string(kMaxHeadBytes) + " bytes");
         return false;
     case SocketStream::HeadResult::timed_out:
-        // Silence after a response is the usual end of a keep-alive connection. Incomplete heads come
-        // from scanners and bad networks: not worth more than a debug line.
+        // Silence after a response is the usual end of a keep-alive connection; a part of a head is a
+        // slow or hostile client.
         if (stream.buffered() > 0)
-            refuse(stream, "408 Request Timeout", LogLevel::debug, "request head incomplete after the read timeout");
+            refuse(stream, "408 Request Timeout", "request head incomplete after " + std::to_string(wait.count()) + " ms");
         return false;
     case SocketStream::HeadResult::closed:
     case SocketStream::HeadResult::stopped: return false;

@@ -71,7 +71,7 @@ for key in viewer limit max bandwidth; do json_int "$key" health; done
 [[ $(json 'j["status"]') == ok ]] || fail "health status with no viewer: $BODY"
 [[ $(json '(j["viewer"], j["limit"], j["max"])') == "(0, 2, 3)" ]] || fail "health figures: $BODY"
 
-stat_keys="status connections max_connections full_connections total_packets_received total_packets_sent
+stat_keys="status connections max_connections full_connections accept_failures total_packets_received total_packets_sent
 total_packets_dropped total_bytes_received total_bytes_sent total_bytes_dropped total_stream_time_ns
 packets_per_second_received packets_per_second_sent packets_per_second_dropped bytes_per_second_received
 bytes_per_second_sent bytes_per_second_dropped"

@@ -113,6 +113,19 @@ TEST_CASE("health: viewers, limits and bandwidth in kbit/s, and nothing else", "
     CHECK(uint_member(json, "bandwidth") == 2000);
 }
 
+TEST_CASE("health: full, with the reason, while the server is out of descriptors", "[api]") {
+    GlobalStatistics global;
+    global.connections = 3;
+    global.server.descriptors_exhausted = true;
+    auto json = parse_json(health_reply(global));
+    CHECK(string_member(json, "status") == "full");
+    CHECK(string_member(json, "reason") == "out of file descriptors");
+    global.server.descriptors_exhausted = false;
+    json = parse_json(health_reply(global));
+    CHECK(string_member(json, "status") == "ok");
+    CHECK(!json.HasMember("reason"));
+}
+
 TEST_CASE("health: full at fullconnections or at maxconnections; a limit of 0 is none", "[api]") {
     struct Case {
         uint64_t connections;
@@ -141,11 +154,14 @@ TEST_CASE("statistics: every key, its type and its value, summed over streams", 
         {"/a.ts", stream_stats(2, 1000, 188 * 1500, 10, seconds(3))},
         {"/b.ts", stream_stats(3, 500, 188 * 400 + 100, 5, milliseconds(250))},
     };
-    HttpReply reply = api.statistics(streams, {50, 40});
+    ServerCounters server;
+    server.accept_failures = 12;
+    HttpReply reply = api.statistics(streams, {50, 40}, server);
     CHECK(reply.status == 200);
     CHECK(reply.content_type == "application/json");
     auto json = parse_json(reply);
-    CHECK(json.MemberCount() == 17);
+    CHECK(json.MemberCount() == 18);
+    CHECK(uint_member(json, "accept_failures") == 12);
     CHECK(string_member(json, "status") == "ok");
     CHECK(uint_member(json, "connections") == 5);
     CHECK(uint_member(json, "max_connections") == 50);
@@ -394,12 +410,13 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     CHECK(at("restreamer_connections") == 4);
     CHECK(at("restreamer_max_connections") == 100);
     CHECK(at("restreamer_full_connections") == 90);
-    CHECK(samples.size() == 19 * 2 + 3);
+    CHECK(at("restreamer_accept_failures_total") == 0);
+    CHECK(samples.size() == 19 * 2 + 4);
 }
 
 TEST_CASE("prometheus: without streams only the global gauges remain", "[api]") {
     auto samples = prometheus_samples(StatisticsApi().prometheus({}, {}).body);
-    CHECK(samples.size() == 3);
+    CHECK(samples.size() == 4);
     CHECK(samples.at("restreamer_connections") == 0);
 }
 

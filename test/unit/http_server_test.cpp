@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "common/net/net.h"
-#include "server/http/connection_threads.h"
+#include "common/net/listener.h"
 #include "server/http/http_server.h"
 #include "wait_until.h"
 
@@ -22,23 +22,23 @@ namespace {
 class TestServer {
 public:
     explicit TestServer(milliseconds read_timeout = seconds(5), milliseconds write_timeout = seconds(5)) {
-        server_.new_task_queue = [] { return new ConnectionThreads(64); };
-        server_.set_read_timeout(read_timeout);
-        server_.set_write_timeout(write_timeout);
-        server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        Listener listener = listen_tcp("127.0.0.1", "0", ListenOptions{});
+        REQUIRE(listener.fd);
+        port_ = std::stoi(listener.address.substr(listener.address.rfind(':') + 1));
+        server_ = std::make_unique<HttpServer>(std::move(listener.fd));
+        server_->set_request_timeout(read_timeout);
+        server_->set_read_timeout(read_timeout);
+        server_->set_write_timeout(write_timeout);
+        server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
             if (req.path == "/stream") serve_stream(res);
             else res.set_content(req.path == "/hello" ? "hello" : "other", "text/plain");
             return httplib::Server::HandlerResponse::Handled;
         });
-        port_ = server_.bind_to_any_port("127.0.0.1");
-        REQUIRE(port_ > 0);
-        thread_ = std::thread([this] { server_.listen_after_bind(); });
-        // stop() only works once the server runs.
-        while (!server_.is_running()) std::this_thread::sleep_for(milliseconds(1));
+        thread_ = std::thread([this] { server_->run(64); });
     }
     ~TestServer() { stop(); }
     void stop() {
-        server_.stop();
+        server_->stop();
         if (thread_.joinable()) thread_.join();
     }
     int port() const { return port_; }
@@ -55,7 +55,7 @@ private:
         });
     }
 
-    HttpServer server_;
+    std::unique_ptr<HttpServer> server_;
     std::thread thread_;
     int port_ = 0;
 };

@@ -1,0 +1,83 @@
+// acceptor.cpp - accept(), the reserve descriptors and what to do when accept() fails.
+#include "server/http/acceptor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
+
+using namespace std::chrono;
+
+namespace {
+// Each reserve descriptor answers one connection at a time; answering takes milliseconds, so a few
+// answer a burst of hundreds within a second.
+constexpr std::size_t kReserveDescriptors = 4;
+// While no descriptor can be had, the waiting connection stays in the backlog: look again this often.
+constexpr milliseconds kRetryInterval{10};
+// How long /health reports the exhaustion after the last failed accept.
+constexpr steady_clock::duration kExhaustedFor = seconds(3);
+
+bool lacks_descriptors(int error) { return error == EMFILE || error == ENFILE; }
+}  // namespace
+
+Acceptor::Acceptor(UniqueFd listener, int stop_fd)
+    : listener_(std::move(listener)), stop_fd_(stop_fd), failure_log_(seconds(1), 1) {
+    refill_reserve();
+}
+
+void Acceptor::refill_reserve() {
+    while (reserve_.size() < kReserveDescriptors) {
+        UniqueFd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        if (!fd) return;
+        reserve_.push_back(std::move(fd));
+    }
+}
+
+bool Acceptor::descriptors_exhausted() const {
+    const auto last = last_exhausted_.load(std::memory_order_relaxed);
+    return last != 0 && steady_clock::now().time_since_epoch().count() - last < kExhaustedFor.count();
+}
+
+void Acceptor::run(const Handler& handle) {
+    pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    for (;;) {
+        if (::poll(fds, 2, -1) < 0 && errno != EINTR) break;
+        if (fds[1].revents != 0) break;
+        if (fds[0].revents == 0) continue;
+        // Connections that ended gave their descriptors back: take the reserve's first.
+        refill_reserve();
+        UniqueFd socket(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (socket) {
+            handle(std::move(socket), false);
+            continue;
+        }
+        const int error = errno;
+        if (error == EAGAIN || error == EINTR || error == ECONNABORTED) continue;
+        accepted_nothing(error, handle);
+    }
+    listener_.reset();
+}
+
+void Acceptor::accepted_nothing(int error, const Handler& handle) {
+    note_failure(error);
+    if (lacks_descriptors(error) && !reserve_.empty()) {
+        reserve_.pop_back();  // frees one descriptor for the accept below
+        UniqueFd socket(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (socket) return handle(std::move(socket), true);
+    }
+    // Out of memory or of descriptors with every reserve in use: the connection waits in the backlog.
+    pollfd stop = {stop_fd_, POLLIN, 0};
+    ::poll(&stop, 1, static_cast<int>(kRetryInterval.count()));
+}
+
+void Acceptor::note_failure(int error) {
+    failures_.fetch_add(1, std::memory_order_relaxed);
+    if (lacks_descriptors(error))
+        last_exhausted_.store(steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    if (const uint64_t count = failure_log_.admit("accept"))
+        LogLine(LogLevel::warn, "accept_failed").kv("reason", std::strerror(error)).kv("count", count);
+}
