@@ -20,12 +20,13 @@ constexpr std::size_t kReserveDescriptors = 4;
 constexpr milliseconds kRetryInterval{10};
 // How long /health reports the exhaustion after the last failed accept.
 constexpr steady_clock::duration kExhaustedFor = seconds(3);
+constexpr steady_clock::duration kLogInterval = seconds(1);
 
 bool lacks_descriptors(int error) { return error == EMFILE || error == ENFILE; }
 }  // namespace
 
 Acceptor::Acceptor(UniqueFd listener, int stop_fd)
-    : listener_(std::move(listener)), stop_fd_(stop_fd), failure_log_(seconds(1), 1) {
+    : listener_(std::move(listener)), stop_fd_(stop_fd) {
     refill_reserve();
 }
 
@@ -45,8 +46,11 @@ bool Acceptor::descriptors_exhausted() const {
 void Acceptor::run(const Handler& handle) {
     pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     for (;;) {
-        if (::poll(fds, 2, -1) < 0 && errno != EINTR) break;
+        // A burst's last failures are logged a second later, even when no connection follows.
+        const int timeout = unlogged_failures_ > 0 ? 1000 : -1;
+        if (::poll(fds, 2, timeout) < 0 && errno != EINTR) break;
         if (fds[1].revents != 0) break;
+        if (unlogged_failures_ > 0 && steady_clock::now() - last_logged_ >= kLogInterval) log_failures();
         if (fds[0].revents == 0) continue;
         // Connections that ended gave their descriptors back: take the reserve's first.
         refill_reserve();
@@ -75,9 +79,16 @@ void Acceptor::accepted_nothing(int error, const Handler& handle) {
 }
 
 void Acceptor::note_failure(int error) {
+    const auto now = steady_clock::now();
     failures_.fetch_add(1, std::memory_order_relaxed);
-    if (lacks_descriptors(error))
-        last_exhausted_.store(steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
-    if (const uint64_t count = failure_log_.admit("accept"))
-        LogLine(LogLevel::warn, "accept_failed").kv("reason", std::strerror(error)).kv("count", count);
+    if (lacks_descriptors(error)) last_exhausted_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+    ++unlogged_failures_;
+    last_error_ = error;
+    if (now - last_logged_ >= kLogInterval) log_failures();
+}
+
+void Acceptor::log_failures() {
+    LogLine(LogLevel::warn, "accept_failed").kv("reason", std::strerror(last_error_)).kv("count", unlogged_failures_);
+    unlogged_failures_ = 0;
+    last_logged_ = steady_clock::now();
 }

@@ -10,7 +10,6 @@
 #include <functional>
 #include <vector>
 
-#include "common/log_limiter.h"
 #include "common/net/unique_fd.h"
 
 class Acceptor {
@@ -35,11 +34,16 @@ private:
     // Handles accept()'s failure `error`: may give up a reserve descriptor and accept once more.
     void accepted_nothing(int error, const Handler& handle);
     void note_failure(int error);
+    // Logs the failures not logged yet, with their count.
+    void log_failures();
 
     UniqueFd listener_;
     const int stop_fd_;
     std::vector<UniqueFd> reserve_;
     std::atomic<uint64_t> failures_{0};
     std::atomic<std::chrono::steady_clock::rep> last_exhausted_{0};  // steady_clock ticks; 0 = never
-    LogLimiter failure_log_;
+    // The accept_failed line: at most one a second, and one more after the last failure of a burst.
+    uint64_t unlogged_failures_ = 0;
+    int last_error_ = 0;
+    std::chrono::steady_clock::time_point last_logged_{};
 };
