@@ -1,6 +1,7 @@
 // http_server.h - httplib::Server that runs each accepted connection itself, through the one hook
 // httplib 0.11.4 has on accepted sockets (process_and_close_socket): request heads bounded in bytes and
-// time, pipelined requests kept, Range ignored, and headers that say what the connection will do.
+// time, pipelined requests kept, Range ignored, absolute-form targets routed by their path, and
+// headers that say what the connection will do.
 // Connection threads run the hook; stop() may be called from any thread.
 #pragma once
 

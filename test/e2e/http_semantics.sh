@@ -5,6 +5,7 @@
 #  - Range (VLC sends bytes=0-) gets 200 and the live stream; on static files and the API, 200 and the
 #    whole body, never a Content-Range; a Range httplib cannot parse is ignored as well (no 416);
 #  - two requests pipelined in one write are both answered, in order;
+#  - a request target in absolute form (RFC 9112 section 3.2.2) is routed by its path, query kept;
 #  - a request head over 16 KiB is answered 431 and closed at once; a trickled head 408 and closed
 #    5 s after the connect, however often its bytes arrive.
 source "$(dirname "$0")/lib.sh"
@@ -16,7 +17,9 @@ cat >"$T/server.json" <<JSON
   "resources": [
     { "type": "stream", "serve": "/tv.ts", "remote": "http://127.0.0.1:$SOURCE_PORT/stream.ts" },
     { "type": "static", "serve": "/note.txt", "remote": "file://$T/note.txt" },
-    { "type": "api", "api": "health", "serve": "/health" }
+    { "type": "api", "api": "health", "serve": "/health" },
+    { "type": "api", "api": "control", "serve": "/control/tv", "remote": "/tv.ts" },
+    { "type": "static", "serve": "/", "remote": "file://$T/note.txt" }
   ] }
 JSON
 start_server "$T/server.json"
@@ -67,6 +70,20 @@ for path in /note.txt /health; do
     has "$T/g.h" "Keep-Alive: timeout=5, max=5" "GET $path"
     lacks "$T/g.h" "Connection" "GET $path"
 done
+
+log "absolute-form targets: routed by their path, query kept"
+# absolute TARGET [SECONDS]: the status of a GET whose request line carries TARGET; the body in $T/abs.
+absolute() { curl -s -m "${2:-3}" -o "$T/abs" -w '%{http_code}' --request-target "$1" "$url/" || true; }
+[[ $(absolute "http://example.com/health") == 200 ]] && grep -q '"bandwidth"' "$T/abs" || fail "absolute-form /health"
+[[ $(absolute "HTTP://example.com:8000/tv.ts" 1) == 200 ]] || fail "absolute-form /tv.ts with a port"
+(( $(stat -c %s "$T/abs") > 100000 )) || fail "absolute-form /tv.ts: $(stat -c %s "$T/abs") bytes"
+[[ $(absolute "http://example.com/note%2Etxt") == 200 ]] && cmp -s "$T/abs" "$T/note.txt" || fail "absolute-form, percent-encoded path"
+[[ $(absolute "http://example.com/control/tv?online") == 202 ]] || fail "absolute-form target lost its query"
+[[ $(absolute "http://example.com/control/tv") == 400 ]] || fail "absolute-form control without a query"
+[[ $(absolute "http://example.com") == 200 ]] && cmp -s "$T/abs" "$T/note.txt" || fail "absolute-form without a path is not /"
+[[ $(absolute "https://example.com?x=1") == 200 ]] || fail "absolute-form with a query and no path is not /"
+[[ $(absolute "ftp://example.com/health") == 404 ]] || fail "a target of another scheme was routed"
+stream_connected /tv.ts || fail "/tv.ts is not online after the control requests"
 
 log "raw connections: HEAD closes, pipelining, head bounds"
 "$PY" - "$SERVER_PORT" >"$T/raw.txt" <<'PY' || fail "raw client failed"
