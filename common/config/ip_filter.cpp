@@ -47,6 +47,54 @@ bool is_trusted(const IpAddress& address, const std::vector<Cidr>& trusted) {
     return std::any_of(trusted.begin(), trusted.end(), [&](const Cidr& cidr) { return cidr.contains(address); });
 }
 
+// A port as proxies append it to an address: 1 to 5 digits (its value does not matter here).
+bool is_port(std::string_view digits) {
+    return !digits.empty() && digits.size() <= 5 &&
+           std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// One X-Forwarded-For entry's address: the text that names it, and the address itself.
+struct Hop {
+    std::string_view text;
+    IpAddress address;
+};
+
+// "192.0.2.7", "2001:db8::1", "192.0.2.7:4711", "[2001:db8::1]" or "[2001:db8::1]:4711"; nullopt for
+// anything else. A single colon can only be a port: an IPv6 address has at least two.
+std::optional<Hop> parse_hop(std::string_view entry) {
+    std::string_view text = entry;
+    const size_t colon = entry.find(':');
+    if (!entry.empty() && entry.front() == '[') {
+        const size_t close = entry.find(']');
+        if (close == std::string_view::npos) return std::nullopt;
+        text = entry.substr(1, close - 1);
+        const std::string_view after = entry.substr(close + 1);
+        if (text.find(':') == std::string_view::npos) return std::nullopt;  // brackets hold IPv6 only
+        if (!after.empty() && !(after.front() == ':' && is_port(after.substr(1)))) return std::nullopt;
+    } else if (colon != std::string_view::npos && colon == entry.rfind(':')) {
+        if (!is_port(entry.substr(colon + 1))) return std::nullopt;
+        text = entry.substr(0, colon);
+    }
+    std::optional<IpAddress> address = parse_ip_address(text);
+    if (!address) return std::nullopt;
+    return Hop{text, *address};
+}
+
+// The non-empty elements of comma-separated field lines, left to right, trimmed.
+std::vector<std::string_view> list_elements(const std::vector<std::string_view>& lines) {
+    std::vector<std::string_view> elements;
+    for (std::string_view line : lines) {
+        for (size_t start = 0; start <= line.size();) {
+            size_t comma = line.find(',', start);
+            if (comma == std::string_view::npos) comma = line.size();
+            const std::string_view element = trim(line.substr(start, comma - start));
+            if (!element.empty()) elements.push_back(element);
+            start = comma + 1;
+        }
+    }
+    return elements;
+}
+
 }  // namespace
 
 bool operator==(const IpAddress& a, const IpAddress& b) { return a.bytes == b.bytes; }
@@ -107,31 +155,25 @@ bool IpFilter::allows(const IpAddress& address) const {
 bool IpFilter::allows(std::string_view address) const {
     std::optional<IpAddress> parsed = parse_ip_address(address);
     if (parsed) return allows(*parsed);
-    return allow_.empty();
+    return empty();
 }
 
 bool operator==(const IpFilter& a, const IpFilter& b) {
     return a.allow_list() == b.allow_list() && a.deny_list() == b.deny_list();
 }
 
-std::string effective_client(std::string_view peer_ip, std::string_view x_forwarded_for,
+std::string effective_client(std::string_view peer_ip, const std::vector<std::string_view>& x_forwarded_for,
                              const std::vector<Cidr>& trusted_proxies) {
-    const std::string peer(peer_ip);
+    std::string client(peer_ip);
     std::optional<IpAddress> peer_address = parse_ip_address(peer_ip);
-    if (!peer_address || !is_trusted(*peer_address, trusted_proxies)) return peer;
-    if (trim(x_forwarded_for).empty()) return peer;
-
-    std::string_view rest = x_forwarded_for;
-    std::string_view entry;
-    for (;;) {
-        const size_t comma = rest.rfind(',');
-        entry = trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
-        std::optional<IpAddress> hop = parse_ip_address(entry);
-        if (!hop) return peer;
-        if (!is_trusted(*hop, trusted_proxies)) return std::string(entry);
-        if (comma == std::string_view::npos) break;
-        rest = rest.substr(0, comma);
+    if (!peer_address || !is_trusted(*peer_address, trusted_proxies)) return client;
+    const std::vector<std::string_view> hops = list_elements(x_forwarded_for);
+    for (auto entry = hops.rbegin(); entry != hops.rend(); ++entry) {
+        std::optional<Hop> hop = parse_hop(*entry);
+        if (!hop) return std::string(kUnknownClient);
+        client = std::string(hop->text);
+        if (!is_trusted(hop->address, trusted_proxies)) break;
     }
-    // Every hop is one of ours: the request started at the leftmost.
-    return std::string(entry);
+    // With every hop one of ours, the request started at the leftmost.
+    return client;
 }

@@ -47,7 +47,8 @@ public:
     IpFilter(std::vector<Cidr> allow, std::vector<Cidr> deny) : allow_(std::move(allow)), deny_(std::move(deny)) {}
 
     bool allows(const IpAddress& address) const;
-    // An address that does not parse matches no rule: it passes only when there is no allow list.
+    // An address that does not parse (kUnknownClient) passes only a filter without rules: it might be
+    // any address, a denied one included.
     bool allows(std::string_view address) const;
     bool empty() const { return allow_.empty() && deny_.empty(); }
 
@@ -61,10 +62,26 @@ private:
 bool operator==(const IpFilter& a, const IpFilter& b);
 inline bool operator!=(const IpFilter& a, const IpFilter& b) { return !(a == b); }
 
-// The address a request really comes from. X-Forwarded-For (several headers joined with ",") is
-// believed only when the peer is a trusted proxy; its entries are walked from the right, skipping
-// trusted hops, and the first untrusted one is the client (the leftmost when all are trusted).
-// An empty header, or an entry on that walk that is not a bare IP address, gives the peer: a hop
-// we cannot read is one we cannot vouch for. Entries left of the client are never looked at.
-std::string effective_client(std::string_view peer_ip, std::string_view x_forwarded_for,
+// What effective_client() reports for a client that a trusted proxy named with something that is
+// not an address (RFC 7239's word for an unknown node). It does not parse, so IpFilter refuses it.
+inline constexpr std::string_view kUnknownClient = "unknown";
+
+// The address a request really comes from. `x_forwarded_for` holds the field's lines in the order
+// they arrived: they are one list (RFC 9110 section 5.3), so a proxy that appends a line of its own
+// after the client's forged one is read right. The list is believed only when the peer is a trusted
+// proxy; it is walked from the right past trusted hops, and the first untrusted one is the client
+// (the leftmost when all are trusted). Entries left of the client are never looked at: anyone may
+// have written them. An entry is an address, maybe with a port ("192.0.2.7:4711", "[2001:db8::1]:80",
+// as some proxies write it); empty elements are skipped, as RFC 9110 section 5.6.1 asks.
+//
+// An entry on the walk that is not an address stops it, and the client is kUnknownClient, never a
+// hop we can name. Only a trusted hop can have written that entry, but the peer or the last trusted
+// hop would be the wrong answer: a proxy's own address is often inside the allow list (a LAN proxy
+// for a LAN-only stream), so whoever that proxy failed to name would be let in. Unknown is refused
+// by every resource that has an allow or a deny list, and served where no list applies.
+//
+// Forwarded (RFC 7239) is not read. When a request carries both fields, which one our proxy wrote
+// and which one the client forged cannot be told without being configured, and either fixed order
+// lets clients of the other kind of proxy choose their address.
+std::string effective_client(std::string_view peer_ip, const std::vector<std::string_view>& x_forwarded_for,
                              const std::vector<Cidr>& trusted_proxies);

@@ -1,4 +1,4 @@
-// http_message.cpp - response head parser and chunked transfer decoder.
+// http_message.cpp - response head parser, chunked transfer decoder, absolute-form request targets.
 #include "common/net/http_message.h"
 
 #include "common/text.h"
@@ -107,4 +107,18 @@ ChunkedDecoder::Status ChunkedDecoder::feed(const uint8_t* data, std::size_t len
     }
     if (state_ == State::error) return Status::error;
     return state_ == State::done ? Status::done : Status::more;
+}
+
+std::optional<std::string_view> absolute_form_path(std::string_view target) {
+    const std::size_t scheme_end = target.find("://");
+    if (scheme_end == std::string_view::npos) return std::nullopt;
+    const std::string scheme = to_lower(target.substr(0, scheme_end));
+    if (scheme != "http" && scheme != "https") return std::nullopt;
+    const std::string_view rest = target.substr(scheme_end + 3);
+    // The authority ends where the path or the query starts (RFC 3986 section 3.2).
+    const std::size_t authority_end = std::min(rest.find('/'), rest.find('?'));
+    if (authority_end == 0 || rest.empty()) return std::nullopt;
+    if (authority_end == std::string_view::npos || rest[authority_end] == '?') return std::string_view("/");
+    const std::string_view path = rest.substr(authority_end);
+    return path.substr(0, path.find('?'));
 }

@@ -1,9 +1,11 @@
-// http_message.h - the pure parts of an HTTP/1.1 client: response head parsing and chunked body decoding.
-// Used by the http upstream; no I/O here so that both are unit-tested on byte strings.
+// http_message.h - the pure parts of HTTP/1.1: response head parsing and chunked body decoding (for
+// the http upstream), and request targets in absolute form (for the server). No I/O here, so that all
+// are unit-tested on byte strings.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,3 +41,8 @@ private:
     std::string line_;
     std::string error_;
 };
+
+// The path of an http or https request target in absolute form (RFC 9112 section 3.2.2), still
+// percent-encoded: "http://host:8000/s.ts?x=1" gives "/s.ts", "http://host" and "http://host?x=1"
+// give "/". nullopt for any other target (origin form "/s.ts", "*", another scheme, no host).
+std::optional<std::string_view> absolute_form_path(std::string_view target);

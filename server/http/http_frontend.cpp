@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "common/log.h"
 #include "common/net/listener.h"
@@ -47,6 +49,15 @@ void set_stream_body(httplib::Response& res, httplib::ContentProviderWithoutLeng
 }
 
 double seconds_since(steady_clock::time_point t) { return duration_cast<microseconds>(steady_clock::now() - t).count() / 1e6; }
+
+// Every line of a field, in the order received: a proxy appends its own X-Forwarded-For line after
+// any the client sent, so the first line alone is the client's word.
+std::vector<std::string_view> field_lines(const httplib::Headers& headers, const char* name) {
+    std::vector<std::string_view> lines;
+    const auto [first, last] = headers.equal_range(name);
+    for (auto it = first; it != last; ++it) lines.emplace_back(it->second);
+    return lines;
+}
 }  // namespace
 
 struct HttpFrontend::Request {
@@ -161,7 +172,8 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
     for (const auto& [name, value] : req.headers) request.info.headers.emplace(to_lower(name), value);
     request.info.client = join_host_port(req.remote_addr, req.remote_port);
     request.peer_ip = req.remote_addr;
-    request.client_ip = effective_client(req.remote_addr, req.get_header_value("X-Forwarded-For"), site->config().trusted_proxies);
+    request.client_ip = effective_client(req.remote_addr, field_lines(req.headers, "X-Forwarded-For"),
+                                         site->config().trusted_proxies);
 
     if (req.headers.size() > kMaxHeaderFields) {
         LogLine(LogLevel::warn, "client_refused").kv("path", req.path).kv("client", request.info.client)

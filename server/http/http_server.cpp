@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/log.h"
+#include "common/net/http_message.h"
 #include "common/text.h"
 #include "server/http/connection_threads.h"
 #include "server/http/socket_stream.h"
@@ -63,6 +65,10 @@ bool lists_token(const httplib::Headers& headers, const char* name, std::string_
 
 // Runs once the head is parsed, before routing.
 void setup_request(httplib::Request& req) {
+    // httplib takes the whole URL of an absolute-form target (RFC 9112 section 3.2.2, which a server
+    // must accept) for the path. The query it parsed from it is right already.
+    if (std::optional<std::string_view> path = absolute_form_path(req.target))
+        req.path = httplib::detail::decode_url(std::string(*path), false);
     const bool keep_alive = req.version == "HTTP/1.1" ? !lists_token(req.headers, "Connection", "close")
                                                       : lists_token(req.headers, "Connection", "keep-alive");
     // A body the handler has not read would be taken for the next request, and the frontend's

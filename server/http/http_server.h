@@ -1,7 +1,8 @@
 // http_server.h - httplib::Server used for its request parser and router only: the accept loop and each
 // connection's keep-alive loop are ours (httplib 0.11.4 cannot bound a request head, keeps no pipelined
 // request and hides accept() failures). Request heads bounded in bytes and time, pipelined requests
-// kept, Range ignored, and headers that say what the connection will do.
+// kept, Range ignored, absolute-form targets routed by their path, and headers that say what the
+// connection will do.
 // run() on one thread; stop() and the getters from any thread.
 #pragma once
 

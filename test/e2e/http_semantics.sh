@@ -4,7 +4,9 @@
 #    no Transfer-Encoding, Accept-Ranges: none; the connection closes after HEAD too;
 #  - Range (VLC sends bytes=0-) gets 200 and the live stream; on static files and the API, 200 and the
 #    whole body, never a Content-Range; a Range httplib cannot parse is ignored as well (no 416);
-#  - two requests pipelined in one write are both answered, in order;
+#  - two requests pipelined in one write are both answered, in order (a static file after the API, and
+#    two API requests);
+#  - a request target in absolute form (RFC 9112 section 3.2.2) is routed by its path, query kept;
 #  - a request head over 16 KiB is answered 431 and closed at once; a trickled head 408 and closed
 #    5 s after the connect, however often its bytes arrive.
 source "$(dirname "$0")/lib.sh"
@@ -16,7 +18,10 @@ cat >"$T/server.json" <<JSON
   "resources": [
     { "type": "stream", "serve": "/tv.ts", "remote": "http://127.0.0.1:$SOURCE_PORT/stream.ts" },
     { "type": "static", "serve": "/note.txt", "remote": "file://$T/note.txt" },
-    { "type": "api", "api": "health", "serve": "/health" }
+    { "type": "api", "api": "health", "serve": "/health" },
+    { "type": "api", "api": "statistics", "serve": "/statistics" },
+    { "type": "api", "api": "control", "serve": "/control/tv", "remote": "/tv.ts" },
+    { "type": "static", "serve": "/", "remote": "file://$T/note.txt" }
   ] }
 JSON
 start_server "$T/server.json"
@@ -68,6 +73,20 @@ for path in /note.txt /health; do
     lacks "$T/g.h" "Connection" "GET $path"
 done
 
+log "absolute-form targets: routed by their path, query kept"
+# absolute TARGET [SECONDS]: the status of a GET whose request line carries TARGET; the body in $T/abs.
+absolute() { curl -s -m "${2:-3}" -o "$T/abs" -w '%{http_code}' --request-target "$1" "$url/" || true; }
+[[ $(absolute "http://example.com/health") == 200 ]] && grep -q '"bandwidth"' "$T/abs" || fail "absolute-form /health"
+[[ $(absolute "HTTP://example.com:8000/tv.ts" 1) == 200 ]] || fail "absolute-form /tv.ts with a port"
+(( $(stat -c %s "$T/abs") > 100000 )) || fail "absolute-form /tv.ts: $(stat -c %s "$T/abs") bytes"
+[[ $(absolute "http://example.com/note%2Etxt") == 200 ]] && cmp -s "$T/abs" "$T/note.txt" || fail "absolute-form, percent-encoded path"
+[[ $(absolute "http://example.com/control/tv?online") == 202 ]] || fail "absolute-form target lost its query"
+[[ $(absolute "http://example.com/control/tv") == 400 ]] || fail "absolute-form control without a query"
+[[ $(absolute "http://example.com") == 200 ]] && cmp -s "$T/abs" "$T/note.txt" || fail "absolute-form without a path is not /"
+[[ $(absolute "https://example.com?x=1") == 200 ]] || fail "absolute-form with a query and no path is not /"
+[[ $(absolute "ftp://example.com/health") == 404 ]] || fail "a target of another scheme was routed"
+stream_connected /tv.ts || fail "/tv.ts is not online after the control requests"
+
 log "raw connections: HEAD closes, pipelining, head bounds"
 "$PY" - "$SERVER_PORT" >"$T/raw.txt" <<'PY' || fail "raw client failed"
 import re, socket, sys, time
@@ -112,6 +131,16 @@ def talk(data, trickle=False, limit=10):
         pass
     return out, closed, time.monotonic() - start
 
+def bodies(out):
+    """The bodies of consecutive responses that each carry Content-Length."""
+    found = []
+    while b"\r\n\r\n" in out:
+        head, rest = out.split(b"\r\n\r\n", 1)
+        length = int(re.search(rb"(?i)\r\ncontent-length: *(\d+)", head).group(1))
+        found.append(rest[:length])
+        out = rest[length:]
+    return found
+
 def status_lines(out):
     # A status line may follow a body that does not end with a line break.
     return [m.decode() for m in re.findall(rb"HTTP/1\.1 \d\d\d [^\r]*", out)]
@@ -121,6 +150,9 @@ print("head: statuses=%s closed=%s body_bytes=%d" % (status_lines(out), closed, 
 out, closed, _ = talk(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /note.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 print("pipelined: statuses=%s closed=%s order_ok=%s" % (status_lines(out), closed,
       0 <= out.find(b'"status"') < out.find(b"static text")))
+out, closed, _ = talk(b"GET /statistics HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+print("pipelined api: statuses=%s closed=%s order_ok=%s" % (status_lines(out), closed,
+      [(b'"total_bytes_sent"' in b, b'"bandwidth"' in b) for b in bodies(out)] == [(True, False), (False, True)]))
 out, closed, secs = talk(b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"X-Big: " + b"a" * 8000 + b"\r\n" * 1
                          + b"X-Big2: " + b"a" * 8000 + b"\r\n" + b"X-Big3: " + b"a" * 8000 + b"\r\n\r\n")
 print("oversized: statuses=%s closed=%s seconds=%.2f" % (status_lines(out), closed, secs))
@@ -131,6 +163,8 @@ cat "$T/raw.txt"
 grep -qx "head: statuses=\['HTTP/1.1 200 OK'\] closed=True body_bytes=0" "$T/raw.txt" || fail "HEAD of a stream did not end the connection"
 grep -qx "pipelined: statuses=\['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK'\] closed=True order_ok=True" "$T/raw.txt" ||
     fail "pipelined requests not both answered in order"
+grep -qx "pipelined api: statuses=\['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK'\] closed=True order_ok=True" "$T/raw.txt" ||
+    fail "pipelined API requests not both answered in order"
 grep -q "^oversized: statuses=\['HTTP/1.1 431 Request Header Fields Too Large'\] closed=True" "$T/raw.txt" ||
     fail "an oversized head was not refused with 431"
 (( $(awk '/^oversized/ {sub("seconds=", "", $NF); print ($NF < 1.5)}' "$T/raw.txt") )) || fail "431 came late"

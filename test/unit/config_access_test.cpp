@@ -159,7 +159,7 @@ TEST_CASE("Config: trustedproxies", "[config][access]") {
     Config config = parse_ok(R"json({"trustedproxies": ["127.0.0.1", "10.0.0.0/8", "::1/128"], "resources": []})json");
     REQUIRE(config.trusted_proxies.size() == 3);
     CHECK(config.trusted_proxies[1].text == "10.0.0.0/8");
-    CHECK(effective_client("10.1.1.1", "198.51.100.7", config.trusted_proxies) == "198.51.100.7");
+    CHECK(effective_client("10.1.1.1", {"198.51.100.7"}, config.trusted_proxies) == "198.51.100.7");
 
     CHECK(error_of(R"json({"trustedproxies": "10.0.0.0/8", "resources": []})json") ==
           "server.json: trustedproxies: expected an array of strings");

@@ -1,4 +1,5 @@
-// http_message_test.cpp - response head parsing and chunked decoding over arbitrary splits.
+// http_message_test.cpp - response head parsing, chunked decoding over arbitrary splits, and the
+// path of absolute-form request targets.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -53,4 +54,30 @@ TEST_CASE("ChunkedDecoder: a bad size line is an error", "[http_message]") {
     CHECK(status == ChunkedDecoder::Status::error);
     decode("5\r\nhelloXX\r\n", 4, status);
     CHECK(status == ChunkedDecoder::Status::error);
+}
+
+TEST_CASE("absolute_form_path: scheme and authority dropped, query not part of the path", "[http_message]") {
+    CHECK(absolute_form_path("http://host/s.ts") == std::optional<std::string_view>("/s.ts"));
+    CHECK(absolute_form_path("http://host:8000/a/b.ts?x=1&y") == std::optional<std::string_view>("/a/b.ts"));
+    CHECK(absolute_form_path("https://[::1]:8443/s.ts") == std::optional<std::string_view>("/s.ts"));
+    CHECK(absolute_form_path("HTTP://Host/s.ts") == std::optional<std::string_view>("/s.ts"));
+    CHECK(absolute_form_path("http://user@host/s.ts") == std::optional<std::string_view>("/s.ts"));
+    // Still percent-encoded: the caller decodes it as it decodes an origin-form path.
+    CHECK(absolute_form_path("http://host/a%20b.ts") == std::optional<std::string_view>("/a%20b.ts"));
+    // A URL in the query is the query's.
+    CHECK(absolute_form_path("http://host/r?u=http://other/x") == std::optional<std::string_view>("/r"));
+    // An empty path is "/" (RFC 9112 section 3.2.1), with or without a query.
+    CHECK(absolute_form_path("http://host") == std::optional<std::string_view>("/"));
+    CHECK(absolute_form_path("http://host:8000") == std::optional<std::string_view>("/"));
+    CHECK(absolute_form_path("http://host?offline") == std::optional<std::string_view>("/"));
+    CHECK(absolute_form_path("http://host/") == std::optional<std::string_view>("/"));
+}
+
+TEST_CASE("absolute_form_path: other forms are left alone", "[http_message]") {
+    for (const char* target : {"/s.ts", "/", "*", "/redirect?to=http://host/s.ts", "/http://host/s.ts", "host:8000",
+                               "ftp://host/s.ts", "rtsp://host/s.ts", "http:/host/s.ts", "http://", "http:///s.ts",
+                               "http://?x", "://host/s.ts", ""}) {
+        INFO(target);
+        CHECK_FALSE(absolute_form_path(target));
+    }
 }

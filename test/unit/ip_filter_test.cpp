@@ -130,7 +130,9 @@ TEST_CASE("IpFilter: no rules admit everyone, deny wins over allow", "[ip_filter
     CHECK_FALSE(deny_only.allows("::ffff:10.1.1.1"));
     CHECK(deny_only.allows("11.1.1.1"));
     CHECK(deny_only.allows("::1"));
-    CHECK(deny_only.allows("garbage"));  // matches no deny rule, and nothing restricts it further
+    // An unknown client (a proxy forwarded garbage) might be a denied address.
+    CHECK_FALSE(deny_only.allows("garbage"));
+    CHECK_FALSE(deny_only.allows(kUnknownClient));
 
     const IpFilter allow_only(cidrs({"192.168.0.0/16", "::1"}), {});
     CHECK(allow_only.allows("192.168.4.4"));
@@ -159,40 +161,85 @@ TEST_CASE("IpFilter: equality compares both lists", "[ip_filter]") {
 TEST_CASE("effective_client: X-Forwarded-For only from trusted proxies", "[ip_filter]") {
     const std::vector<Cidr> trusted = cidrs({"10.0.0.0/8", "::1"});
     // An untrusted peer's header is ignored, whatever it says.
-    CHECK(effective_client("203.0.113.9", "198.51.100.1", trusted) == "203.0.113.9");
-    CHECK(effective_client("203.0.113.9", "10.0.0.1", trusted) == "203.0.113.9");
+    CHECK(effective_client("203.0.113.9", {"198.51.100.1"}, trusted) == "203.0.113.9");
+    CHECK(effective_client("203.0.113.9", {"10.0.0.1"}, trusted) == "203.0.113.9");
+    CHECK(effective_client("203.0.113.9", {"garbage"}, trusted) == "203.0.113.9");
     // No trusted proxies at all: always the peer.
-    CHECK(effective_client("10.0.0.1", "198.51.100.1", {}) == "10.0.0.1");
+    CHECK(effective_client("10.0.0.1", {"198.51.100.1"}, {}) == "10.0.0.1");
     // A trusted peer without a header is the client itself.
-    CHECK(effective_client("10.0.0.1", "", trusted) == "10.0.0.1");
-    CHECK(effective_client("10.0.0.1", "  ", trusted) == "10.0.0.1");
+    CHECK(effective_client("10.0.0.1", {}, trusted) == "10.0.0.1");
+    CHECK(effective_client("10.0.0.1", {""}, trusted) == "10.0.0.1");
+    CHECK(effective_client("10.0.0.1", {"  "}, trusted) == "10.0.0.1");
+    CHECK(effective_client("10.0.0.1", {" , ,"}, trusted) == "10.0.0.1");
 
-    CHECK(effective_client("10.0.0.1", "198.51.100.1", trusted) == "198.51.100.1");
-    CHECK(effective_client("::1", "2001:db8::5", trusted) == "2001:db8::5");
-    CHECK(effective_client("::ffff:10.0.0.1", "198.51.100.1", trusted) == "198.51.100.1");  // mapped peer
+    CHECK(effective_client("10.0.0.1", {"198.51.100.1"}, trusted) == "198.51.100.1");
+    CHECK(effective_client("::1", {"2001:db8::5"}, trusted) == "2001:db8::5");
+    CHECK(effective_client("::ffff:10.0.0.1", {"198.51.100.1"}, trusted) == "198.51.100.1");  // mapped peer
 }
 
 TEST_CASE("effective_client: walks from the right past trusted hops", "[ip_filter]") {
     const std::vector<Cidr> trusted = cidrs({"10.0.0.0/8"});
     // The client may put anything on the left; only the hops our proxies added count.
-    CHECK(effective_client("10.0.0.1", "1.1.1.1, 198.51.100.1", trusted) == "198.51.100.1");
-    CHECK(effective_client("10.0.0.1", "1.1.1.1, 198.51.100.1, 10.0.0.2", trusted) == "198.51.100.1");
-    CHECK(effective_client("10.0.0.1", "1.1.1.1,198.51.100.1,10.0.0.2,10.0.0.3", trusted) == "198.51.100.1");
-    CHECK(effective_client("10.0.0.1", "garbage, 198.51.100.1", trusted) == "198.51.100.1");
+    CHECK(effective_client("10.0.0.1", {"1.1.1.1, 198.51.100.1"}, trusted) == "198.51.100.1");
+    CHECK(effective_client("10.0.0.1", {"1.1.1.1, 198.51.100.1, 10.0.0.2"}, trusted) == "198.51.100.1");
+    CHECK(effective_client("10.0.0.1", {"1.1.1.1,198.51.100.1,10.0.0.2,10.0.0.3"}, trusted) == "198.51.100.1");
+    CHECK(effective_client("10.0.0.1", {"garbage, 198.51.100.1"}, trusted) == "198.51.100.1");
+    CHECK(effective_client("10.0.0.1", {"10.0.0.9, garbage, 198.51.100.1"}, trusted) == "198.51.100.1");
     // Every hop trusted: the request started at the leftmost.
-    CHECK(effective_client("10.0.0.1", "10.0.0.3, 10.0.0.2", trusted) == "10.0.0.3");
-    // Several headers joined with "," read as one list.
-    CHECK(effective_client("10.0.0.1", "198.51.100.1,\t10.0.0.2", trusted) == "198.51.100.1");
+    CHECK(effective_client("10.0.0.1", {"10.0.0.3, 10.0.0.2"}, trusted) == "10.0.0.3");
+    CHECK(effective_client("10.0.0.1", {"10.0.0.3", "10.0.0.2"}, trusted) == "10.0.0.3");
+    // Empty elements are no hops (RFC 9110 section 5.6.1).
+    CHECK(effective_client("10.0.0.1", {"198.51.100.1, , 10.0.0.2,"}, trusted) == "198.51.100.1");
+    CHECK(effective_client("10.0.0.1", {"198.51.100.1,\t10.0.0.2"}, trusted) == "198.51.100.1");
 }
 
-TEST_CASE("effective_client: an unreadable hop falls back to the peer", "[ip_filter]") {
+TEST_CASE("effective_client: several lines are one list, in order", "[ip_filter]") {
     const std::vector<Cidr> trusted = cidrs({"10.0.0.0/8"});
-    for (const char* header : {"garbage", "198.51.100.1, garbage", "198.51.100.1,", ",", "198.51.100.1, , 10.0.0.2",
-                               "198.51.100.1:8080", "[2001:db8::1]", "unknown", "198.51.100.1 10.0.0.2",
-                               "garbage, 10.0.0.2"}) {
+    // HAProxy's option forwardfor adds a line of its own after the client's forged one.
+    CHECK(effective_client("10.0.0.1", {"10.1.2.3", "192.0.2.7"}, trusted) == "192.0.2.7");
+    CHECK(effective_client("10.0.0.1", {"10.1.2.3, 10.4.5.6", "192.0.2.7"}, trusted) == "192.0.2.7");
+    // A chain of our proxies, each appending its own line.
+    CHECK(effective_client("10.0.0.1", {"10.1.2.3", "192.0.2.7", "10.0.0.2"}, trusted) == "192.0.2.7");
+    CHECK(effective_client("10.0.0.1", {"10.1.2.3", "192.0.2.7, 10.0.0.2", "10.0.0.3"}, trusted) == "192.0.2.7");
+    // Lines are not reordered: the last line's hops are the nearest.
+    CHECK(effective_client("10.0.0.1", {"192.0.2.7", "198.51.100.1"}, trusted) == "198.51.100.1");
+    // An empty line the client sent changes nothing.
+    CHECK(effective_client("10.0.0.1", {"", "192.0.2.7"}, trusted) == "192.0.2.7");
+    CHECK(effective_client("10.0.0.1", {"192.0.2.7", ""}, trusted) == "192.0.2.7");
+}
+
+TEST_CASE("effective_client: ports and brackets around a hop's address", "[ip_filter]") {
+    const std::vector<Cidr> trusted = cidrs({"10.0.0.0/8", "2001:db8:ffff::/48"});
+    CHECK(effective_client("10.0.0.1", {"192.0.2.7:4711"}, trusted) == "192.0.2.7");
+    CHECK(effective_client("10.0.0.1", {"[2001:db8::7]"}, trusted) == "2001:db8::7");
+    CHECK(effective_client("10.0.0.1", {"[2001:db8::7]:4711"}, trusted) == "2001:db8::7");
+    CHECK(effective_client("10.0.0.1", {"192.0.2.7, 10.0.0.2:80"}, trusted) == "192.0.2.7");
+    CHECK(effective_client("10.0.0.1", {"10.9.9.9", "[2001:db8:ffff::2]:80"}, trusted) == "10.9.9.9");
+    // A bare IPv6 address is not read as address and port, however it ends.
+    CHECK(effective_client("10.0.0.1", {"2001:db8::7:80"}, trusted) == "2001:db8::7:80");
+    CHECK(effective_client("2001:db8:ffff::1", {"::ffff:192.0.2.7"}, trusted) == "::ffff:192.0.2.7");
+    // A trusted hop written with a port is still trusted.
+    CHECK(effective_client("10.0.0.1", {"10.3.3.3:1", "10.0.0.2:2"}, trusted) == "10.3.3.3");
+}
+
+TEST_CASE("effective_client: an unreadable hop makes the client unknown", "[ip_filter]") {
+    const std::vector<Cidr> trusted = cidrs({"10.0.0.0/8"});
+    for (const char* header :
+         {"garbage", "198.51.100.1, garbage", "garbage, 10.0.0.2", "unknown", "_hidden", "198.51.100.1 10.0.0.2",
+          "198.51.100.1:", "198.51.100.1:123456", "198.51.100.1:http", "[198.51.100.1]", "[198.51.100.1]:80",
+          "[2001:db8::1", "2001:db8::1]", "[2001:db8::1]80", "[2001:db8::1]:", "[]", "fe80::1%eth0", "10.0.0.2/8",
+          "\"10.0.0.2\"", "for=10.0.0.2", "10.0.0.256", "010.0.0.2"}) {
         INFO(header);
-        CHECK(effective_client("10.0.0.1", header, trusted) == "10.0.0.1");
+        // Never a trusted hop: the walk stops there, wherever the entry is.
+        CHECK(effective_client("10.0.0.1", {header}, trusted) == kUnknownClient);
+        CHECK(effective_client("10.0.0.1", {header, "10.0.0.2"}, trusted) == kUnknownClient);
     }
+    // A hop an untrusted entry already hides is never read.
+    CHECK(effective_client("10.0.0.1", {"garbage", "198.51.100.1"}, trusted) == "198.51.100.1");
+    // Unknown passes no list: not the proxy's LAN allow-list, nor a deny-list.
+    CHECK_FALSE(IpFilter(cidrs({"10.0.0.0/8"}), {}).allows(effective_client("10.0.0.1", {"_hidden"}, trusted)));
+    CHECK_FALSE(IpFilter({}, cidrs({"192.0.2.0/24"})).allows(effective_client("10.0.0.1", {"_hidden"}, trusted)));
+    CHECK(IpFilter().allows(effective_client("10.0.0.1", {"_hidden"}, trusted)));
     // A peer that is not an address (it never happens with sockets) is returned as it is.
-    CHECK(effective_client("unix", "198.51.100.1", trusted) == "unix");
+    CHECK(effective_client("unix", {"198.51.100.1"}, trusted) == "unix");
 }
