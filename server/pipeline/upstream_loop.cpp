@@ -87,12 +87,15 @@ void UpstreamLoop::run() {
         const auto connected_at = steady_clock::now();
         note_connected(remote, connected_at);
         // Viewers that waited through an outage get a clean join; a first connection needs none.
-        listener_.upstream_connected(!first_connection);
-        first_connection = false;
-        connected_.store(true, std::memory_order_release);
-        ReadEnd end = read_until_end(*upstream, remote);
-        connected_.store(false, std::memory_order_release);
-        listener_.upstream_lost();
+        ReadEnd end = read_until_end(*upstream, remote, !first_connection);
+        if (end.delivered) {
+            first_connection = false;
+            connected_.store(false, std::memory_order_release);
+            listener_.upstream_lost();
+            // The outage starts when a live connection ends; one that never delivered does not
+            // restart the viewers' grace.
+            lost_at_ = steady_clock::now();
+        }
         upstream.reset();  // close (and for commands, reap) before the next attempt
         if (stop_->is_signalled()) break;
         if (end.delivered) schedule.report_success(index);
@@ -108,14 +111,12 @@ void UpstreamLoop::note_connected(const UpstreamUrl& remote, steady_clock::time_
         connected.kv("stream", settings_.path).kv("remote", remote.text);
         if (lost_at_) connected.kv("gap_ms", duration_cast<milliseconds>(at - *lost_at_).count());
     }
-    lost_at_.reset();
     framer_.reset();
     connects_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void UpstreamLoop::note_lost(const UpstreamUrl& remote, const std::string& reason, steady_clock::time_point connected_at) {
     const auto now = steady_clock::now();
-    lost_at_ = now;
     failures_.fetch_add(1, std::memory_order_relaxed);
     LogLine(LogLevel::warn, "upstream_disconnected")
         .kv("stream", settings_.path)
@@ -124,21 +125,27 @@ void UpstreamLoop::note_lost(const UpstreamUrl& remote, const std::string& reaso
         .kv("connected_s", duration_cast<milliseconds>(now - connected_at).count() / 1000.0);
 }
 
-UpstreamLoop::ReadEnd UpstreamLoop::read_until_end(Upstream& upstream, const UpstreamUrl& remote) {
+void UpstreamLoop::go_live(bool splice) {
+    listener_.upstream_connected(splice);
+    connected_.store(true, std::memory_order_release);
+    lost_at_.reset();
+}
+
+UpstreamLoop::ReadEnd UpstreamLoop::read_until_end(Upstream& upstream, const UpstreamUrl& remote, bool splice) {
     ReadEnd end;
     std::vector<uint8_t> buf(settings_.read_size);
-    last_programme_ = steady_clock::now();
+    silence_ = Silence{steady_clock::now()};
     for (;;) {
         const long n = upstream.read(buf.data(), buf.size());
         if (n == 0) return end.reason = "end of stream", end;
         if (n < 0) return end.reason = upstream.error(), end;
         std::vector<uint8_t> packets;
-        packets.reserve(static_cast<std::size_t>(n) + ts::kPacketSize);
-        if (!frame(buf.data(), static_cast<std::size_t>(n), remote, packets))
-            return end.reason = "stalled: no packets but null ones for " +
-                                std::to_string(duration_cast<seconds>(steady_clock::now() - last_programme_).count()) + " s",
-                   end;
+        packets.reserve(static_cast<std::size_t>(n) + framer_.held_bytes());
+        if (!frame(buf.data(), static_cast<std::size_t>(n), remote, packets)) return end.reason = stall_reason(), end;
         if (packets.empty()) continue;
+        // Live from the first packet, not from the connect: a remote that answers with bytes that
+        // are not TS never lets viewers in, and does not end the grace of those waiting.
+        if (!end.delivered) go_live(splice);
         end.delivered = true;
         const std::size_t bytes = packets.size();
         listener_.packets_received(std::move(packets));
@@ -166,8 +173,19 @@ bool UpstreamLoop::frame(const uint8_t* data, std::size_t len, const UpstreamUrl
         }
     }
     // Bytes that carry no programme (garbage, only null packets) count as silence.
-    if (has_programme_packet(packets)) last_programme_ = now;
-    return settings_.read_timeout.count() <= 0 || now - last_programme_ <= settings_.read_timeout;
+    if (has_programme_packet(packets)) {
+        silence_ = Silence{now};
+    } else {
+        silence_.bytes += len;
+        silence_.packets += packets.size() / ts::kPacketSize;
+    }
+    return settings_.read_timeout.count() <= 0 || now - silence_.since <= settings_.read_timeout;
+}
+
+std::string UpstreamLoop::stall_reason() const {
+    const std::string lasted = std::to_string(duration_cast<seconds>(steady_clock::now() - silence_.since).count()) + " s";
+    if (silence_.packets == 0) return "no TS packets for " + lasted + " (" + std::to_string(silence_.bytes) + " bytes without sync)";
+    return "stalled: no packets but null ones for " + lasted;
 }
 
 void UpstreamLoop::expire_outage(steady_clock::time_point now) {

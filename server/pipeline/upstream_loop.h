@@ -20,12 +20,12 @@
 #include "common/ts/ts_packet.h"
 
 // What the reader thread tells the next stage. Every call comes from the reader thread, in this
-// order per connection: upstream_connected, packets_received..., upstream_lost; outage_expired once
-// when an outage outlasts the grace.
+// order per connection that yields packets: upstream_connected, packets_received..., upstream_lost
+// (a connection that yields none makes no call); outage_expired once when an outage outlasts the grace.
 class UpstreamListener {
 public:
     virtual ~UpstreamListener() = default;
-    // A connection is open. `splice`: it follows an earlier one that viewers were playing.
+    // A connection delivers its first packets. `splice`: it follows an earlier one that viewers were playing.
     virtual void upstream_connected(bool splice) = 0;
     // Whole 188-byte packets, as read (at most the read size).
     virtual void packets_received(std::vector<uint8_t>&& packets) = 0;
@@ -48,7 +48,7 @@ struct UpstreamSettings {
 
 // What the API shows of the loop's upstream.
 struct UpstreamState {
-    bool connected = false;
+    bool connected = false;  // a connection is delivering packets
     uint64_t connects = 0;   // connections opened
     uint64_t failures = 0;   // connections that could not be opened or ended
     uint64_t packets_received = 0;
@@ -78,9 +78,14 @@ private:
         std::string reason;
         bool delivered = false;  // at least one packet went out
     };
-    ReadEnd read_until_end(class Upstream& upstream, const UpstreamUrl& remote);
+    // `splice`: passed to the listener when the connection goes live (its first packets).
+    ReadEnd read_until_end(class Upstream& upstream, const UpstreamUrl& remote, bool splice);
+    // The connection delivers: the listener hears of it, and the outage (if any) is over.
+    void go_live(bool splice);
     // Frames one read; false when the upstream has stalled (only null packets or garbage for read_timeout).
     bool frame(const uint8_t* data, std::size_t len, const UpstreamUrl& remote, std::vector<uint8_t>& packets);
+    // Why the connection counts as stalled: no packet at all (bytes without sync), or only null ones.
+    std::string stall_reason() const;
     void note_connected(const UpstreamUrl& remote, std::chrono::steady_clock::time_point at);
     void note_lost(const UpstreamUrl& remote, const std::string& reason, std::chrono::steady_clock::time_point connected_at);
     // Ends the outage grace when it has run out.
@@ -97,7 +102,13 @@ private:
     // Reader thread only.
     TsFramer framer_;
     std::optional<std::chrono::steady_clock::time_point> lost_at_;  // viewers wait through an outage
-    std::chrono::steady_clock::time_point last_programme_{};        // last packet that was not null
+    // Since the last packet that was not null: what the connection sent instead.
+    struct Silence {
+        std::chrono::steady_clock::time_point since{};
+        uint64_t bytes = 0;    // read
+        uint64_t packets = 0;  // framed (all null)
+    };
+    Silence silence_;
     std::chrono::steady_clock::time_point last_garbage_log_{};
 
     // Written by the reader thread, read by state().

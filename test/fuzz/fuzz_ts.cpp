@@ -147,7 +147,7 @@ struct SpliceWatch {
 };
 
 // Feeds the same reads to a fresh framer with every 188th byte forced to a sync: an aligned stream
-// must come out byte for byte, whatever the read sizes (all of it once two packets have arrived).
+// must come out byte for byte, whatever the read sizes (all of it once the framer has locked).
 void check_aligned_stream(const Control& control, const uint8_t* data, std::size_t size) {
     std::vector<uint8_t> aligned(data, data + size - size % ts::kPacketSize);
     for (std::size_t i = 0; i < aligned.size(); i += ts::kPacketSize) aligned[i] = ts::kSyncByte;
@@ -158,8 +158,8 @@ void check_aligned_stream(const Control& control, const uint8_t* data, std::size
         framer.push(aligned.data() + pos, n, out);
         pos += n;
     }
-    if (aligned.size() >= 2 * ts::kPacketSize) fuzz_check(out == aligned, "an aligned stream passes unchanged");
-    else fuzz_check(out.empty(), "a lone packet waits for its confirming sync");
+    if (aligned.size() >= TsFramer::kLockSyncs * ts::kPacketSize) fuzz_check(out == aligned, "an aligned stream passes unchanged");
+    else fuzz_check(out.empty(), "packets wait for the syncs that confirm a lock");
     fuzz_check(framer.skipped_bytes() == 0 && framer.sync_losses() == 0, "an aligned stream skips nothing");
 }
 

@@ -7,11 +7,14 @@ with Basic credentials U:P, 401 without), /chunked?from=URL (URL's body re-sent 
 encoding, in chunks of awkward sizes that split packets and chunk-size lines across reads),
 /record/ANYTHING[?hang=S] (logs "event=record time=T path=P authorization=A" on stderr when the
 request arrives, waits S seconds if asked, then 200 "ok"; for notification targets), /counter (200
-text/plain "count=N", N counting this path's requests, with "event=counter n=N" logged; for caching).
+text/plain "count=N", N counting this path's requests, with "event=counter n=N" logged; for caching),
+/random?seed=S (200 video/mpeg, then random bytes from a PRNG seeded with S at about 2 Mbit/s until
+the client leaves: an upstream that answers but sends no TS).
 Prints "event=listening address=127.0.0.1:PORT" on stderr like bin/source, then serves until killed.
 """
 import base64
 import http.server
+import random
 import socketserver
 import sys
 import threading
@@ -74,6 +77,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if hang:
                 time.sleep(float(hang[0]))
             self.reply(200, b"ok\n", [("Content-Type", "text/plain")])
+        elif url.path == "/random":
+            self.send_random(int(urllib.parse.parse_qs(url.query).get("seed", ["1"])[0]))
         elif url.path == "/counter":
             global COUNTER
             with COUNTER_LOCK:
@@ -84,6 +89,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(200, b"count=%d\n" % n, [("Content-Type", "text/plain")])
         else:
             self.reply(404)
+
+    def send_random(self, seed):
+        rng = random.Random(seed)
+        self.send_response(200)
+        self.send_header("Content-Type", "video/mpeg")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        try:
+            while True:
+                self.wfile.write(rng.randbytes(2500))
+                self.wfile.flush()
+                time.sleep(0.01)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def relay_chunked(self, source):
         upstream = urllib.request.urlopen(source, timeout=10)
