@@ -179,7 +179,11 @@ void split_address(const sockaddr* addr, std::string& host, int& port) {
         port = ntohs(in->sin_port);
     } else if (addr->sa_family == AF_INET6) {
         auto in6 = reinterpret_cast<const sockaddr_in6*>(addr);
-        ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+        // An IPv4 peer of a dual-stack socket is ::ffff:a.b.c.d: logs and allow lists want a.b.c.d.
+        if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+            ::inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], text, sizeof text);
+        else
+            ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
         port = ntohs(in6->sin6_port);
     }
     host = text;

@@ -19,3 +19,19 @@ curl -g -s -m 3 -o "$T/cap.ts" "$url" || true
 "$BIN/ts_check" "$T/cap.ts" || fail "IPv6 capture broken"
 (( $(ts_figure "$T/cap.ts" bytes) > 300000 )) || fail "too little data over IPv6"
 grep -q 'event=client_connected .*client=\[::1\]:' "$T/server.log" || fail "client address not logged as [::1]:port"
+
+# ":port" (every interface) is one dual-stack socket: both [::1] and 127.0.0.1 are served, and an
+# IPv4 client is logged with its IPv4 address, not as ::ffff:127.0.0.1.
+kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+sed -i 's/"listen": "\[::1\]:0"/"listen": ":0"/' "$T/server.json"
+start_server "$T/server.json"
+grep "event=listening" "$T/server.log"
+grep -q 'event=listening address=\[::\]:' "$T/server.log" || fail "\":0\" is not listening on [::]"
+for host in "[::1]" 127.0.0.1; do
+    wait_until 10 test "$(curl -g -s -o /dev/null -w '%{http_code}' -I "http://$host:$SERVER_PORT/tv.ts")" = 200 ||
+        fail "\":port\" does not serve $host"
+    curl -g -s -m 2 -o "$T/any.ts" "http://$host:$SERVER_PORT/tv.ts" || true
+    (( $(ts_figure "$T/any.ts" packets) > 0 )) || fail "no packets from $host through \":port\""
+done
+grep -q 'event=client_connected .*client=127.0.0.1:' "$T/server.log" || fail "an IPv4 viewer is not logged as 127.0.0.1"
+echo "\":port\" serves [::1] and 127.0.0.1"

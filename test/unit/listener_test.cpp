@@ -51,3 +51,18 @@ TEST_CASE("listen_tcp: a port in use and an unknown host are errors with the rea
     CHECK_FALSE(unknown.fd);
     CHECK(unknown.error.find("no-such-host.invalid") != std::string::npos);
 }
+
+TEST_CASE("listen_tcp: an IPv4 peer of the dual-stack socket is named by its IPv4 address", "[listener]") {
+    Listener listener = listen_tcp("", "0", ListenOptions{});
+    REQUIRE(listener.fd);
+    std::string error;
+    UniqueFd client = connect_tcp("127.0.0.1", port_of(listener.address), -1, seconds(2), error);
+    REQUIRE(client);
+    REQUIRE(wait_fd(listener.fd.get(), POLLIN, -1, seconds(2)) == WaitResult::ready);
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    UniqueFd accepted(::accept(listener.fd.get(), reinterpret_cast<sockaddr*>(&peer), &len));
+    REQUIRE(accepted);
+    CHECK(peer.ss_family == AF_INET6);  // ::ffff:127.0.0.1 to the kernel
+    CHECK(format_address(reinterpret_cast<sockaddr*>(&peer)).rfind("127.0.0.1:", 0) == 0);
+}
