@@ -118,3 +118,14 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "exited ${ms} ms after SIGTERM"
 (( ms < 6000 )) || fail "SIGTERM took ${ms} ms"
 wait "$trickler" || true
+
+log "requesttimeout 2: trickling heads closed after 2 s"
+write_config "$T/short.json" '"requesttimeout": 2,' /tv.ts "http://127.0.0.1:$SOURCE_PORT/stream.ts"
+start_server "$T/short.json"
+wait_until 10 stream_connected /tv.ts || fail "stream never connected with requesttimeout 2"
+result=$(python3 "$T/trickle.py" "$SERVER_PORT" 20 0)
+echo "$result"
+(( $(figure closed) == 20 )) || fail "trickling sockets not closed with requesttimeout 2"
+python3 -c "import sys; sys.exit(not 1.9 <= float(sys.argv[1]) and float(sys.argv[2]) <= 3.5)" \
+    "$(figure closed_min_s)" "$(figure closed_max_s)" || fail "closed outside 2..3.5 s with requesttimeout 2"
+grep -q 'reason="request head incomplete after 2000 ms"' "$T/server.log" || fail "no refusal line naming the 2 s"

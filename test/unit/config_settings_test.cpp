@@ -132,3 +132,12 @@ TEST_CASE("Config: profile (Go's profiler in restreamer) is not supported: true 
     REQUIRE(off.config);
     CHECK(off.warnings.empty());
 }
+
+TEST_CASE("Config: requesttimeout bounds a request head, 5 s by default, never unlimited", "[config]") {
+    CHECK(parse_ok(R"json({"resources": []})json").requesttimeout_s == 5);
+    CHECK(parse_ok(R"json({"requesttimeout": 12, "resources": []})json").requesttimeout_s == 12);
+    CHECK(error_of(R"json({"requesttimeout": 0, "resources": []})json") ==
+          "server.json: requesttimeout: must be at least 1 (seconds)");
+    CHECK(error_of(R"json({"requesttimeout": "5", "resources": []})json") ==
+          "server.json: requesttimeout: expected a non-negative integer");
+}
