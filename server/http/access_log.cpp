@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/text.h"
 #include "common/utc_time.h"
 
 std::shared_ptr<AccessLog> AccessLog::open(const std::string& path, std::string& error) {
@@ -25,9 +26,12 @@ AccessLog::~AccessLog() { ::close(fd_); }
 std::string AccessLog::to_json(const AccessEntry& e) {
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-    auto str = [&w](const char* key, const std::string& value) {
+    std::string escaped;
+    // Paths and headers are the client's bytes: JSON must be UTF-8, so anything else is escaped.
+    auto str = [&w, &escaped](const char* key, const std::string& value) {
+        const std::string_view text = as_utf8(value, escaped);
         w.Key(key);
-        w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+        w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
     };
     w.StartObject();
     str("time", iso8601_utc(e.start));

@@ -32,7 +32,7 @@ public:
 
     // Any thread. One write() per line with O_APPEND, so lines from many threads never interleave.
     void write(const AccessEntry& entry);
-    // The JSON line for `entry`, without the newline. Public for tests.
+    // The JSON line for `entry`, without the newline; always valid UTF-8 (see as_utf8()). Public for tests.
     static std::string to_json(const AccessEntry& entry);
 
 private:
