@@ -59,6 +59,11 @@ private:
     TrafficCounters rates_;
 };
 
+// Counters of the server itself, beside the streams' own.
+struct ServerCounters {
+    uint64_t access_log_write_failures = 0;  // access-log lines lost to failed writes
+};
+
 // Everything health and statistics report, at one instant.
 struct GlobalStatistics {
     uint64_t connections = 0;  // viewers over all streams
@@ -66,6 +71,7 @@ struct GlobalStatistics {
     TrafficCounters totals;
     TrafficCounters per_second;
     std::chrono::nanoseconds stream_time{0};  // summed viewer time
+    ServerCounters server;
 };
 
 // "ok", or "full" once either limit is reached (restreamer's health resource).
@@ -98,8 +104,10 @@ public:
                            Clock::duration min_interval = std::chrono::seconds(1));
 
     HttpReply health(const StreamStatsList& streams, const ConnectionLimits& limits);
-    HttpReply statistics(const StreamStatsList& streams, const ConnectionLimits& limits);
-    HttpReply prometheus(const StreamStatsList& streams, const ConnectionLimits& limits);
+    HttpReply statistics(const StreamStatsList& streams, const ConnectionLimits& limits,
+                         const ServerCounters& server = {});
+    HttpReply prometheus(const StreamStatsList& streams, const ConnectionLimits& limits,
+                         const ServerCounters& server = {});
 
     // Sums the streams and updates the meters; `input_bits_per_second` (optional) gets each stream's rate.
     GlobalStatistics sample(const StreamStatsList& streams, const ConnectionLimits& limits,

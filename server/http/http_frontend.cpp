@@ -241,8 +241,10 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
     // restreamer's "nostats": no statistics are collected for anyone to read; health stays, for balancers.
     if (config.nostats && (resource.api == "statistics" || resource.api == "prometheus"))
         return HttpReply::text(404, "404 statistics disabled (nostats)");
-    if (resource.api == "statistics") return statistics_.statistics(site.stream_stats(), limits);
-    if (resource.api == "prometheus") return statistics_.prometheus(site.stream_stats(), limits);
+    ServerCounters server;
+    if (const auto& log = site.access_log()) server.access_log_write_failures = log->write_failures();
+    if (resource.api == "statistics") return statistics_.statistics(site.stream_stats(), limits, server);
+    if (resource.api == "prometheus") return statistics_.prometheus(site.stream_stats(), limits, server);
     if (resource.api == "check") return check_reply(route.channel && route.channel->is_connected());
     if (resource.api == "control") {
         if (!route.channel) return HttpReply::text(404, "404 not found");
