@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 
+#include "common/text.h"
 #include "common/utc_time.h"
 
 namespace {
@@ -44,6 +45,10 @@ LogLine::LogLine(LogLevel level, std::string_view event)
 
 LogLine& LogLine::kv(std::string_view key, std::string_view value) {
     if (!enabled_) return *this;
+    // Values can come from clients (a path, a header): bytes that are not UTF-8 become \xHH text,
+    // so that the log stays readable by tools that insist on UTF-8.
+    std::string escaped;
+    value = as_utf8(value, escaped);
     line_ += ' ';
     line_ += key;
     line_ += '=';

@@ -90,10 +90,10 @@ void set_value(prometheus::ClientMetric& metric, MetricType type, double value) 
         metric.gauge.value = value;
 }
 
-prometheus::MetricFamily global_gauge(const char* name, const char* help, double value) {
-    prometheus::MetricFamily family{name, help, MetricType::Gauge, {}};
+prometheus::MetricFamily global_metric(const char* name, const char* help, MetricType type, double value) {
+    prometheus::MetricFamily family{name, help, type, {}};
     family.metric.emplace_back();
-    family.metric.back().gauge.value = value;
+    set_value(family.metric.back(), type, value);
     return family;
 }
 
@@ -200,6 +200,7 @@ HttpReply statistics_reply(const GlobalStatistics& global) {
     put(writer, "bytes_per_second_received", rate.bytes_received);
     put(writer, "bytes_per_second_sent", rate.bytes_sent);
     put(writer, "bytes_per_second_dropped", rate.bytes_dropped);
+    put(writer, "access_log_write_failures", global.server.access_log_write_failures);
     writer.EndObject();
     return json_reply(buffer);
 }
@@ -220,20 +221,20 @@ HttpReply prometheus_reply(const StreamStatsList& streams, const GlobalStatistic
             families.push_back(std::move(family));
         }
     }
-    families.push_back(global_gauge("restreamer_connections", "Viewers connected over all streams.",
-                                    double(global.connections)));
-    families.push_back(global_gauge("restreamer_max_connections",
-                                    "Viewers allowed over all streams (maxconnections); 0 = no limit.",
-                                    double(global.limits.max)));
-    families.push_back(global_gauge("restreamer_full_connections",
-                                    "Viewers at which health reports full (fullconnections); 0 = none.",
-                                    double(global.limits.full)));
-    prometheus::MetricFamily accept_failures{"restreamer_accept_failures_total",
-                                             "accept() calls that failed (out of descriptors or memory).",
-                                             prometheus::MetricType::Counter, {}};
-    accept_failures.metric.emplace_back();
-    accept_failures.metric.back().counter.value = double(global.server.accept_failures);
-    families.push_back(std::move(accept_failures));
+    families.push_back(global_metric("restreamer_connections", "Viewers connected over all streams.",
+                                     MetricType::Gauge, double(global.connections)));
+    families.push_back(global_metric("restreamer_max_connections",
+                                     "Viewers allowed over all streams (maxconnections); 0 = no limit.",
+                                     MetricType::Gauge, double(global.limits.max)));
+    families.push_back(global_metric("restreamer_full_connections",
+                                     "Viewers at which health reports full (fullconnections); 0 = none.",
+                                     MetricType::Gauge, double(global.limits.full)));
+    families.push_back(global_metric("restreamer_accept_failures_total",
+                                     "accept() calls that failed (out of descriptors or memory).",
+                                     MetricType::Counter, double(global.server.accept_failures)));
+    families.push_back(global_metric("restreamer_access_log_write_failures_total",
+                                     "Access log lines lost because the file could not be written.",
+                                     MetricType::Counter, double(global.server.access_log_write_failures)));
 
     HttpReply reply;
     reply.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -61,8 +61,9 @@ private:
 
 // What the HTTP server itself reports, beside the streams.
 struct ServerCounters {
-    uint64_t accept_failures = 0;        // accept() calls that failed, for any reason
-    bool descriptors_exhausted = false;  // accept() lacked descriptors within the last seconds
+    uint64_t accept_failures = 0;            // accept() calls that failed, for any reason
+    bool descriptors_exhausted = false;      // accept() lacked descriptors within the last seconds
+    uint64_t access_log_write_failures = 0;  // access-log lines lost to failed writes
 };
 
 // Everything health and statistics report, at one instant.

@@ -244,6 +244,7 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
     ServerCounters server;
     server.accept_failures = server_->accept_failures();
     server.descriptors_exhausted = server_->descriptors_exhausted();
+    if (const auto& log = site.access_log()) server.access_log_write_failures = log->write_failures();
     if (resource.api == "health") return statistics_.health(site.stream_stats(), limits, server);
     // restreamer's "nostats": no statistics are collected for anyone to read; health stays, for balancers.
     if (config.nostats && (resource.api == "statistics" || resource.api == "prometheus"))

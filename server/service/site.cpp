@@ -84,7 +84,7 @@ std::shared_ptr<Site> Site::build(std::shared_ptr<const Config> config, const Si
     }
 
     if (!cfg.log.empty()) {
-        site->access_log_ = AccessLog::open(cfg.log, error);
+        site->access_log_ = AccessLog::open(cfg.log, error, previous ? previous->access_log_.get() : nullptr);
         if (!site->access_log_) return nullptr;
     }
     std::vector<NotificationTarget> targets;

@@ -3,7 +3,8 @@
 # exactly one line (time, client, method, path, status, duration_s, bytes, dropped_packets, reason)
 # whose bytes match what curl received (exactly when the server ends the session; when the viewer
 # hangs up, up to one batch more: the batch written after its close is counted, and the write after
-# that one fails); API requests, 401, 404 and 503 answers and HEAD requests get lines too.
+# that one fails); API requests, 401, 404 and 503 answers and HEAD requests get lines too. A path of
+# bytes that are not UTF-8 is logged with those bytes escaped, and the whole file is UTF-8.
 source "$(dirname "$0")/lib.sh"
 # Debian's python3 when there is one: a pyenv shim costs 100 ms per call, and checks call it often.
 PY=$(command -v /usr/bin/python3 || command -v python3)
@@ -33,7 +34,7 @@ lines_are() { (( $(lines) == $1 )); }
 entry() {
     "$PY" - "$T/access.log" "$1" <<'PY'
 import json, sys
-found = [e for e in map(json.loads, open(sys.argv[1])) if eval(sys.argv[2])]
+found = [e for e in map(json.loads, open(sys.argv[1], encoding="utf-8")) if eval(sys.argv[2])]
 if len(found) != 1:
     sys.exit("%d lines match %s" % (len(found), sys.argv[2]))
 print(json.dumps(found[0]))
@@ -110,11 +111,21 @@ check "$e" "e['status'] == 200 and e['bytes'] == 0" "HEAD API line"
 e=$(entry "e['path'] == '/tv.ts' and e['method'] == 'HEAD'") || fail "no single line for HEAD on a stream"
 check "$e" "e['status'] == 200 and e['bytes'] == 0" "HEAD stream line"
 
+log "a path that is not UTF-8 (httplib decodes %FF to the byte 0xFF): 404, and the line is valid UTF-8 JSON"
+[[ $(http_status "$url/raw%FF%FE-%C0%AF-%E2%82-%C3%A9") == 404 ]] || fail "a path of raw bytes is not answered 404"
+((++requests))
+wait_until 3 lines_are $requests || fail "expected $requests lines, have $(lines)"
+e=$(entry "e['path'].startswith('/raw')") || fail "no single line for the path of raw bytes"
+echo "$e"
+# Each byte outside a well-formed sequence is the text \xHH; the valid é stays é.
+check "$e" 'e["path"] == "/raw\\xff\\xfe-\\xc0\\xaf-\\xe2\\x82-\u00e9" and e["status"] == 404' "the line of the raw path"
+
 log "every line is one JSON object"
 "$PY" - "$T/access.log" <<'PY' || fail "the access log has lines that are not JSON objects"
 import json, sys
 n = 0
-for number, line in enumerate(open(sys.argv[1]), 1):
+# Strict UTF-8: a byte that is not would raise here.
+for number, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
     assert line.endswith("\n"), "line %d is not terminated" % number
     e = json.loads(line)
     assert isinstance(e, dict), "line %d is not an object" % number

@@ -74,7 +74,7 @@ for key in viewer limit max bandwidth; do json_int "$key" health; done
 stat_keys="status connections max_connections full_connections accept_failures total_packets_received total_packets_sent
 total_packets_dropped total_bytes_received total_bytes_sent total_bytes_dropped total_stream_time_ns
 packets_per_second_received packets_per_second_sent packets_per_second_dropped bytes_per_second_received
-bytes_per_second_sent bytes_per_second_dropped"
+bytes_per_second_sent bytes_per_second_dropped access_log_write_failures"
 expect /statistics 200 application/json
 echo "$BODY"
 [[ $(json "sorted(j) == sorted('$(tr '\n' ' ' <<<"$stat_keys")'.split())") == True ]] || fail "statistics keys differ: $BODY"
@@ -143,6 +143,7 @@ promtool check metrics <"$T/metrics.txt" || { cat "$T/metrics.txt"; fail "promto
 [[ $(metric restreamer_stream_connections 'stream="/dead.ts"') == 0 ]] || fail "prometheus: /dead.ts connections"
 [[ $(metric restreamer_connections) == 3 ]] || fail "prometheus: restreamer_connections"
 [[ $(metric restreamer_max_connections) == 3 && $(metric restreamer_full_connections) == 2 ]] || fail "prometheus: limits"
+[[ $(metric restreamer_access_log_write_failures_total) == 0 ]] || fail "prometheus: access log failures without an access log"
 [[ $(metric restreamer_source_connected 'stream="/tv.ts"') == 1 ]] || fail "prometheus: /tv.ts source not connected"
 [[ $(metric restreamer_source_connected 'stream="/dead.ts"') == 0 ]] || fail "prometheus: /dead.ts source connected"
 for s in /tv.ts /two.ts; do

@@ -156,11 +156,12 @@ TEST_CASE("statistics: every key, its type and its value, summed over streams", 
     };
     ServerCounters server;
     server.accept_failures = 12;
+    server.access_log_write_failures = 7;
     HttpReply reply = api.statistics(streams, {50, 40}, server);
     CHECK(reply.status == 200);
     CHECK(reply.content_type == "application/json");
     auto json = parse_json(reply);
-    CHECK(json.MemberCount() == 18);
+    CHECK(json.MemberCount() == 19);
     CHECK(uint_member(json, "accept_failures") == 12);
     CHECK(string_member(json, "status") == "ok");
     CHECK(uint_member(json, "connections") == 5);
@@ -175,6 +176,7 @@ TEST_CASE("statistics: every key, its type and its value, summed over streams", 
     REQUIRE(json.HasMember("total_stream_time_ns"));
     REQUIRE(json["total_stream_time_ns"].IsInt64());
     CHECK(json["total_stream_time_ns"].GetInt64() == 3250000000LL);
+    CHECK(uint_member(json, "access_log_write_failures") == 7);
     // The first sample has nothing to compare with.
     for (const char* key : {"packets_per_second_received", "packets_per_second_sent", "packets_per_second_dropped",
                             "bytes_per_second_received", "bytes_per_second_sent", "bytes_per_second_dropped"})
@@ -355,7 +357,9 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     b.connected = false;
     StreamStatsList streams = {{"/a.ts", a}, {"/b.ts", b}};
 
-    HttpReply reply = api.prometheus(streams, {100, 90});
+    ServerCounters server;
+    server.access_log_write_failures = 12;
+    HttpReply reply = api.prometheus(streams, {100, 90}, server);
     CHECK(reply.status == 200);
     CHECK(reply.content_type == "text/plain; version=0.0.4; charset=utf-8");
     const std::string& text = reply.body;
@@ -373,6 +377,7 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
         {"restreamer_upstream_splices_total", "counter"},    {"restreamer_splice_dropped_packets_total", "counter"},
         {"restreamer_input_bitrate", "gauge"}, {"restreamer_connections", "gauge"},
         {"restreamer_max_connections", "gauge"},             {"restreamer_full_connections", "gauge"},
+        {"restreamer_access_log_write_failures_total", "counter"},
     };
     for (const auto& [name, type] : families) {
         INFO(name);
@@ -411,13 +416,15 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     CHECK(at("restreamer_max_connections") == 100);
     CHECK(at("restreamer_full_connections") == 90);
     CHECK(at("restreamer_accept_failures_total") == 0);
-    CHECK(samples.size() == 19 * 2 + 4);
+    CHECK(at("restreamer_access_log_write_failures_total") == 12);
+    CHECK(samples.size() == 19 * 2 + 5);
 }
 
-TEST_CASE("prometheus: without streams only the global gauges remain", "[api]") {
+TEST_CASE("prometheus: without streams only the global metrics remain", "[api]") {
     auto samples = prometheus_samples(StatisticsApi().prometheus({}, {}).body);
-    CHECK(samples.size() == 4);
+    CHECK(samples.size() == 5);
     CHECK(samples.at("restreamer_connections") == 0);
+    CHECK(samples.at("restreamer_access_log_write_failures_total") == 0);
 }
 
 TEST_CASE("prometheus: promtool check metrics accepts the exposition", "[api]") {
