@@ -25,8 +25,10 @@ const char* level_name(LogLevel level) {
 
 bool needs_quotes(std::string_view v) {
     if (v.empty()) return true;
-    for (char c : v)
-        if (c == ' ' || c == '"' || c == '=' || c == '\t') return true;
+    for (char c : v) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == ' ' || c == '"' || c == '=' || u < 0x20 || u == 0x7f) return true;
+    }
     return false;
 }
 }  // namespace
@@ -58,8 +60,15 @@ LogLine& LogLine::kv(std::string_view key, std::string_view value) {
     }
     line_ += '"';
     for (char c : value) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) {  // one event, one line: a client's CR or LF cannot start another
+            static const char kHex[] = "0123456789abcdef";
+            line_ += "\\x";
+            line_ += kHex[u >> 4];
+            line_ += kHex[u & 15];
+            continue;
+        }
         if (c == '"' || c == '\\') line_ += '\\';
-        if (c == '\n' || c == '\r') c = ' ';  // one event, one line
         line_ += c;
     }
     line_ += '"';

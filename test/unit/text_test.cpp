@@ -71,3 +71,13 @@ TEST_CASE("LogLine: a value that is not UTF-8 is logged with \\xHH escapes, quot
     // Inside quotes a backslash is doubled, as for any value.
     CHECK(lines[0].find("reason=\"bad \\\\xc0\\\\xaf here\"") != std::string::npos);
 }
+
+TEST_CASE("LogLine: a control character in a value is escaped inside quotes, so one event stays one line", "[text]") {
+    StderrCapture captured;
+    LogLine(LogLevel::warn, "newline_probe").kv("path", "/a\nevent=forged").kv("ua", "x\ry\x7f");
+    const auto lines = captured.lines_with("event=newline_probe");
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find("path=\"/a\\x0aevent=forged\"") != std::string::npos);
+    CHECK(lines[0].find("ua=\"x\\x0dy\\x7f\"") != std::string::npos);
+    CHECK(captured.lines_with("event=forged").size() == 1);  // only inside the one line
+}
