@@ -85,7 +85,7 @@ void UpstreamLoop::run() {
         }
 
         const auto connected_at = steady_clock::now();
-        note_connected(remote, connected_at);
+        note_connected(remote);
         // Viewers that waited through an outage get a clean join; a first connection needs none.
         ReadEnd end = read_until_end(*upstream, remote, !first_connection);
         if (end.delivered) {
@@ -105,12 +105,10 @@ void UpstreamLoop::run() {
     listener_.outage_expired(stop_->is_signalled() ? "server shutting down" : "stream offline");
 }
 
-void UpstreamLoop::note_connected(const UpstreamUrl& remote, steady_clock::time_point at) {
-    {
-        LogLine connected(LogLevel::info, "upstream_connected");
-        connected.kv("stream", settings_.path).kv("remote", remote.text);
-        if (lost_at_) connected.kv("gap_ms", duration_cast<milliseconds>(at - *lost_at_).count());
-    }
+void UpstreamLoop::note_connected(const UpstreamUrl& remote) {
+    // upstream_connected follows with the first packets; a remote that never sends any is this line
+    // and upstream_disconnected only.
+    LogLine(LogLevel::info, "upstream_opened").kv("stream", settings_.path).kv("remote", remote.text);
     framer_.reset();
     connects_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -125,9 +123,13 @@ void UpstreamLoop::note_lost(const UpstreamUrl& remote, const std::string& reaso
         .kv("connected_s", duration_cast<milliseconds>(now - connected_at).count() / 1000.0);
 }
 
-void UpstreamLoop::go_live(bool splice) {
+void UpstreamLoop::go_live(const UpstreamUrl& remote, bool splice) {
     listener_.upstream_connected(splice);
     connected_.store(true, std::memory_order_release);
+    // Logged once viewers can join, not at the connect: tests and operators read it as "serving".
+    LogLine connected(LogLevel::info, "upstream_connected");
+    connected.kv("stream", settings_.path).kv("remote", remote.text);
+    if (lost_at_) connected.kv("gap_ms", duration_cast<milliseconds>(steady_clock::now() - *lost_at_).count());
     lost_at_.reset();
 }
 
@@ -145,7 +147,7 @@ UpstreamLoop::ReadEnd UpstreamLoop::read_until_end(Upstream& upstream, const Ups
         if (packets.empty()) continue;
         // Live from the first packet, not from the connect: a remote that answers with bytes that
         // are not TS never lets viewers in, and does not end the grace of those waiting.
-        if (!end.delivered) go_live(splice);
+        if (!end.delivered) go_live(remote, splice);
         end.delivered = true;
         const std::size_t bytes = packets.size();
         listener_.packets_received(std::move(packets));

@@ -81,12 +81,12 @@ private:
     // `splice`: passed to the listener when the connection goes live (its first packets).
     ReadEnd read_until_end(class Upstream& upstream, const UpstreamUrl& remote, bool splice);
     // The connection delivers: the listener hears of it, and the outage (if any) is over.
-    void go_live(bool splice);
+    void go_live(const UpstreamUrl& remote, bool splice);
     // Frames one read; false when the upstream has stalled (only null packets or garbage for read_timeout).
     bool frame(const uint8_t* data, std::size_t len, const UpstreamUrl& remote, std::vector<uint8_t>& packets);
     // Why the connection counts as stalled: no packet at all (bytes without sync), or only null ones.
     std::string stall_reason() const;
-    void note_connected(const UpstreamUrl& remote, std::chrono::steady_clock::time_point at);
+    void note_connected(const UpstreamUrl& remote);
     void note_lost(const UpstreamUrl& remote, const std::string& reason, std::chrono::steady_clock::time_point connected_at);
     // Ends the outage grace when it has run out.
     void expire_outage(std::chrono::steady_clock::time_point now);

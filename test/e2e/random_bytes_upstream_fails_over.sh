@@ -31,12 +31,12 @@ cat >"$T/alone.json" <<JSON
                  { "type": "api", "api": "prometheus", "serve": "/metrics" } ] }
 JSON
 start_server "$T/alone.json"
-wait_until 5 grep -q "event=upstream_connected stream=/random.ts" "$T/server.log" || { cat "$T/server.log"; fail "no connect"; }
+wait_until 5 grep -q "event=upstream_opened stream=/random.ts" "$T/server.log" || { cat "$T/server.log"; fail "no connect"; }
 never_live "http://127.0.0.1:$SERVER_PORT/random.ts" "$readtimeout" || { cat "$T/server.log"; fail "the random upstream went live"; }
 wait_until 3 grep -qE "event=upstream_disconnected stream=/random.ts .*$reason_re" "$T/server.log" ||
     { cat "$T/server.log"; fail "the random upstream was not failed for its lack of packets"; }
 grep "stream=/random.ts" "$T/server.log"
-held=$(( $(log_ms "event=upstream_disconnected stream=/random.ts") - $(log_ms "event=upstream_connected stream=/random.ts") ))
+held=$(( $(log_ms "event=upstream_disconnected stream=/random.ts") - $(log_ms "event=upstream_opened stream=/random.ts") ))
 echo "random-only upstream failed after $held ms"
 (( held >= readtimeout * 1000 - 100 && held <= readtimeout * 1000 + 1000 )) || fail "failed after $held ms, not readtimeout"
 curl -s -m 3 -o "$T/metrics.txt" "http://127.0.0.1:$SERVER_PORT/metrics" || fail "no metrics"
@@ -47,6 +47,7 @@ skipped=$(metric restreamer_input_skipped_bytes_total /random.ts)
 [[ $(metric restreamer_input_sync_losses_total /random.ts) == 0 ]] || fail "a sync lost that was never had"
 [[ $(metric restreamer_source_connected /random.ts) == 0 ]] || fail "the random upstream counts as connected"
 grep -q "event=client_connected" "$T/server.log" && fail "a viewer was let in"
+grep -q "event=upstream_connected" "$T/server.log" && fail "the random upstream was logged as connected"
 kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true
 mv "$T/server.log" "$T/alone.log"
 
@@ -61,7 +62,7 @@ cat >"$T/server.json" <<JSON
   "resources": [ { "type": "stream", "serve": "/tv.ts", "remotes": [ "$random", "$real" ] } ] }
 JSON
 start_server "$T/server.json"
-wait_until 5 grep -qF "event=upstream_connected stream=/tv.ts remote=$random" "$T/server.log" ||
+wait_until 5 grep -qF "event=upstream_opened stream=/tv.ts remote=$random" "$T/server.log" ||
     { cat "$T/server.log"; fail "the random remote was not connected"; }
 start_source real --listen "127.0.0.1:$real_port" "$SAMPLE"
 [[ $(http_status "http://127.0.0.1:$SERVER_PORT/tv.ts") == 503 ]] || fail "live while on the random remote"
@@ -70,7 +71,7 @@ wait_until $(( readtimeout + 3 )) grep -qF "event=upstream_connected stream=/tv.
 grep "event=upstream_" "$T/server.log"
 grep -F "event=upstream_disconnected stream=/tv.ts remote=$random" "$T/server.log" | grep -qE "$reason_re" ||
     fail "the random remote was not failed for its lack of packets"
-failover=$(( $(log_ms "event=upstream_connected stream=/tv.ts remote=$real") - $(log_ms "event=upstream_connected stream=/tv.ts remote=$random") ))
+failover=$(( $(log_ms "event=upstream_connected stream=/tv.ts remote=$real") - $(log_ms "event=upstream_opened stream=/tv.ts remote=$random") ))
 echo "failover: $failover ms from connecting to the random remote to connecting to the real one (readtimeout $readtimeout s)"
 (( failover <= readtimeout * 1000 + 1000 )) || fail "failover took $failover ms"
 
