@@ -38,7 +38,7 @@ LIBSOURCE := $(OBJ)/libsource.a
 
 SERVER_LIBS := -lcpp-httplib -lprometheus-cpp-core -lssl -lcrypto
 
-.PHONY: all deps run test bench clean
+.PHONY: all deps run test bench soak clean
 all: $(BIN)/server $(BIN)/source $(BIN)/ts_check $(BIN)/tls_forward $(BIN)/ts_pipe
 
 $(LIBCOMMON): $(call objs,$(COMMON_SRC))
@@ -120,6 +120,14 @@ $(BENCH_LOW_MEDIA):
 bench: deps
 	@$(MAKE) --no-print-directory all $(BIN)/bench $(BENCH_MEDIA) $(BENCH_LOW_MEDIA)
 	@$(BIN)/bench --bin $(BIN) --stream $(BENCH_MEDIA) --low-stream $(BENCH_LOW_MEDIA) $(BENCH_ARGS)
+
+# The soak test (not part of `make test`; test/soak/README.md): SOAK_MINUTES (default 5) of viewer
+# churn, upstream kills, reloads, slow heads and connection floods against $(BIN)/server, which must
+# keep its long viewers continuity-clean and not grow in RSS, threads or open files.
+SOAK_MINUTES ?= 5
+soak: deps
+	@$(MAKE) --no-print-directory all $(SAMPLE)
+	@BIN=$(BIN) SAMPLE=$(SAMPLE) SOAK_MINUTES=$(SOAK_MINUTES) bash test/soak/soak.sh
 
 clean:
 	rm -rf build bin
