@@ -4,7 +4,9 @@
 
 #include <rapidjson/document.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "server/http/status_api.h"
 #include "server/pipeline/stream.h"
@@ -148,6 +150,31 @@ TEST_CASE("Stream: viewer_infos lists present viewers, bounded, oldest first, wi
     CHECK(all[0].since <= all[1].since);
     CHECK(stream.viewer_infos(1).size() == 1);
     CHECK(stream.viewer_infos(0).empty());
+}
+
+TEST_CASE("Stream: viewer_infos from another thread while viewers come, go and are fed", "[status]") {
+    StreamSettings settings;
+    settings.path = "/tv.ts";
+    Stream stream(settings);
+    synthetic::Program program;
+    stream.upstream_connected(false);
+    stream.packets_received(program.gop(0, 2));
+    std::atomic<bool> done{false};
+    std::size_t reads = 0;
+    std::thread api([&] {
+        while (!done.load()) reads += stream.viewer_infos(kMaxViewerRows + 1).size() <= kMaxViewerRows + 1;
+    });
+    std::vector<std::shared_ptr<Viewer>> viewers;
+    for (int i = 0; i < 300; ++i) {
+        viewers.push_back(stream.attach("127.0.0.1:" + std::to_string(i), "u"));
+        stream.packets_received(program.picture(false));
+        if (i % 3 == 0) stream.detach(viewers[i / 3], "gone");
+    }
+    done.store(true);
+    api.join();
+    CHECK(reads > 0);
+    CHECK(stream.viewer_infos(1000).size() == 200);  // 300 attached, 100 detached
+    CHECK(stream.viewer_infos(kMaxViewerRows + 1).size() == kMaxViewerRows);
 }
 
 TEST_CASE("Status page: self-contained, polls the streams URL, which it escapes", "[status]") {
