@@ -9,7 +9,7 @@
 
 namespace {
 
-constexpr const char* kApiNames[] = {"health", "statistics", "check", "control", "prometheus", "reload"};
+constexpr const char* kApiNames[] = {"health", "statistics", "check", "control", "prometheus", "reload", "streams", "status"};
 
 // restreamer applies "clientinterface" to multicast groups only; on a unicast udp remote an
 // interface would make the bind fail. A group named by a host name needs ?iface= in its URL.
@@ -176,7 +176,7 @@ Resource ConfigSchema::build_resource(ResourceKeys& keys, const std::string& pat
         if (!keys.api) reader_.fail(child_path(path, "api"), "missing");
         if (std::find(std::begin(kApiNames), std::end(kApiNames), *keys.api) == std::end(kApiNames)) {
             reader_.fail(child_path(path, "api"), "unknown api " + quoted(*keys.api) +
-                                                      " (expected health, statistics, check, control, prometheus, reload)");
+                                                      " (expected health, statistics, check, control, prometheus, reload, streams, status)");
         }
         resource.api = *keys.api;
         resource.remote_text = keys.remote;

@@ -264,7 +264,7 @@ StatisticsApi::StatisticsApi(ClockFunction clock, Clock::duration min_interval)
 
 GlobalStatistics StatisticsApi::sample(const StreamStatsList& streams, const ConnectionLimits& limits,
                                        const ServerCounters& server,
-                                       std::map<std::string, uint64_t>* input_bits_per_second) {
+                                       std::map<std::string, TrafficCounters>* stream_rates) {
     GlobalStatistics global;
     global.limits = limits;
     global.server = server;
@@ -281,7 +281,7 @@ GlobalStatistics StatisticsApi::sample(const StreamStatsList& streams, const Con
         RateMeter meter = found != meters_.end() ? found->second : RateMeter(min_interval_);
         TrafficCounters rates = meter.update(totals, now);
         global.per_second += rates;
-        if (input_bits_per_second) (*input_bits_per_second)[path] = rates.bytes_received * 8;
+        if (stream_rates) (*stream_rates)[path] = rates;
         kept.emplace(path, meter);
     }
     meters_ = std::move(kept);
@@ -300,7 +300,9 @@ HttpReply StatisticsApi::statistics(const StreamStatsList& streams, const Connec
 
 HttpReply StatisticsApi::prometheus(const StreamStatsList& streams, const ConnectionLimits& limits,
                                     const ServerCounters& server) {
+    std::map<std::string, TrafficCounters> rates;
+    GlobalStatistics global = sample(streams, limits, server, &rates);
     std::map<std::string, uint64_t> input_bits_per_second;
-    GlobalStatistics global = sample(streams, limits, server, &input_bits_per_second);
+    for (const auto& [path, rate] : rates) input_bits_per_second[path] = rate.bytes_received * 8;
     return prometheus_reply(streams, global, input_bits_per_second);
 }

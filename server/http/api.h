@@ -110,9 +110,9 @@ public:
     HttpReply statistics(const StreamStatsList& streams, const ConnectionLimits& limits, const ServerCounters& server = {});
     HttpReply prometheus(const StreamStatsList& streams, const ConnectionLimits& limits, const ServerCounters& server = {});
 
-    // Sums the streams and updates the meters; `input_bits_per_second` (optional) gets each stream's rate.
+    // Sums the streams and updates the meters; `stream_rates` (optional) gets each stream's rates by path.
     GlobalStatistics sample(const StreamStatsList& streams, const ConnectionLimits& limits, const ServerCounters& server,
-                            std::map<std::string, uint64_t>* input_bits_per_second = nullptr);
+                            std::map<std::string, TrafficCounters>* stream_rates = nullptr);
 
 private:
     const ClockFunction clock_;

@@ -20,6 +20,7 @@
 #include "server/http/viewer_session.h"
 #include "server/service/notifier.h"
 #include "server/http/static_content.h"
+#include "server/http/status_api.h"
 
 using namespace std::chrono;
 
@@ -38,6 +39,8 @@ constexpr const char* kCacheControl = "no-cache, no-store, no-transform";
 // httplib 0.11.4 limits each header line to 8 KiB but not the number of lines; 100 is Apache's
 // LimitRequestFields. (The head's total size stays unlimited while httplib reads it.)
 constexpr std::size_t kMaxHeaderFields = 100;
+// Relative: a status page at /status finds /streams.json, one at /ops/status finds /ops/streams.json.
+constexpr const char* kDefaultStreamsUrl = "streams.json";
 
 // The body is the raw stream until the connection closes, for HTTP/1.1 too (as udpxy and msd_lite
 // answer): chunked encoding would make httplib copy every batch twice to frame it, and HTTP/1.0
@@ -251,6 +254,10 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
         return HttpReply::text(404, "404 statistics disabled (nostats)");
     if (resource.api == "statistics") return statistics_.statistics(site.stream_stats(), limits, server);
     if (resource.api == "prometheus") return statistics_.prometheus(site.stream_stats(), limits, server);
+    if (resource.api == "streams")
+        return streams_reply(collect_stream_status(site.stats_channels(), statistics_, limits, server));
+    if (resource.api == "status")
+        return status_page_reply(resource.remote_text.empty() ? kDefaultStreamsUrl : resource.remote_text);
     if (resource.api == "check") return check_reply(route.channel && route.channel->is_connected());
     if (resource.api == "control") {
         if (!route.channel) return HttpReply::text(404, "404 not found");
@@ -289,7 +296,7 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
         LogLine(LogLevel::warn, "client_refused").kv("stream", stream->path()).kv("client", address).kv("reason", "maxconnections reached");
         return send(HttpReply::text(503, "too many connections"), request, site, res);
     }
-    std::shared_ptr<Viewer> viewer = stream->attach(address);
+    std::shared_ptr<Viewer> viewer = stream->attach(address, request.user);
     if (!viewer) {
         release_viewer(site);
         return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);

@@ -48,6 +48,10 @@ StreamStats Channel::stats() const {
     const UpstreamState up = loop_.state();
     const OutputStats out = stream_->stats();
     s.connected = up.connected;
+    s.offline = stream_->is_offline();
+    s.gave_up = up.gave_up;
+    s.upstream = up.remote;
+    s.last_error = up.last_error;
     s.upstream_connects = up.connects;
     s.upstream_failures = up.failures;
     s.clients = out.viewers.viewers;

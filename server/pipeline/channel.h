@@ -20,6 +20,10 @@ struct ChannelSettings {
 // What the API shows of one stream: its upstream and its viewers.
 struct StreamStats {
     bool connected = false;
+    bool offline = false;      // set offline by the control API
+    bool gave_up = false;      // every remote failed and reconnect is 0
+    std::string upstream;      // the remote tried or connected last, as logged
+    std::string last_error;    // why the upstream last failed; empty once connected
     uint64_t upstream_connects = 0;
     uint64_t upstream_failures = 0;
     std::size_t clients = 0;

@@ -17,8 +17,8 @@ Stream::Stream(StreamSettings settings)
       // Half the queue: a viewer must take a whole cached GOP and still have room for the live edge.
       gop_cache_(GopCacheLimits{settings_.viewer_limits.queue_bytes / 2, kMaxGopAge}) {}
 
-std::shared_ptr<Viewer> Stream::attach(const std::string& address) {
-    auto viewer = std::make_shared<Viewer>(settings_.path, address, settings_.viewer_limits);
+std::shared_ptr<Viewer> Stream::attach(const std::string& address, const std::string& user) {
+    auto viewer = std::make_shared<Viewer>(settings_.path, address, settings_.viewer_limits, user);
     std::lock_guard<std::mutex> lock(viewers_mutex_);
     // Under the lock: set_offline() and outage_expired() list the viewers under it after setting
     // their flag, so a viewer either sees the flag here or is listed there.
@@ -71,6 +71,21 @@ OutputStats Stream::stats() const {
     s.video_codec = video_codec_;
     s.video_pid = video_pid_;
     return s;
+}
+
+std::vector<ViewerInfo> Stream::viewer_infos(std::size_t max) const {
+    std::vector<ViewerInfo> infos;
+    {
+        std::lock_guard<std::mutex> lock(viewers_mutex_);
+        infos.reserve(std::min(max, viewers_.size()));
+        for (const auto& viewer : viewers_) {
+            if (infos.size() == max) break;
+            infos.push_back(ViewerInfo{viewer->address(), viewer->user(), viewer->connected_since(),
+                                       viewer->bytes_sent(), viewer->packets_dropped()});
+        }
+    }
+    std::sort(infos.begin(), infos.end(), [](const ViewerInfo& a, const ViewerInfo& b) { return a.since < b.since; });
+    return infos;
 }
 
 void Stream::upstream_connected(bool splice) {

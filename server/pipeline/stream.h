@@ -33,6 +33,15 @@ struct ViewerTotals {
     std::chrono::nanoseconds viewer_time{0};  // summed durations of viewer sessions, present ones so far
 };
 
+// One present viewer, as the streams API lists it.
+struct ViewerInfo {
+    std::string address;
+    std::string user;  // empty unless the viewer authenticated
+    std::chrono::system_clock::time_point since;
+    uint64_t bytes_sent = 0;
+    uint64_t packets_dropped = 0;
+};
+
 struct OutputStats {
     ViewerTotals viewers;
     PacketizerCounters packetizer;
@@ -57,12 +66,15 @@ public:
 
     // HTTP thread. A new viewer, fed from the next chunk on, or nullptr while the upstream is down
     // or the stream is offline.
-    std::shared_ptr<Viewer> attach(const std::string& address);
+    std::shared_ptr<Viewer> attach(const std::string& address, const std::string& user = {});
     // HTTP thread, when the viewer's response ends.
     void detach(const std::shared_ptr<Viewer>& viewer, const std::string& reason);
     void disconnect_viewers(const std::string& reason);
 
     OutputStats stats() const;
+    // Up to `max` present viewers (any ones, when there are more), the longest connected first.
+    // Bounded: the copy is made under the lock that attach() and detach() wait for.
+    std::vector<ViewerInfo> viewer_infos(std::size_t max) const;
 
     // UpstreamListener: the reader thread.
     void upstream_connected(bool splice) override;

@@ -29,6 +29,7 @@ UpstreamLoop::~UpstreamLoop() { stop(); }
 void UpstreamLoop::start() {
     if (reader_.joinable()) return;
     stop_ = std::make_unique<StopSignal>();
+    gave_up_.store(false, std::memory_order_relaxed);
     reader_ = std::thread([this] { run(); });
 }
 
@@ -47,6 +48,10 @@ UpstreamState UpstreamLoop::state() const {
     s.bytes_received = bytes_received_.load(std::memory_order_relaxed);
     s.bytes_skipped = bytes_skipped_.load(std::memory_order_relaxed);
     s.sync_losses = sync_losses_.load(std::memory_order_relaxed);
+    s.gave_up = gave_up_.load(std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    s.remote = remote_;
+    s.last_error = last_error_;
     return s;
 }
 
@@ -66,6 +71,7 @@ void UpstreamLoop::run() {
         RemoteSchedule::Next next = schedule.next(steady_clock::now());
         if (next.offline) {
             LogLine(LogLevel::warn, "stream_offline").kv("stream", settings_.path).kv("reason", "every remote failed and reconnect is 0");
+            gave_up_.store(true, std::memory_order_relaxed);
             break;
         }
         if (!next.remote) {
@@ -75,11 +81,13 @@ void UpstreamLoop::run() {
         const std::size_t index = *next.remote;
         const UpstreamUrl& remote = settings_.remotes[index];
         std::string error;
+        note_attempt(remote);
         auto upstream = open_upstream(remote, options, error);
         if (!upstream) {
             if (stop_->is_signalled()) break;
             schedule.report_failure(index, steady_clock::now());
             failures_.fetch_add(1, std::memory_order_relaxed);
+            note_error(error);
             LogLine(LogLevel::warn, "upstream_failed").kv("stream", settings_.path).kv("remote", remote.text).kv("reason", error);
             continue;
         }
@@ -116,6 +124,7 @@ void UpstreamLoop::note_connected(const UpstreamUrl& remote) {
 void UpstreamLoop::note_lost(const UpstreamUrl& remote, const std::string& reason, steady_clock::time_point connected_at) {
     const auto now = steady_clock::now();
     failures_.fetch_add(1, std::memory_order_relaxed);
+    note_error(reason);
     LogLine(LogLevel::warn, "upstream_disconnected")
         .kv("stream", settings_.path)
         .kv("remote", remote.text)
@@ -123,9 +132,20 @@ void UpstreamLoop::note_lost(const UpstreamUrl& remote, const std::string& reaso
         .kv("connected_s", duration_cast<milliseconds>(now - connected_at).count() / 1000.0);
 }
 
+void UpstreamLoop::note_attempt(const UpstreamUrl& remote) {
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    remote_ = remote.text;
+}
+
+void UpstreamLoop::note_error(const std::string& error) {
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    last_error_ = error;
+}
+
 void UpstreamLoop::go_live(const UpstreamUrl& remote, bool splice) {
     listener_.upstream_connected(splice);
     connected_.store(true, std::memory_order_release);
+    note_error({});
     // Logged once viewers can join, not at the connect: tests and operators read it as "serving".
     LogLine connected(LogLevel::info, "upstream_connected");
     connected.kv("stream", settings_.path).kv("remote", remote.text);

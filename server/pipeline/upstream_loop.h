@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -55,6 +56,9 @@ struct UpstreamState {
     uint64_t bytes_received = 0;
     uint64_t bytes_skipped = 0;  // garbage between packets
     uint64_t sync_losses = 0;    // times the framer lost the packet boundaries
+    bool gave_up = false;        // every remote failed and reconnect is 0: the loop has ended
+    std::string remote;          // the remote tried or connected last (its logged form), or empty
+    std::string last_error;      // why it last failed; cleared once a connection delivers
 };
 
 class UpstreamLoop {
@@ -88,6 +92,9 @@ private:
     std::string stall_reason() const;
     void note_connected(const UpstreamUrl& remote);
     void note_lost(const UpstreamUrl& remote, const std::string& reason, std::chrono::steady_clock::time_point connected_at);
+    // Reader thread: the remote being tried, and why it failed (empty on success).
+    void note_attempt(const UpstreamUrl& remote);
+    void note_error(const std::string& error);
     // Ends the outage grace when it has run out.
     void expire_outage(std::chrono::steady_clock::time_point now);
     // Sleeps up to `wait`, waking early to end the grace; true when stop() was called.
@@ -118,4 +125,9 @@ private:
     std::atomic<uint64_t> bytes_received_{0};
     std::atomic<uint64_t> bytes_skipped_{0};
     std::atomic<uint64_t> sync_losses_{0};
+    std::atomic<bool> gave_up_{false};
+    // Strings need a lock; the reader takes it once per attempt or failure, never per read.
+    mutable std::mutex status_mutex_;
+    std::string remote_;      // guarded by status_mutex_
+    std::string last_error_;  // guarded by status_mutex_
 };

@@ -10,9 +10,10 @@ namespace {
 constexpr std::size_t kPictureReserveBytes = 512 * 1024;
 }  // namespace
 
-Viewer::Viewer(std::string stream_path, std::string address, const ViewerLimits& limits)
+Viewer::Viewer(std::string stream_path, std::string address, const ViewerLimits& limits, std::string user)
     : stream_path_(std::move(stream_path)),
       address_(std::move(address)),
+      user_(std::move(user)),
       max_lag_(limits.max_lag),
       queue_(limits.queue_chunks, limits.queue_bytes) {}
 

@@ -20,7 +20,8 @@ struct ViewerLimits {
 
 class Viewer {
 public:
-    Viewer(std::string stream_path, std::string address, const ViewerLimits& limits);
+    // `user`: who authenticated for the stream, or empty; shown by the streams API.
+    Viewer(std::string stream_path, std::string address, const ViewerLimits& limits, std::string user = {});
 
     // Reader thread, once, before any offer(): what the viewer gets first (the preamble, PAT and
     // PMT, the cached GOP). False when it does not fit; the viewer then starts at the next keyframe.
@@ -47,6 +48,8 @@ public:
     bool is_disconnected() const { return queue_.is_closed(); }
 
     const std::string& address() const { return address_; }
+    const std::string& user() const { return user_; }
+    std::chrono::system_clock::time_point connected_since() const { return connected_since_; }
     const std::string& stream_path() const { return stream_path_; }
     uint64_t bytes_sent() const { return bytes_sent_.load(std::memory_order_relaxed); }
     uint64_t packets_dropped() const { return packets_dropped_.load(std::memory_order_relaxed); }
@@ -55,6 +58,8 @@ public:
 private:
     const std::string stream_path_;
     const std::string address_;
+    const std::string user_;
+    const std::chrono::system_clock::time_point connected_since_ = std::chrono::system_clock::now();
     const std::chrono::milliseconds max_lag_;
     const std::chrono::steady_clock::time_point connected_at_ = std::chrono::steady_clock::now();
     PacketQueue queue_;

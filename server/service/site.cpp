@@ -133,10 +133,15 @@ const Route* Site::find(const std::string& path) const {
 
 std::vector<std::pair<std::string, StreamStats>> Site::stream_stats() const {
     std::vector<std::pair<std::string, StreamStats>> stats;
-    for (const auto& [path, channel] : streams_) {
-        // "nostats": the stream is left out of statistics, prometheus and health's viewer count.
-        if (find(path)->resource->nostats) continue;
-        stats.emplace_back(path, channel->stats());
-    }
+    for (const auto& channel : stats_channels()) stats.emplace_back(channel->path(), channel->stats());
     return stats;
+}
+
+std::vector<std::shared_ptr<Channel>> Site::stats_channels() const {
+    std::vector<std::shared_ptr<Channel>> channels;
+    for (const auto& [path, channel] : streams_) {
+        // "nostats": the stream is left out of statistics, prometheus, health's viewer count and the status.
+        if (!find(path)->resource->nostats) channels.push_back(channel);
+    }
+    return channels;
 }

@@ -44,6 +44,8 @@ public:
     const Config& config() const { return *config_; }
     const Route* find(const std::string& path) const;
     std::vector<std::pair<std::string, StreamStats>> stream_stats() const;
+    // The streams the statistics show ("nostats" ones left out), in path order.
+    std::vector<std::shared_ptr<Channel>> stats_channels() const;
     const std::shared_ptr<AccessLog>& access_log() const { return access_log_; }  // null when `log` is unset
     Notifier* notifier() const { return notifier_.get(); }  // null without notifications
     // Counts for the reload log line.

@@ -135,8 +135,9 @@ TEST_CASE("Config: resource errors", "[config]") {
     CHECK(error_of(R"json({"resources": [{"type": "static", "serve": "/i.html"}]})json") ==
           "server.json: resources[0]: a static resource needs \"remote\"");
     CHECK(error_of(R"json({"resources": [{"type": "api", "serve": "/h"}]})json") == "server.json: resources[0].api: missing");
-    CHECK(error_of(R"json({"resources": [{"type": "api", "api": "status", "serve": "/h"}]})json") ==
-          "server.json: resources[0].api: unknown api \"status\" (expected health, statistics, check, control, prometheus, reload)");
+    CHECK(error_of(R"json({"resources": [{"type": "api", "api": "stats", "serve": "/h"}]})json") ==
+          "server.json: resources[0].api: unknown api \"stats\" (expected health, statistics, check, control, prometheus, "
+          "reload, streams, status)");
 }
 
 TEST_CASE("Config: duplicate serve paths name the first resource", "[config]") {
