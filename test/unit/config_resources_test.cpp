@@ -136,7 +136,7 @@ TEST_CASE("Config: resource errors", "[config]") {
           "server.json: resources[0]: a static resource needs \"remote\"");
     CHECK(error_of(R"json({"resources": [{"type": "api", "serve": "/h"}]})json") == "server.json: resources[0].api: missing");
     CHECK(error_of(R"json({"resources": [{"type": "api", "api": "status", "serve": "/h"}]})json") ==
-          "server.json: resources[0].api: unknown api \"status\" (expected health, statistics, check, control, prometheus, reload)");
+          "server.json: resources[0].api: unknown api \"status\" (expected health, statistics, check, control, prometheus, reload, playlist)");
 }
 
 TEST_CASE("Config: duplicate serve paths name the first resource", "[config]") {
