@@ -2,7 +2,8 @@
 # The playlist api against the real server: the exact M3U without and with publicurl, Content-Type
 # and HEAD; X-Forwarded-Proto/-Host (and -For) honoured from a trusted proxy and ignored from an
 # untrusted peer; a stream whose allow list excludes the client and one with Basic authentication
-# left out, the latter listed with the right credentials; a bad Host refused; and mpv plays it.
+# left out, the latter listed with the right credentials; a bad Host refused; mpv plays it and
+# ffprobe's hls demuxer probes its first entry.
 source "$(dirname "$0")/lib.sh"
 start_source src "$SAMPLE"
 up="http://127.0.0.1:$SOURCE_PORT/stream.ts"
@@ -88,11 +89,17 @@ expected "$base" >"$T/plain.m3u"
 same "forwarded fields from an untrusted peer" "$T/plain.m3u" -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: tv.example" -H "X-Forwarded-For: 10.1.2.3"
 
 log "mpv plays the first entry of the playlist"
+rc=0
 mpv --no-config --vo=null --ao=null --frames=25 --loop-playlist=no --playlist-start=0 \
-    --term-playing-msg='PLAYING=${path}' --playlist="$base/playlist.m3u" >"$T/mpv.txt" 2>&1 ||
-    { cat "$T/mpv.txt"; fail "mpv exited $?"; }
+    --term-playing-msg='PLAYING=${path}' --playlist="$base/playlist.m3u" >"$T/mpv.txt" 2>&1 || rc=$?
+(( rc == 0 )) || { cat "$T/mpv.txt"; fail "mpv exited $rc"; }
 grep -q "^PLAYING=$base/tv.ts$" "$T/mpv.txt" || { cat "$T/mpv.txt"; fail "mpv did not play $base/tv.ts"; }
 grep -q "event=client_connected stream=/tv.ts" "$T/server.log" || fail "no viewer of /tv.ts logged"
+log "ffprobe's hls demuxer reads it and probes the first entry"
+timeout 20 ffprobe -v error -f hls -show_entries format=format_name:stream=codec_name -of compact \
+    "$base/playlist.m3u" >"$T/ffprobe.txt" 2>&1 || { cat "$T/ffprobe.txt"; fail "ffprobe failed"; }
+grep -q '^format|format_name=hls$' "$T/ffprobe.txt" && grep -q 'codec_name=h264' "$T/ffprobe.txt" ||
+    { cat "$T/ffprobe.txt"; fail "ffprobe did not read the playlist's stream"; }
 
 GUIDE="http://epg.example/guide.xml"
 
