@@ -26,6 +26,8 @@ struct Resource {
     bool nostats = false;              // stream: left out of statistics and metrics (`nostats`)
     AuthPolicy auth;                   // `authentication`; every user named is in Config::userlist
     IpFilter ip_filter;                // `allow` and `deny`; no rules = every address
+    // stream: how the playlist api lists it; empty = the attribute is left out (name: see playlist.h)
+    std::string name, tvg_id, logo, group;
 };
 // Every field, so that a reload can tell which resources changed.
 bool operator==(const Resource& a, const Resource& b);
@@ -61,6 +63,8 @@ struct Config {
     Userlist userlist;
     std::vector<Cidr> trusted_proxies;  // X-Forwarded-For is believed from these peers only
     std::vector<Notification> notifications;
+    std::string guide;      // playlist: x-tvg-url, an http(s) URL; empty = none
+    std::string publicurl;  // playlist: base of its stream URLs, an http(s) URL; empty = from the request
 
     std::vector<const Resource*> streams() const;
 };

@@ -9,7 +9,17 @@
 
 namespace {
 
-constexpr const char* kApiNames[] = {"health", "statistics", "check", "control", "prometheus", "reload", "streams", "status"};
+constexpr const char* kApiNames[] = {"health", "statistics", "check", "control", "prometheus", "reload", "streams", "status", "playlist"};
+
+// guide and publicurl end up in a playlist that players fetch: only a plain http(s) URL, with a host
+// and without spaces, quotes or control characters that would break the M3U line.
+bool is_plain_http_url(const std::string& text) {
+    const std::string lower = to_lower(text);
+    const size_t start = lower.rfind("http://", 0) == 0 ? 7 : lower.rfind("https://", 0) == 0 ? 8 : 0;
+    if (start == 0 || start == text.size() || text[start] == '/') return false;
+    return std::none_of(text.begin(), text.end(),
+                        [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '"'; });
+}
 
 // restreamer applies "clientinterface" to multicast groups only; on a unicast udp remote an
 // interface would make the bind fail. A group named by a host name needs ?iface= in its URL.
@@ -86,6 +96,12 @@ KeyReader::KeyTable ConfigSchema::top_level_keys(Config& config, bool& has_strea
         {"trustedproxies", [this, &config](const Value& value, const std::string& path) {
              config.trusted_proxies = read_cidr_list(value, path);
          }},
+        {"guide", [this, &config](const Value& value, const std::string& path) {
+             config.guide = read_http_url(value, path);
+         }},
+        {"publicurl", [this, &config](const Value& value, const std::string& path) {
+             config.publicurl = read_http_url(value, path);
+         }},
         {"resources", [this, &config, &has_streams](const Value& value, const std::string& path) {
              has_streams = true;
              read_resources(value, path, false, config);
@@ -149,6 +165,11 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
         {"clientinterface", reader_.into(keys.client_interface)},
         // restreamer's datagram size for udp, where a longer datagram was cut. Ours are read
         // whole whatever their size, so every value is met: the type is checked, nothing stored.
+        // Ours: how the playlist api lists a stream.
+        {"name", reader_.into(resource.name)},
+        {"tvgid", reader_.into(resource.tvg_id)},
+        {"logo", reader_.into(resource.logo)},
+        {"group", reader_.into(resource.group)},
         {"mru", [&](const Value& v, const std::string& p) { reader_.read_uint(v, p); }},
     });
     return keys;
@@ -176,7 +197,7 @@ Resource ConfigSchema::build_resource(ResourceKeys& keys, const std::string& pat
         if (!keys.api) reader_.fail(child_path(path, "api"), "missing");
         if (std::find(std::begin(kApiNames), std::end(kApiNames), *keys.api) == std::end(kApiNames)) {
             reader_.fail(child_path(path, "api"), "unknown api " + quoted(*keys.api) +
-                                                      " (expected health, statistics, check, control, prometheus, reload, streams, status)");
+                                                      " (expected health, statistics, check, control, prometheus, reload, streams, status, playlist)");
         }
         resource.api = *keys.api;
         resource.remote_text = keys.remote;
@@ -233,6 +254,12 @@ void ConfigSchema::check_api_remote(const Resource& resource, const std::string&
             reader_.fail(remote_path, "no stream is served at " + quoted(target));
         }
     });
+}
+
+std::string ConfigSchema::read_http_url(const Value& value, const std::string& path) const {
+    std::string url = reader_.read_string(value, path);
+    if (!is_plain_http_url(url)) reader_.fail(path, "expected an http:// or https:// URL without spaces or quotes");
+    return url;
 }
 
 std::vector<Cidr> ConfigSchema::read_cidr_list(const Value& value, const std::string& path) const {

@@ -37,6 +37,7 @@ private:
     std::vector<UpstreamUrl> read_remotes(const ResourceKeys& keys, const std::string& path) const;
     void check_static_remote(const std::string& remote, const std::string& path) const;
     void check_api_remote(const Resource& resource, const std::string& path);
+    std::string read_http_url(const Value& value, const std::string& path) const;
     std::vector<Cidr> read_cidr_list(const Value& value, const std::string& path) const;
     void apply_nostats(Config& config) const;
 

@@ -177,3 +177,8 @@ std::string effective_client(std::string_view peer_ip, const std::vector<std::st
     // With every hop one of ours, the request started at the leftmost.
     return client;
 }
+
+bool is_trusted_peer(std::string_view peer_ip, const std::vector<Cidr>& trusted_proxies) {
+    const std::optional<IpAddress> peer_address = parse_ip_address(peer_ip);
+    return peer_address && is_trusted(*peer_address, trusted_proxies);
+}

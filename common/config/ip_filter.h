@@ -85,3 +85,6 @@ inline constexpr std::string_view kUnknownClient = "unknown";
 // lets clients of the other kind of proxy choose their address.
 std::string effective_client(std::string_view peer_ip, const std::vector<std::string_view>& x_forwarded_for,
                              const std::vector<Cidr>& trusted_proxies);
+
+// Whether the socket's peer is one of `trusted_proxies`, whose other X-Forwarded-* fields may be believed.
+bool is_trusted_peer(std::string_view peer_ip, const std::vector<Cidr>& trusted_proxies);

@@ -17,6 +17,7 @@
 #include "common/text.h"
 #include "server/http/connection_threads.h"
 #include "server/http/http_server.h"
+#include "server/http/playlist.h"
 #include "server/http/viewer_session.h"
 #include "server/service/notifier.h"
 #include "server/http/static_content.h"
@@ -258,6 +259,7 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
         return streams_reply(collect_stream_status(site.stats_channels(), statistics_, limits, server));
     if (resource.api == "status")
         return status_page_reply(resource.remote_text.empty() ? kDefaultStreamsUrl : resource.remote_text);
+    if (resource.api == "playlist") return playlist_reply(config, playlist_request(config, request));
     if (resource.api == "check") return check_reply(route.channel && route.channel->is_connected());
     if (resource.api == "control") {
         if (!route.channel) return HttpReply::text(404, "404 not found");
@@ -275,6 +277,18 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
         return HttpReply::text(200, "reloaded");
     }
     return HttpReply::text(404, "404 not found");
+}
+
+PlaylistRequest HttpFrontend::playlist_request(const Config& config, const Request& request) const {
+    PlaylistRequest playlist;
+    playlist.host = request.info.header("host");
+    playlist.forwarded_proto = request.info.header("x-forwarded-proto");
+    playlist.forwarded_host = request.info.header("x-forwarded-host");
+    playlist.from_trusted_proxy = is_trusted_peer(request.peer_ip, config.trusted_proxies);
+    playlist.listen_address = address_;
+    playlist.client_ip = request.client_ip;
+    playlist.authorization = request.info.header("authorization");
+    return playlist;
 }
 
 void HttpFrontend::serve_stream(const Site& site, const Route& route, const Request& request, httplib::Response& res) {

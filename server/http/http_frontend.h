@@ -15,6 +15,7 @@
 #include "server/service/site.h"
 
 class HttpServer;
+struct PlaylistRequest;
 namespace httplib {
 struct Request;
 struct Response;
@@ -47,6 +48,7 @@ private:
     std::optional<HttpReply> deny(const Site& site, const Route& route, Request& request);
     void serve_stream(const Site& site, const Route& route, const Request& request, httplib::Response& res);
     HttpReply serve_api(const Site& site, const Route& route, const Request& request);
+    PlaylistRequest playlist_request(const Config& config, const Request& request) const;
     void send(const HttpReply& reply, const Request& request, const Site& site, httplib::Response& res);
     bool reserve_viewer(const Config& config);
     void release_viewer(const Site& site);

@@ -243,3 +243,12 @@ TEST_CASE("effective_client: an unreadable hop makes the client unknown", "[ip_f
     // A peer that is not an address (it never happens with sockets) is returned as it is.
     CHECK(effective_client("unix", {"198.51.100.1"}, trusted) == "unix");
 }
+
+TEST_CASE("is_trusted_peer: only peers inside trustedproxies, IPv4 also as mapped IPv6", "[ip_filter]") {
+    const std::vector<Cidr> trusted = {*parse_cidr("127.0.0.1/32")};
+    CHECK(is_trusted_peer("127.0.0.1", trusted));
+    CHECK(is_trusted_peer("::ffff:127.0.0.1", trusted));
+    CHECK_FALSE(is_trusted_peer("127.0.0.2", trusted));
+    CHECK_FALSE(is_trusted_peer("127.0.0.1", {}));
+    CHECK_FALSE(is_trusted_peer("not an address", trusted));
+}
