@@ -160,10 +160,12 @@ TEST_CASE("Stream: viewer_infos from another thread while viewers come, go and a
     stream.upstream_connected(false);
     stream.packets_received(program.gop(0, 2));
     std::atomic<bool> done{false};
-    std::size_t reads = 0;
+    std::atomic<std::size_t> reads{0};
     std::thread api([&] {
         while (!done.load()) reads += stream.viewer_infos(kMaxViewerRows + 1).size() <= kMaxViewerRows + 1;
     });
+    // The reads must overlap the changes below, not only follow them.
+    while (reads.load() == 0) std::this_thread::yield();
     std::vector<std::shared_ptr<Viewer>> viewers;
     for (int i = 0; i < 300; ++i) {
         viewers.push_back(stream.attach("127.0.0.1:" + std::to_string(i), "u"));
