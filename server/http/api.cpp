@@ -8,22 +8,9 @@
 #include <rapidjson/writer.h>
 
 #include "common/ts/ts_packet.h"
+#include "server/http/json_reply.h"
 
 namespace {
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-HttpReply json_reply(const rapidjson::StringBuffer& buffer) {
-    HttpReply reply;
-    reply.content_type = "application/json";
-    reply.body.assign(buffer.GetString(), buffer.GetSize());
-    return reply;
-}
-
-void put(JsonWriter& writer, const char* key, uint64_t value) {
-    writer.Key(key);
-    writer.Uint64(value);
-}
 
 uint64_t per_second(uint64_t now, uint64_t before, double seconds) {
     if (now < before) return 0;

@@ -7,20 +7,9 @@
 #include <map>
 
 #include "common/utc_time.h"
+#include "server/http/json_reply.h"
 
 namespace {
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void put(JsonWriter& writer, const char* key, uint64_t value) {
-    writer.Key(key);
-    writer.Uint64(value);
-}
-
-void put(JsonWriter& writer, const char* key, const std::string& value) {
-    writer.Key(key);
-    writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
 
 void write_viewer(JsonWriter& writer, const ViewerInfo& viewer) {
     writer.StartObject();
@@ -67,9 +56,7 @@ HttpReply streams_reply(const std::vector<StreamStatus>& streams) {
     writer.StartArray();
     for (const StreamStatus& stream : streams) write_stream(writer, stream);
     writer.EndArray();
-    HttpReply reply;
-    reply.content_type = "application/json";
-    reply.body.assign(buffer.GetString(), buffer.GetSize());
+    HttpReply reply = json_reply(buffer);
     reply.headers.emplace_back("Cache-Control", "no-store");
     return reply;
 }
