@@ -24,6 +24,8 @@ struct Resource {
     bool fast_start = true;            // stream: new viewers start at the cached keyframe
     bool tls_verify = true;            // stream: https remotes must present a certificate we trust
     bool nostats = false;              // stream: left out of statistics and metrics (`nostats`)
+    bool ondemand = false;             // stream: the upstream is open only while someone watches
+    unsigned linger_s = 30;            // ondemand: seconds the upstream stays open after the last viewer
     AuthPolicy auth;                   // `authentication`; every user named is in Config::userlist
     IpFilter ip_filter;                // `allow` and `deny`; no rules = every address
     // stream: how the playlist api lists it; empty = the attribute is left out (name: see playlist.h)
@@ -58,6 +60,8 @@ struct Config {
     unsigned fullconnections = 0;  // soft limit reported by health; 0 = none
     unsigned heartbeatinterval_s = 60;
     bool nostats = false;          // the top-level `nostats`: the default of every Resource::nostats
+    bool ondemand = false;         // the default of every Resource::ondemand
+    unsigned linger_s = 30;        // the default of every Resource::linger_s
     std::string log;               // access log file; empty = none
     std::vector<Resource> resources;
     Userlist userlist;

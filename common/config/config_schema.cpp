@@ -42,7 +42,7 @@ struct ConfigSchema::ResourceKeys {
     std::string client_interface;
     std::vector<Cidr> allow;
     std::vector<Cidr> deny;
-    std::optional<bool> nostats;
+    StreamOverrides overrides;
 };
 
 Config ConfigSchema::read_config(const Value& root) {
@@ -51,7 +51,7 @@ Config ConfigSchema::read_config(const Value& root) {
     bool has_streams = false;
     reader_.read_members(root, "", top_level_keys(config, has_streams));
     if (!has_streams) reader_.fail("", "no streams configured (\"resources\" or \"streams\")");
-    apply_nostats(config);
+    apply_stream_defaults(config);
     for (const auto& check : deferred_) check(config);
     return config;
 }
@@ -81,6 +81,9 @@ KeyReader::KeyTable ConfigSchema::top_level_keys(Config& config, bool& has_strea
         // restreamer's switch that turns statistics off. Here it is also the default of every
         // stream's own "nostats": such a stream is left out of the statistics and metrics.
         {"nostats", reader_.into(config.nostats)},
+        // Ours: the defaults of every stream's "ondemand" and "linger".
+        {"ondemand", reader_.into(config.ondemand)},
+        {"linger", reader_.into(config.linger_s)},
         // restreamer's switch for Go's profiler (pprof) and Go runtime metrics, which have no
         // counterpart here. Its documented example file says false, so only true is worth a word.
         {"profile", [this](const Value& value, const std::string& path) {
@@ -124,7 +127,7 @@ void ConfigSchema::read_resources(const Value& list, const std::string& path, bo
             reader_.fail(child_path(item_path, "serve"),
                          "duplicate path " + quoted(resource.serve) + " (also " + it->second + ")");
         }
-        resource_nostats_.push_back(keys.nostats);
+        stream_overrides_.push_back(keys.overrides);
         config.resources.push_back(std::move(resource));
     }
 }
@@ -153,7 +156,10 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
         // Off for encoders with self-signed certificates: the link is encrypted but not authenticated.
         {"tlsverify", reader_.into(resource.tls_verify)},
         // Ours: overrides the top-level "nostats" for this stream.
-        {"nostats", reader_.into(keys.nostats)},
+        {"nostats", reader_.into(keys.overrides.nostats)},
+        // Ours: connect only while someone watches, and stay connected `linger` seconds after.
+        {"ondemand", reader_.into(keys.overrides.ondemand)},
+        {"linger", [&](const Value& v, const std::string& p) { keys.overrides.linger_s = reader_.read_uint(v, p); }},
         {"authentication", [&](const Value& v, const std::string& p) {
              Authentication auth = read_authentication(v, p);
              check_resource_users(auth, p);
@@ -273,10 +279,14 @@ std::vector<Cidr> ConfigSchema::read_cidr_list(const Value& value, const std::st
     return networks;
 }
 
-// The top-level "nostats" may come after the resources, so it is applied once all are read.
-void ConfigSchema::apply_nostats(Config& config) const {
+// The top-level defaults may come after the resources, so they are applied once all are read.
+void ConfigSchema::apply_stream_defaults(Config& config) const {
     for (size_t i = 0; i < config.resources.size(); ++i) {
         Resource& resource = config.resources[i];
-        if (resource.type == Resource::Type::stream) resource.nostats = resource_nostats_[i].value_or(config.nostats);
+        if (resource.type != Resource::Type::stream) continue;
+        const StreamOverrides& own = stream_overrides_[i];
+        resource.nostats = own.nostats.value_or(config.nostats);
+        resource.ondemand = own.ondemand.value_or(config.ondemand);
+        resource.linger_s = own.linger_s.value_or(config.linger_s);
     }
 }

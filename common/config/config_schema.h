@@ -39,7 +39,7 @@ private:
     void check_api_remote(const Resource& resource, const std::string& path);
     std::string read_http_url(const Value& value, const std::string& path) const;
     std::vector<Cidr> read_cidr_list(const Value& value, const std::string& path) const;
-    void apply_nostats(Config& config) const;
+    void apply_stream_defaults(Config& config) const;
 
     // config_schema_users.cpp
     Authentication read_authentication(const Value& value, const std::string& path);
@@ -52,7 +52,13 @@ private:
 
     KeyReader& reader_;
     std::map<std::string, std::string> served_;  // serve path -> key path of the resource that has it
-    std::vector<std::optional<bool>> resource_nostats_;  // each resource's own "nostats", by index
+    // Each resource's own "nostats", "ondemand" and "linger", by index: the top-level defaults may
+    // come after the resources.
+    struct StreamOverrides {
+        std::optional<bool> nostats, ondemand;
+        std::optional<unsigned> linger_s;
+    };
+    std::vector<StreamOverrides> stream_overrides_;
     // Checks that need the whole file (the userlist and the streams may come after the keys that
     // name them); they run in the order recorded once every key has been read.
     std::vector<std::function<void(const Config&)>> deferred_;

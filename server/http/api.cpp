@@ -46,6 +46,16 @@ const StreamMetric kStreamMetrics[] = {
      [](const StreamStats& s, uint64_t) { return std::chrono::duration<double>(s.viewer_time).count(); }},
     {"restreamer_source_connected", "1 while the stream's upstream is connected, else 0.", MetricType::Gauge,
      [](const StreamStats& s, uint64_t) { return s.connected ? 1.0 : 0.0; }},
+    // Idle and failed apart: an on-demand stream nobody watches has no upstream by design.
+    {"restreamer_stream_idle", "1 while an on-demand stream is idle (nobody watches, no upstream), else 0.",
+     MetricType::Gauge, [](const StreamStats& s, uint64_t) { return s.state == StreamState::idle ? 1.0 : 0.0; }},
+    {"restreamer_stream_failed",
+     "1 while the stream's upstream failed (or its last on-demand start did), else 0.", MetricType::Gauge,
+     [](const StreamStats& s, uint64_t) { return s.state == StreamState::failed ? 1.0 : 0.0; }},
+    {"restreamer_stream_starts_total", "On-demand starts of the stream's upstream by a first viewer.",
+     MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.starts); }},
+    {"restreamer_stream_start_failures_total", "On-demand starts that failed and answered their viewers 503.",
+     MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.start_failures); }},
     {"restreamer_input_cc_errors_total", "Continuity counter gaps in the upstream's packets.",
      MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.cc_errors); }},
     {"restreamer_upstream_connects_total", "Connections to the stream's upstreams opened.",
@@ -82,6 +92,14 @@ prometheus::MetricFamily global_metric(const char* name, const char* help, Metri
     family.metric.emplace_back();
     set_value(family.metric.back(), type, value);
     return family;
+}
+
+// {"connected": N, "idle": N, ...}: how many streams are in each state.
+void put_stream_states(JsonWriter& writer, const GlobalStatistics& global) {
+    writer.Key("streams");
+    writer.StartObject();
+    for (std::size_t i = 0; i < kStreamStateCount; ++i) put(writer, to_string(static_cast<StreamState>(i)), global.streams_by_state[i]);
+    writer.EndObject();
 }
 
 }  // namespace
@@ -188,6 +206,7 @@ HttpReply statistics_reply(const GlobalStatistics& global) {
     put(writer, "bytes_per_second_sent", rate.bytes_sent);
     put(writer, "bytes_per_second_dropped", rate.bytes_dropped);
     put(writer, "access_log_write_failures", global.server.access_log_write_failures);
+    put_stream_states(writer, global);
     writer.EndObject();
     return json_reply(buffer);
 }
@@ -229,8 +248,8 @@ HttpReply prometheus_reply(const StreamStatsList& streams, const GlobalStatistic
     return reply;
 }
 
-HttpReply check_reply(bool connected) {
-    return connected ? HttpReply::text(200, "200 ok") : HttpReply::text(404, "404 not found");
+HttpReply check_reply(bool good) {
+    return good ? HttpReply::text(200, "200 ok") : HttpReply::text(404, "404 not found");
 }
 
 HttpReply control_reply(const HttpRequestInfo& request, const std::function<void(bool offline)>& set_offline) {
@@ -262,6 +281,7 @@ GlobalStatistics StatisticsApi::sample(const StreamStatsList& streams, const Con
         TrafficCounters totals = TrafficCounters::of(stats);
         global.connections += stats.clients;
         global.stream_time += stats.viewer_time;
+        ++global.streams_by_state[static_cast<std::size_t>(stats.state)];
         global.totals += totals;
 
         auto found = meters_.find(path);

@@ -3,6 +3,7 @@
 // many HTTP threads at once; the free functions are pure.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -74,6 +75,8 @@ struct GlobalStatistics {
     TrafficCounters totals;
     TrafficCounters per_second;
     std::chrono::nanoseconds stream_time{0};  // summed viewer time
+    // Streams by state, indexed by StreamState: an idle on-demand stream is not a failed one.
+    std::array<uint64_t, kStreamStateCount> streams_by_state{};
 };
 
 // "ok", or "full" once either limit is reached (restreamer's health resource); health_reply also says
@@ -88,8 +91,8 @@ HttpReply statistics_reply(const GlobalStatistics& global);
 HttpReply prometheus_reply(const StreamStatsList& streams, const GlobalStatistics& global,
                            const std::map<std::string, uint64_t>& input_bits_per_second);
 
-// 200 "200 ok" while the stream's upstream is connected, else 404 "404 not found".
-HttpReply check_reply(bool connected);
+// 200 "200 ok" while the stream is good (Channel::answers_check), else 404 "404 not found".
+HttpReply check_reply(bool good);
 // `?offline` calls set_offline(true), else `?online` calls set_offline(false), both 202; else 400
 // and set_offline is not called.
 HttpReply control_reply(const HttpRequestInfo& request, const std::function<void(bool offline)>& set_offline);

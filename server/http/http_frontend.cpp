@@ -260,7 +260,7 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
     if (resource.api == "status")
         return status_page_reply(resource.remote_text.empty() ? kDefaultStreamsUrl : resource.remote_text);
     if (resource.api == "playlist") return playlist_reply(config, playlist_request(config, request));
-    if (resource.api == "check") return check_reply(route.channel && route.channel->is_connected());
+    if (resource.api == "check") return check_reply(route.channel && route.channel->answers_check());
     if (resource.api == "control") {
         if (!route.channel) return HttpReply::text(404, "404 not found");
         Stream& stream = *route.channel->stream();
@@ -292,11 +292,14 @@ PlaylistRequest HttpFrontend::playlist_request(const Config& config, const Reque
 }
 
 void HttpFrontend::serve_stream(const Site& site, const Route& route, const Request& request, httplib::Response& res) {
-    const std::shared_ptr<Stream>& stream = route.channel->stream();
+    Channel& channel = *route.channel;
+    const std::shared_ptr<Stream>& stream = channel.stream();
     const std::string& address = request.info.client;
     res.set_header("Cache-Control", kCacheControl);
     if (stream->is_offline()) return send(HttpReply::text(503, "stream offline"), request, site, res);
-    if (!stream->is_live()) return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
+    // An idle on-demand stream is not live, yet a GET would start it: HEAD does not, and says 200.
+    if (!stream->is_live() && !channel.is_on_demand())
+        return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
     if (request.info.method == "HEAD") {
         set_stream_body(res, [](size_t, httplib::DataSink&) { return false; });  // httplib sends no body to HEAD
         if (const auto& log = site.access_log()) log->write(request.access_entry(200));  // one line per request
@@ -310,12 +313,13 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
         LogLine(LogLevel::warn, "client_refused").kv("stream", stream->path()).kv("client", address).kv("reason", "maxconnections reached");
         return send(HttpReply::text(503, "too many connections"), request, site, res);
     }
-    std::shared_ptr<Viewer> viewer = stream->attach(address, request.user);
-    if (!viewer) {
+    Channel::Admission admission = channel.admit(address, request.user);
+    if (!admission.viewer) {
         release_viewer(site);
-        return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
+        LogLine(LogLevel::warn, "client_refused").kv("stream", stream->path()).kv("client", address).kv("reason", admission.refusal);
+        return send(HttpReply::text(503, admission.refusal), request, site, res);
     }
-    auto session = std::make_shared<ViewerSession>(stream, std::move(viewer), request.access_entry(200), site.access_log(),
+    auto session = std::make_shared<ViewerSession>(stream, std::move(admission.viewer), request.access_entry(200), site.access_log(),
                                                    [this] { release_viewer(*this->site()); });
     set_stream_body(
         res, [session](size_t, httplib::DataSink& sink) { return session->provide(sink); },

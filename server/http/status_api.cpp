@@ -44,12 +44,6 @@ void write_stream(JsonWriter& writer, const StreamStatus& stream) {
 
 }  // namespace
 
-const char* stream_state(const StreamStats& stats) {
-    if (stats.offline || stats.gave_up) return "offline";
-    if (stats.connected) return "connected";
-    return stats.last_error.empty() ? "connecting" : "failed";
-}
-
 HttpReply streams_reply(const std::vector<StreamStatus>& streams) {
     rapidjson::StringBuffer buffer;
     JsonWriter writer(buffer);
@@ -73,7 +67,7 @@ std::vector<StreamStatus> collect_stream_status(const std::vector<std::shared_pt
         const auto& [path, s] = stats[i];
         StreamStatus status;
         status.path = path;
-        status.state = stream_state(s);
+        status.state = to_string(s.state);
         status.upstream = s.upstream;
         status.last_error = s.last_error;
         status.viewers = s.clients;

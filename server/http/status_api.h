@@ -18,7 +18,7 @@ constexpr std::size_t kMaxViewerRows = 200;
 // One stream as the streams API shows it.
 struct StreamStatus {
     std::string path;
-    std::string state;  // see stream_state()
+    std::string state;  // to_string(StreamState)
     std::string upstream;
     std::string last_error;
     uint64_t viewers = 0;
@@ -29,10 +29,6 @@ struct StreamStatus {
     // Any number: the reply lists kMaxViewerRows and says whether there were more.
     std::vector<ViewerInfo> viewer_rows;
 };
-
-// "offline" (set offline, or every remote failed and reconnect is 0), "connected", "failed" (the
-// last attempt or connection failed) or "connecting" (no failure since the loop started).
-const char* stream_state(const StreamStats& stats);
 
 // A JSON array of the streams, in the given order.
 HttpReply streams_reply(const std::vector<StreamStatus>& streams);

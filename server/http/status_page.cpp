@@ -41,7 +41,8 @@ th, td { text-align: left; padding: .15em .8em .15em 0; }
 table.viewer-list td, table.viewer-list th { border-bottom: 1px solid #eee; font-family: monospace; }
 .state-connected { color: #080; font-weight: bold; }
 .state-failed, .state-offline { color: #b00; font-weight: bold; }
-.state-connecting { color: #a60; font-weight: bold; }
+.state-starting { color: #a60; font-weight: bold; }
+.state-idle { color: #666; }
 #updated { color: #666; }
 #error { color: #b00; }
 </style>

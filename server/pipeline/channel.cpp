@@ -1,7 +1,9 @@
-// channel.cpp - settings from the config, and the stream's figures for the API.
+// channel.cpp - settings from the config, on-demand start and linger, and the stream's figures for the API.
 #include "server/pipeline/channel.h"
 
 #include <algorithm>
+
+#include "common/log.h"
 
 using namespace std::chrono;
 
@@ -11,7 +13,24 @@ namespace {
 // 8 Mbit/s, held as references to shared chunks: room for a cached GOP (up to half of it) and for
 // the live edge while that burst is written.
 constexpr std::size_t kMinQueueBytes = 4 << 20;
+// How long a first viewer of an on-demand stream waits for its picture when `timeout` is 0 (none).
+constexpr seconds kDefaultStartTimeout{10};
+
+double seconds_between(steady_clock::time_point from, steady_clock::time_point to) {
+    return duration_cast<milliseconds>(to - from).count() / 1000.0;
+}
 }  // namespace
+
+const char* to_string(StreamState state) {
+    switch (state) {
+    case StreamState::idle: return "idle";
+    case StreamState::starting: return "starting";
+    case StreamState::connected: return "connected";
+    case StreamState::failed: return "failed";
+    case StreamState::offline: return "offline";
+    }
+    return "failed";
+}
 
 ChannelSettings ChannelSettings::from_config(const Resource& resource, const Config& config) {
     ChannelSettings s;
@@ -30,28 +49,147 @@ ChannelSettings ChannelSettings::from_config(const Resource& resource, const Con
     out.fast_start = resource.fast_start;
     out.viewer_limits.max_lag = seconds(config.maxlag_s);
     out.viewer_limits.queue_bytes = std::max<std::size_t>(std::size_t(config.outputbuffer) * ts::kPacketSize, kMinQueueBytes);
+
+    s.demand.on_demand = resource.ondemand;
+    s.demand.linger = seconds(resource.linger_s);
+    s.demand.start_timeout = config.timeout_s > 0 ? seconds(config.timeout_s) : kDefaultStartTimeout;
     return s;
 }
 
 Channel::Channel(ChannelSettings settings)
-    : stream_(std::make_shared<Stream>(std::move(settings.stream))), loop_(std::move(settings.upstream), *stream_) {}
+    : demand_(settings.demand),
+      stream_(std::make_shared<Stream>(std::move(settings.stream))),
+      loop_(std::move(settings.upstream), *stream_) {}
 
 Channel::~Channel() { stop(); }
 
+void Channel::start() {
+    if (demand_.on_demand) return;
+    std::lock_guard<std::mutex> lock(demand_mutex_);
+    if (stopped_) return;
+    loop_.start();
+    running_ = true;
+}
+
 void Channel::stop() {
-    loop_.stop();
+    {
+        std::lock_guard<std::mutex> lock(demand_mutex_);
+        stopped_ = true;
+        stop_upstream();
+    }
     stream_->disconnect_viewers("server shutting down");
+}
+
+Channel::Admission Channel::admit(const std::string& address, const std::string& user) {
+    if (!demand_.on_demand) {
+        if (auto viewer = stream_->attach(address, user)) return {std::move(viewer), {}};
+        return {nullptr, "stream not connected upstream"};
+    }
+    std::unique_lock<std::mutex> lock(demand_mutex_);
+    if (stopped_) return {nullptr, "stream stopped"};
+    // A loop that gave up (every remote failed and reconnect is 0) is started over by a new viewer.
+    if (running_ && loop_.state().gave_up) stop_upstream();
+    if (!running_) start_upstream(address);
+    const steady_clock::time_point started = started_at_;
+    ++waiting_;
+    lock.unlock();
+
+    Stream::StartOutcome outcome = stream_->wait_for_start(steady_clock::now() + demand_.start_timeout);
+    if (!outcome.ready && outcome.reason.empty()) {
+        // This viewer's time ran out first: the start has failed for every viewer waiting on it.
+        stream_->fail_start("no picture from the upstream within " +
+                            std::to_string(duration_cast<seconds>(demand_.start_timeout).count()) + " s");
+        outcome = stream_->wait_for_start(steady_clock::now());
+    }
+    std::shared_ptr<Viewer> viewer = outcome.ready ? stream_->attach(address, user) : nullptr;
+
+    lock.lock();
+    --waiting_;
+    last_demand_ = steady_clock::now();
+    if (viewer) {
+        start_failed_ = false;
+        return {std::move(viewer), {}};
+    }
+    if (outcome.ready) return {nullptr, "stream not connected upstream"};  // lost again since the picture
+    // The last viewer to give up on a failed start closes the upstream: nobody is left to watch it.
+    if (waiting_ == 0 && running_ && started == started_at_ && stream_->idle_since()) {
+        note_start_failed(outcome.reason, started);
+        stop_upstream();
+    }
+    return {nullptr, "stream failed to start: " + outcome.reason};
+}
+
+void Channel::stop_if_idle(steady_clock::time_point now) {
+    std::lock_guard<std::mutex> lock(demand_mutex_);
+    if (!demand_.on_demand || !running_ || waiting_ > 0) return;
+    const auto idle = stream_->idle_since();
+    if (!idle) return;
+    const steady_clock::time_point since = std::max({*idle, last_demand_, started_at_});
+    if (now - since < demand_.linger) return;
+    LogLine(LogLevel::info, "stream_idle")
+        .kv("stream", stream_->path())
+        .kv("reason", "no viewers for " + std::to_string(duration_cast<seconds>(now - since).count()) + " s")
+        .kv("ran_s", seconds_between(started_at_, now));
+    stop_upstream();
+}
+
+void Channel::start_upstream(const std::string& client) {
+    LogLine(LogLevel::info, "stream_starting").kv("stream", stream_->path()).kv("client", client).kv("reason", "first viewer");
+    started_at_ = steady_clock::now();
+    stream_->begin_start();
+    loop_.start();
+    running_ = true;
+    starts_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Channel::stop_upstream() {
+    loop_.stop();
+    running_ = false;
+}
+
+void Channel::note_start_failed(const std::string& reason, steady_clock::time_point started) {
+    LogLine(LogLevel::warn, "stream_start_failed")
+        .kv("stream", stream_->path())
+        .kv("reason", reason)
+        .kv("waited_s", seconds_between(started, steady_clock::now()));
+    start_failures_.fetch_add(1, std::memory_order_relaxed);
+    start_failed_ = true;
+    std::lock_guard<std::mutex> lock(failure_mutex_);
+    start_failure_ = reason;
+}
+
+bool Channel::answers_check() const {
+    if (!demand_.on_demand) return loop_.is_connected();
+    const StreamState now = state(loop_.state());
+    return now == StreamState::connected || now == StreamState::idle;
+}
+
+StreamState Channel::state(const UpstreamState& up) const {
+    if (stream_->is_offline()) return StreamState::offline;
+    // Before gave_up: a stopped loop keeps its last state, and a new viewer starts it over.
+    if (demand_.on_demand && !running_) return start_failed_ ? StreamState::failed : StreamState::idle;
+    if (up.gave_up) return StreamState::offline;
+    if (up.connected) return StreamState::connected;
+    return up.last_error.empty() ? StreamState::starting : StreamState::failed;
 }
 
 StreamStats Channel::stats() const {
     StreamStats s;
     const UpstreamState up = loop_.state();
     const OutputStats out = stream_->stats();
+    s.state = state(up);
+    s.on_demand = demand_.on_demand;
+    s.starts = starts_.load(std::memory_order_relaxed);
+    s.start_failures = start_failures_.load(std::memory_order_relaxed);
     s.connected = up.connected;
     s.offline = stream_->is_offline();
     s.gave_up = up.gave_up;
     s.upstream = up.remote;
     s.last_error = up.last_error;
+    if (s.state == StreamState::failed && demand_.on_demand && !running_) {
+        std::lock_guard<std::mutex> lock(failure_mutex_);
+        s.last_error = start_failure_;
+    }
     s.upstream_connects = up.connects;
     s.upstream_failures = up.failures;
     s.clients = out.viewers.viewers;

@@ -1,24 +1,47 @@
 // channel.h - Channel: one configured stream resource, assembled: its UpstreamLoop and the Stream
-// it feeds (later several outputs of one upstream). Not on the packets' path: the loop calls the
-// stream directly. start()/stop() from the service's thread; the rest from any thread.
+// it feeds (later several outputs of one upstream), and when the upstream runs: always, or on
+// demand (from the first viewer until `linger` after the last). Not on the packets' path: the loop
+// calls the stream directly. start()/stop() from the service's thread; the rest from any thread.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/config/config.h"
 #include "server/pipeline/stream.h"
 #include "server/pipeline/upstream_loop.h"
 
+// An on-demand channel's upstream runs only while someone watches.
+struct DemandSettings {
+    bool on_demand = false;
+    std::chrono::milliseconds linger{30000};         // kept open this long after the last viewer left
+    std::chrono::milliseconds start_timeout{10000};  // a first viewer waits this long for a picture
+};
+
 struct ChannelSettings {
     UpstreamSettings upstream;
     StreamSettings stream;
+    DemandSettings demand;
 
     static ChannelSettings from_config(const Resource& resource, const Config& config);
 };
 
+// idle: on demand and nobody watches (not an error); starting: the upstream is being opened or
+// has not yet sent a picture; failed: it could not be opened, or an on-demand start failed last;
+// offline: set offline by the control API, or every remote failed and reconnect is 0.
+enum class StreamState { idle, starting, connected, failed, offline };
+constexpr std::size_t kStreamStateCount = 5;
+const char* to_string(StreamState state);
+
 // What the API shows of one stream: its upstream and its viewers.
 struct StreamStats {
+    StreamState state = StreamState::starting;
+    bool on_demand = false;
+    uint64_t starts = 0;           // on-demand starts (first viewers of an idle stream)
+    uint64_t start_failures = 0;   // starts that gave their viewers 503
     bool connected = false;
     bool offline = false;      // set offline by the control API
     bool gave_up = false;      // every remote failed and reconnect is 0
@@ -50,17 +73,52 @@ public:
     Channel(const Channel&) = delete;
     Channel& operator=(const Channel&) = delete;
 
-    void start() { loop_.start(); }
-    // Stops the upstream and closes every viewer. Idempotent.
+    // Starts the upstream, unless it is on demand.
+    void start();
+    // Stops the upstream and closes every viewer; an on-demand channel starts no more. Idempotent.
     void stop();
+
+    // HTTP thread: a viewer fed from the next chunk on, or why not (a 503's body). An idle on-demand
+    // channel starts its upstream here and waits, with every viewer arriving meanwhile, for the
+    // first picture, at most `start_timeout`.
+    struct Admission {
+        std::shared_ptr<Viewer> viewer;
+        std::string refusal;
+    };
+    Admission admit(const std::string& address, const std::string& user);
+    // An on-demand channel nobody has watched for `linger` closes its upstream. Called periodically.
+    void stop_if_idle(std::chrono::steady_clock::time_point now);
+    bool is_on_demand() const { return demand_.on_demand; }
 
     const std::string& path() const { return stream_->path(); }
     // Shared: a viewer's response keeps its stream alive after a reload has retired the channel.
     const std::shared_ptr<Stream>& stream() const { return stream_; }
     bool is_connected() const { return loop_.is_connected(); }
+    // The check API's 200: connected, or idle on demand and not failed at its last start.
+    bool answers_check() const;
     StreamStats stats() const;
 
 private:
+    // With demand_mutex_ held.
+    void start_upstream(const std::string& client);
+    void stop_upstream();
+    void note_start_failed(const std::string& reason, std::chrono::steady_clock::time_point started);
+    StreamState state(const UpstreamState& upstream) const;
+
+    const DemandSettings demand_;
     const std::shared_ptr<Stream> stream_;
     UpstreamLoop loop_;  // after stream_: it feeds it until stopped
+
+    std::mutex demand_mutex_;  // held while the upstream is started or stopped
+    bool stopped_ = false;     // by stop(): nothing starts the upstream again
+    std::size_t waiting_ = 0;  // viewers in admit() of an on-demand channel
+    std::chrono::steady_clock::time_point started_at_{};
+    std::chrono::steady_clock::time_point last_demand_{};  // when a viewer last left admit()
+    // Read by stats() without demand_mutex_, which a stop holds while the reader is joined.
+    std::atomic<bool> running_{false};
+    std::atomic<bool> start_failed_{false};  // the last on-demand start gave its viewers 503
+    std::atomic<uint64_t> starts_{0};
+    std::atomic<uint64_t> start_failures_{0};
+    mutable std::mutex failure_mutex_;
+    std::string start_failure_;  // guarded by failure_mutex_
 };

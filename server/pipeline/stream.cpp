@@ -38,11 +38,50 @@ void Stream::detach(const std::shared_ptr<Viewer>& viewer, const std::string& re
     departed_.packets_dropped += viewer->packets_dropped();
     departed_.bytes_sent += viewer->bytes_sent();
     departed_.viewer_time += duration_cast<nanoseconds>(viewer->connected_for());
+    if (viewers_.empty()) idle_since_ = steady_clock::now();
 }
 
 void Stream::disconnect_viewers(const std::string& reason) {
+    fail_start(reason);  // viewers still waiting for the start would be disconnected at once
     std::lock_guard<std::mutex> lock(viewers_mutex_);
     for (const auto& viewer : viewers_) viewer->disconnect(reason);
+}
+
+std::optional<steady_clock::time_point> Stream::idle_since() const {
+    std::lock_guard<std::mutex> lock(viewers_mutex_);
+    if (!viewers_.empty()) return std::nullopt;
+    return idle_since_;
+}
+
+void Stream::begin_start() {
+    std::lock_guard<std::mutex> lock(start_mutex_);
+    start_ = StartOutcome{};
+    start_open_.store(true);
+}
+
+Stream::StartOutcome Stream::wait_for_start(steady_clock::time_point deadline) const {
+    std::unique_lock<std::mutex> lock(start_mutex_);
+    start_settled_.wait_until(lock, deadline, [this] { return !start_open_.load(); });
+    return start_;
+}
+
+void Stream::fail_start(const std::string& reason) { settle_start(false, reason); }
+
+void Stream::settle_start(bool ready, const std::string& reason) {
+    {
+        std::lock_guard<std::mutex> lock(start_mutex_);
+        if (!start_open_.load()) return;
+        start_ = StartOutcome{ready, ready || !reason.empty() ? reason : "upstream failed"};
+        start_open_.store(false);
+    }
+    start_settled_.notify_all();
+}
+
+bool Stream::has_first_picture() const {
+    const TsInspector& inspector = packetizer_.inspector();
+    if (!inspector.has_program()) return false;
+    if (inspector.video_pid() == ts::kPidNull || !settings_.fast_start) return true;
+    return gop_cache_.bytes() > 0;
 }
 
 void Stream::set_offline(bool offline) {
@@ -100,6 +139,8 @@ void Stream::upstream_lost() {
                    fan_out_.end());
 }
 
+void Stream::upstream_unavailable(const std::string& reason) { fail_start(reason); }
+
 void Stream::outage_expired(const std::string& reason) { disconnect_viewers(reason); }
 
 void Stream::packets_received(std::vector<uint8_t>&& packets) {
@@ -107,6 +148,7 @@ void Stream::packets_received(std::vector<uint8_t>&& packets) {
     packetizer_.push(std::move(packets), steady_clock::now(), chunks_);
     for (const ChunkRef& chunk : chunks_) fan_out(chunk);
     if (packetizer_.take_program_change()) note_program();
+    if (start_open_.load(std::memory_order_relaxed) && has_first_picture()) settle_start(true, {});
     std::lock_guard<std::mutex> lock(output_mutex_);
     counters_ = packetizer_.counters();
     gop_overflows_ = gop_cache_.overflows();

@@ -7,8 +7,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -71,6 +73,22 @@ public:
     void detach(const std::shared_ptr<Viewer>& viewer, const std::string& reason);
     void disconnect_viewers(const std::string& reason);
 
+    // An on-demand start: HTTP threads wait until a viewer attached now would begin with PAT, PMT
+    // and a keyframe (PAT and PMT alone for a programme without video, or with fast_start off).
+    struct StartOutcome {
+        bool ready = false;
+        std::string reason;  // why not ready: the upstream's failure, a timeout, a shutdown
+    };
+    // The owner, before it starts the reader: the next wait is for this run's first picture.
+    void begin_start();
+    // HTTP thread. Returns as soon as the start is settled, or at `deadline` with ready false and
+    // the start still open (the caller may settle it with fail_start).
+    StartOutcome wait_for_start(std::chrono::steady_clock::time_point deadline) const;
+    // Settles an open start as failed: every waiter gets `reason`. Any thread.
+    void fail_start(const std::string& reason);
+    // When the last viewer left (or the stream was made), or nothing while anyone is attached.
+    std::optional<std::chrono::steady_clock::time_point> idle_since() const;
+
     OutputStats stats() const;
     // Up to `max` present viewers (any ones, when there are more), the longest connected first.
     // Bounded: the copy is made under the lock that attach() and detach() wait for.
@@ -80,6 +98,7 @@ public:
     void upstream_connected(bool splice) override;
     void packets_received(std::vector<uint8_t>&& packets) override;
     void upstream_lost() override;
+    void upstream_unavailable(const std::string& reason) override;
     void outage_expired(const std::string& reason) override;
 
 private:
@@ -90,6 +109,9 @@ private:
     void admit_newcomers();
     // Reader thread: logs the programme and records it for stats().
     void note_program();
+    // Reader thread: whether a viewer would now begin with a picture (see StartOutcome).
+    bool has_first_picture() const;
+    void settle_start(bool ready, const std::string& reason);
 
     const StreamSettings settings_;
     std::atomic<bool> live_{false};
@@ -108,6 +130,13 @@ private:
     // the same with 2000 viewers as with one.
     std::unordered_set<std::shared_ptr<Viewer>> viewers_;
     ViewerTotals departed_;  // of detached viewers
+    std::chrono::steady_clock::time_point idle_since_ = std::chrono::steady_clock::now();  // guarded by viewers_mutex_
+
+    // The on-demand start. start_open_ is read by the reader once per read, so that it locks only to settle.
+    std::atomic<bool> start_open_{false};
+    mutable std::mutex start_mutex_;
+    mutable std::condition_variable start_settled_;
+    StartOutcome start_;  // guarded by start_mutex_
 
     mutable std::mutex output_mutex_;
     PacketizerCounters counters_;  // the packetizer's, as of the last read

@@ -66,6 +66,8 @@ void UpstreamLoop::run() {
     RemoteSchedule schedule(RemoteSchedule::shuffled_order(settings_.remotes.size(), std::random_device{}()),
                             settings_.reconnect_delay, kMaxBackoff);
     bool first_connection = true;
+    std::string last_failure;
+    lost_at_.reset();  // an outage of the previous run (an on-demand stream restarts) is over
     while (!stop_->is_signalled()) {
         expire_outage(steady_clock::now());
         RemoteSchedule::Next next = schedule.next(steady_clock::now());
@@ -75,6 +77,7 @@ void UpstreamLoop::run() {
             break;
         }
         if (!next.remote) {
+            listener_.upstream_unavailable(last_failure);
             if (sleep_between_attempts(next.wait)) break;
             continue;
         }
@@ -88,6 +91,7 @@ void UpstreamLoop::run() {
             schedule.report_failure(index, steady_clock::now());
             failures_.fetch_add(1, std::memory_order_relaxed);
             note_error(error);
+            last_failure = error;
             LogLine(LogLevel::warn, "upstream_failed").kv("stream", settings_.path).kv("remote", remote.text).kv("reason", error);
             continue;
         }
@@ -109,6 +113,7 @@ void UpstreamLoop::run() {
         if (end.delivered) schedule.report_success(index);
         schedule.report_failure(index, steady_clock::now());
         note_lost(remote, end.reason, connected_at);
+        last_failure = end.reason;
     }
     listener_.outage_expired(stop_->is_signalled() ? "server shutting down" : "stream offline");
 }

@@ -22,7 +22,8 @@
 
 // What the reader thread tells the next stage. Every call comes from the reader thread, in this
 // order per connection that yields packets: upstream_connected, packets_received..., upstream_lost
-// (a connection that yields none makes no call); outage_expired once when an outage outlasts the grace.
+// (a connection that yields none makes no call); upstream_unavailable each time every remote has
+// failed in turn; outage_expired once when an outage outlasts the grace, and when the loop ends.
 class UpstreamListener {
 public:
     virtual ~UpstreamListener() = default;
@@ -31,6 +32,8 @@ public:
     // Whole 188-byte packets, as read (at most the read size).
     virtual void packets_received(std::vector<uint8_t>&& packets) = 0;
     virtual void upstream_lost() = 0;
+    // Every remote has failed in turn (`reason`: the last failure); the loop waits before the next round.
+    virtual void upstream_unavailable(const std::string& reason) = 0;
     // The upstream stayed away longer than the grace (or the loop ended): close the viewers.
     virtual void outage_expired(const std::string& reason) = 0;
 };

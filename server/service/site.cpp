@@ -7,12 +7,16 @@
 #include <iterator>
 
 #include "common/log.h"
+#include "common/periodic_thread.h"
 #include "server/service/notifier.h"
 #include "server/http/static_content.h"
 
 using namespace std::chrono;
 
 namespace {
+// How often idle on-demand streams are looked for: `linger` is kept to within this.
+constexpr milliseconds kLingerCheckInterval{250};
+
 // The preamble file is read once per build; every viewer shares the same chunk.
 ChunkRef load_preamble(const std::string& path, std::string& error) {
     std::ifstream in(path, std::ios::binary);
@@ -30,6 +34,7 @@ ChunkRef load_preamble(const std::string& path, std::string& error) {
 bool same_stream(const Resource& old_resource, const Config& old_config, const Resource& resource, const Config& config) {
     return old_resource.remotes == resource.remotes && old_resource.preamble == resource.preamble &&
            old_resource.fast_start == resource.fast_start && old_resource.tls_verify == resource.tls_verify &&
+           old_resource.ondemand == resource.ondemand && old_resource.linger_s == resource.linger_s &&
            old_config.timeout_s == config.timeout_s && old_config.reconnect_s == config.reconnect_s &&
            old_config.readtimeout_s == config.readtimeout_s && old_config.inputbuffer == config.inputbuffer &&
            old_config.outputbuffer == config.outputbuffer && old_config.maxlag_s == config.maxlag_s;
@@ -108,9 +113,19 @@ Site::~Site() = default;
 void Site::start() {
     for (const auto& channel : created_) channel->start();
     if (notifier_) notifier_->start();
+    std::vector<std::shared_ptr<Channel>> on_demand;
+    for (const auto& [path, channel] : streams_)
+        if (channel->is_on_demand()) on_demand.push_back(channel);
+    if (on_demand.empty()) return;
+    // Shared streams too: the previous site's thread stops when it retires.
+    linger_ = std::make_unique<PeriodicThread>(kLingerCheckInterval, [on_demand] {
+        const auto now = steady_clock::now();
+        for (const auto& channel : on_demand) channel->stop_if_idle(now);
+    });
 }
 
 void Site::retire(const Site* next, const std::string& reason) {
+    linger_.reset();
     for (const auto& [path, channel] : streams_) {
         if (next) {
             auto kept = next->streams_.find(path);

@@ -15,6 +15,7 @@
 
 class StaticContent;
 class Notifier;
+class PeriodicThread;
 
 struct Route {
     const Resource* resource = nullptr;  // points into the site's config
@@ -32,7 +33,8 @@ public:
     Site(const Site&) = delete;
     Site& operator=(const Site&) = delete;
 
-    // Starts the streams this site created (not the shared ones) and its notifier.
+    // Starts the streams this site created (not the shared ones, nor on-demand ones), its notifier,
+    // and the thread that closes on-demand streams nobody watches.
     void start();
     // Stops the streams that `next` does not share (all of them when `next` is null), disconnecting
     // their viewers with `reason`, and this site's notifier.
@@ -61,4 +63,5 @@ private:
     std::map<std::string, Route> routes_;
     std::shared_ptr<AccessLog> access_log_;
     std::unique_ptr<Notifier> notifier_;
+    std::unique_ptr<PeriodicThread> linger_;  // while on-demand streams exist; stopped by retire()
 };

@@ -74,11 +74,14 @@ for key in viewer limit max bandwidth; do json_int "$key" health; done
 stat_keys="status connections max_connections full_connections accept_failures total_packets_received total_packets_sent
 total_packets_dropped total_bytes_received total_bytes_sent total_bytes_dropped total_stream_time_ns
 packets_per_second_received packets_per_second_sent packets_per_second_dropped bytes_per_second_received
-bytes_per_second_sent bytes_per_second_dropped access_log_write_failures"
+bytes_per_second_sent bytes_per_second_dropped access_log_write_failures streams"
 expect /statistics 200 application/json
 echo "$BODY"
 [[ $(json "sorted(j) == sorted('$(tr '\n' ' ' <<<"$stat_keys")'.split())") == True ]] || fail "statistics keys differ: $BODY"
-for key in $stat_keys; do [[ $key == status ]] || json_int "$key" statistics; done
+for key in $stat_keys; do [[ $key == status || $key == streams ]] || json_int "$key" statistics; done
+# Streams by state: the two live ones connected, /dead.ts failed (its remote refuses).
+[[ $(json 'sorted(j["streams"].items())') == "[('connected', 2), ('failed', 1), ('idle', 0), ('offline', 0), ('starting', 0)]" ]] ||
+    fail "statistics streams by state: $BODY"
 [[ $(json '(j["status"], j["connections"], j["max_connections"], j["full_connections"], j["total_bytes_sent"])') == "('ok', 0, 3, 2, 0)" ]] ||
     fail "statistics figures with no viewer: $BODY"
 (( $(json 'j["total_packets_received"]') > 0 )) || fail "no packets counted as received: $BODY"

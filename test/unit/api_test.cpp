@@ -23,6 +23,7 @@ StreamStats stream_stats(std::size_t clients, uint64_t packets_received, uint64_
                          uint64_t packets_dropped, nanoseconds viewer_time = nanoseconds(0)) {
     StreamStats stats;
     stats.connected = true;
+    stats.state = StreamState::connected;
     stats.clients = clients;
     stats.packets_received = packets_received;
     stats.bytes_received = packets_received * 188;
@@ -161,8 +162,13 @@ TEST_CASE("statistics: every key, its type and its value, summed over streams", 
     CHECK(reply.status == 200);
     CHECK(reply.content_type == "application/json");
     auto json = parse_json(reply);
-    CHECK(json.MemberCount() == 19);
+    CHECK(json.MemberCount() == 20);
     CHECK(uint_member(json, "accept_failures") == 12);
+    // Streams by state: an idle on-demand stream is counted apart from a failed one.
+    REQUIRE(json["streams"].IsObject());
+    CHECK(json["streams"].MemberCount() == 5);
+    CHECK(json["streams"]["connected"].GetUint64() == 2);
+    for (const char* state : {"idle", "starting", "failed", "offline"}) CHECK(json["streams"][state].GetUint64() == 0);
     CHECK(string_member(json, "status") == "ok");
     CHECK(uint_member(json, "connections") == 5);
     CHECK(uint_member(json, "max_connections") == 50);
@@ -353,8 +359,11 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     a.gop_overflows = 5;
     a.splices = 6;
     a.splice_dropped_packets = 8;
+    a.starts = 11;
+    a.start_failures = 13;
     StreamStats b = stream_stats(0, 20, 0, 0);
     b.connected = false;
+    b.state = StreamState::idle;
     StreamStatsList streams = {{"/a.ts", a}, {"/b.ts", b}};
 
     ServerCounters server;
@@ -371,6 +380,8 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
         {"restreamer_bytes_received_total", "counter"},      {"restreamer_bytes_sent_total", "counter"},
         {"restreamer_bytes_dropped_total", "counter"},       {"restreamer_viewer_duration_seconds_total", "counter"},
         {"restreamer_source_connected", "gauge"},            {"restreamer_input_cc_errors_total", "counter"},
+        {"restreamer_stream_idle", "gauge"},                 {"restreamer_stream_failed", "gauge"},
+        {"restreamer_stream_starts_total", "counter"},       {"restreamer_stream_start_failures_total", "counter"},
         {"restreamer_upstream_connects_total", "counter"}, {"restreamer_upstream_failures_total", "counter"},
         {"restreamer_input_sync_losses_total", "counter"},  {"restreamer_input_skipped_bytes_total", "counter"},
         {"restreamer_input_bad_sections_total", "counter"},  {"restreamer_gop_cache_overflows_total", "counter"},
@@ -417,7 +428,12 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     CHECK(at("restreamer_full_connections") == 90);
     CHECK(at("restreamer_accept_failures_total") == 0);
     CHECK(at("restreamer_access_log_write_failures_total") == 12);
-    CHECK(samples.size() == 19 * 2 + 5);
+    CHECK(at("restreamer_stream_idle{stream=\"/a.ts\"}") == 0);
+    CHECK(at("restreamer_stream_idle{stream=\"/b.ts\"}") == 1);
+    CHECK(at("restreamer_stream_failed{stream=\"/a.ts\"}") == 0);
+    CHECK(at("restreamer_stream_starts_total{stream=\"/a.ts\"}") == 11);
+    CHECK(at("restreamer_stream_start_failures_total{stream=\"/a.ts\"}") == 13);
+    CHECK(samples.size() == 23 * 2 + 5);
 }
 
 TEST_CASE("prometheus: without streams only the global metrics remain", "[api]") {

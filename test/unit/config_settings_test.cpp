@@ -124,6 +124,26 @@ TEST_CASE("Config: nostats leaves streams out of statistics, for the whole file 
     CHECK(error_of(with_stream(R"json("nostats": 1)json")) == "server.json: resources[0].nostats: expected a boolean");
 }
 
+TEST_CASE("Config: ondemand and linger, for the whole file or one stream", "[config]") {
+    const Config plain = parse_ok(with_stream(""));
+    CHECK_FALSE(plain.resources[0].ondemand);
+    CHECK(plain.resources[0].linger_s == 30);
+    const Config config = parse_ok(R"json({"resources": [
+        {"type": "stream", "serve": "/a.ts", "remote": "http://h/"},
+        {"type": "stream", "serve": "/b.ts", "remote": "http://h/", "ondemand": false, "linger": 5},
+        {"type": "api", "api": "statistics", "serve": "/stats"}
+    ], "ondemand": true, "linger": 90})json");
+    CHECK(config.resources[0].ondemand);  // the top-level default, wherever it stands
+    CHECK(config.resources[0].linger_s == 90);
+    CHECK_FALSE(config.resources[1].ondemand);  // a stream's own keys win
+    CHECK(config.resources[1].linger_s == 5);
+    CHECK_FALSE(config.resources[2].ondemand);  // only streams have upstreams
+    CHECK(parse_ok(with_stream(R"json("ondemand": true, "linger": 0)json")).resources[0].linger_s == 0);
+    CHECK(error_of(with_stream(R"json("linger": -1)json")) == "server.json: resources[0].linger: expected a non-negative integer");
+    CHECK(error_of(with_stream(R"json("ondemand": "yes")json")) == "server.json: resources[0].ondemand: expected a boolean");
+    CHECK(error_of(R"json({"linger": 1.5, "resources": []})json") == "server.json: linger: expected a non-negative integer");
+}
+
 TEST_CASE("Config: profile (Go's profiler in restreamer) is not supported: true warns, false is silent", "[config]") {
     Outcome on = parse(R"json({"profile": true, "resources": []})json");
     REQUIRE(on.config);

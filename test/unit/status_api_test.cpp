@@ -112,22 +112,6 @@ TEST_CASE("Streams API: strings are escaped and read back unchanged", "[status]"
     CHECK(doc[0]["viewer_list"][0]["user"].GetString() == s.viewer_rows[0].user);
 }
 
-TEST_CASE("Streams API: state names", "[status]") {
-    StreamStats s;
-    CHECK(stream_state(s) == std::string("connecting"));
-    s.last_error = "connection refused";
-    CHECK(stream_state(s) == std::string("failed"));
-    s.connected = true;
-    s.last_error.clear();
-    CHECK(stream_state(s) == std::string("connected"));
-    s.offline = true;  // the control API's switch wins over a live upstream
-    CHECK(stream_state(s) == std::string("offline"));
-    s = StreamStats{};
-    s.gave_up = true;
-    s.last_error = "connection refused";
-    CHECK(stream_state(s) == std::string("offline"));
-}
-
 TEST_CASE("Stream: viewer_infos lists present viewers, bounded, oldest first, with their user", "[status]") {
     StreamSettings settings;
     settings.path = "/tv.ts";

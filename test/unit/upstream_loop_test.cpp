@@ -81,6 +81,7 @@ struct RecordingListener : UpstreamListener {
         std::lock_guard<std::mutex> lock(mutex);
         if (!lost_at) lost_at = steady_clock::now();
     }
+    void upstream_unavailable(const std::string&) override { ++unavailable; }
     void outage_expired(const std::string&) override {
         std::lock_guard<std::mutex> lock(mutex);
         if (!expired_at) expired_at = steady_clock::now();
@@ -93,6 +94,7 @@ struct RecordingListener : UpstreamListener {
     }
 
     std::atomic<int> connected{0};
+    std::atomic<int> unavailable{0};
     std::atomic<std::size_t> received{0};
     std::mutex mutex;
     std::optional<steady_clock::time_point> lost_at, expired_at;
