@@ -169,3 +169,59 @@ TEST_CASE("Stream: viewers joining and leaving on their own threads each get a g
     CHECK(gapless.load() == kViewers);
     CHECK(stream.stats().viewers.viewers == 0);
 }
+
+TEST_CASE("Stream: an on-demand start is ready at the first keyframe after PAT and PMT, not before", "[stream]") {
+    Stream stream(settings());
+    Program program;
+    stream.begin_start();
+    CHECK_FALSE(stream.wait_for_start(steady_clock::now()).ready);  // open: nothing yet
+    stream.upstream_connected(false);
+    std::vector<uint8_t> head = program.pat();
+    const std::vector<uint8_t> pmt = program.pmt();
+    head.insert(head.end(), pmt.begin(), pmt.end());
+    stream.packets_received(std::move(head));
+    stream.packets_received(program.picture(false));  // PAT, PMT and a picture that is no keyframe
+    Stream::StartOutcome outcome = stream.wait_for_start(steady_clock::now());
+    CHECK_FALSE(outcome.ready);
+    CHECK(outcome.reason.empty());  // still open
+
+    // A waiter on another thread is woken by the keyframe, long before its deadline.
+    std::atomic<bool> ready{false};
+    std::thread waiter([&] { ready = stream.wait_for_start(steady_clock::now() + seconds(10)).ready; });
+    stream.packets_received(program.picture(true));
+    waiter.join();
+    CHECK(ready);
+    stream.upstream_unavailable("connection refused");  // once settled, later failures change nothing
+    CHECK(stream.wait_for_start(steady_clock::now()).ready);
+}
+
+TEST_CASE("Stream: an on-demand start fails for every waiter, with the reason", "[stream]") {
+    Stream stream(settings());
+    stream.begin_start();
+    std::vector<std::thread> waiters;
+    std::vector<std::string> reasons(3);
+    for (std::size_t i = 0; i < reasons.size(); ++i)
+        waiters.emplace_back([&, i] { reasons[i] = stream.wait_for_start(steady_clock::now() + seconds(10)).reason; });
+    stream.upstream_unavailable("connect to 10.0.0.1:80: Connection refused");
+    for (auto& waiter : waiters) waiter.join();
+    for (const auto& reason : reasons) CHECK(reason == "connect to 10.0.0.1:80: Connection refused");
+
+    stream.begin_start();  // the next start is open again
+    CHECK(stream.wait_for_start(steady_clock::now()).reason.empty());
+    stream.disconnect_viewers("server shutting down");  // a shutdown wakes waiters too
+    CHECK(stream.wait_for_start(steady_clock::now()).reason == "server shutting down");
+}
+
+TEST_CASE("Stream: idle_since is empty while anyone is attached and set when the last one leaves", "[stream]") {
+    LiveStream live;
+    CHECK(live.stream.idle_since());
+    auto a = live.stream.attach("127.0.0.1:1");
+    auto b = live.stream.attach("127.0.0.1:2");
+    CHECK_FALSE(live.stream.idle_since());
+    live.stream.detach(a, "gone");
+    CHECK_FALSE(live.stream.idle_since());
+    const auto before = steady_clock::now();
+    live.stream.detach(b, "gone");
+    REQUIRE(live.stream.idle_since());
+    CHECK(*live.stream.idle_since() >= before);
+}
