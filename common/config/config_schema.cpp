@@ -24,10 +24,8 @@ bool is_plain_http_url(const std::string& text) {
 // restreamer applies "clientinterface" to multicast groups only; on a unicast udp remote an
 // interface would make the bind fail. A group named by a host name needs ?iface= in its URL.
 bool is_multicast_literal(const std::string& host) {
-    static const Cidr kIpv4Groups = *parse_cidr("224.0.0.0/4");
-    static const Cidr kIpv6Groups = *parse_cidr("ff00::/8");
     const std::optional<IpAddress> address = parse_ip_address(host);
-    return address && (kIpv4Groups.contains(*address) || kIpv6Groups.contains(*address));
+    return address && is_multicast(*address);
 }
 
 }  // namespace

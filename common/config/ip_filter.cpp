@@ -113,6 +113,18 @@ std::optional<IpAddress> parse_ip_address(std::string_view text) {
     return address;
 }
 
+bool is_ipv4(const IpAddress& address) {
+    static const Cidr kMapped = *parse_cidr("::ffff:0:0/96");
+    return kMapped.contains(address);
+}
+
+std::string to_string(const IpAddress& address) {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (is_ipv4(address)) inet_ntop(AF_INET, address.bytes.data() + 12, text, sizeof text);
+    else inet_ntop(AF_INET6, address.bytes.data(), text, sizeof text);
+    return text;
+}
+
 bool Cidr::contains(const IpAddress& address) const { return masked(address, prefix) == network; }
 
 bool operator==(const Cidr& a, const Cidr& b) { return a.prefix == b.prefix && a.network == b.network; }
@@ -142,6 +154,29 @@ Parsed<Cidr> parse_cidr(std::string_view text) {
     cidr.network = masked(*address, prefix);
     cidr.text = std::string(text);
     return cidr;
+}
+
+namespace {
+
+const Cidr& ipv4_multicast() {
+    static const Cidr kGroups = *parse_cidr("224.0.0.0/4");
+    return kGroups;
+}
+
+const Cidr& ipv6_multicast() {
+    static const Cidr kGroups = *parse_cidr("ff00::/8");
+    return kGroups;
+}
+
+}  // namespace
+
+bool is_multicast(const IpAddress& address) {
+    return ipv4_multicast().contains(address) || ipv6_multicast().contains(address);
+}
+
+bool is_multicast(const Cidr& network) {
+    auto inside = [&network](const Cidr& range) { return network.prefix >= range.prefix && range.contains(network.network); };
+    return inside(ipv4_multicast()) || inside(ipv6_multicast());
 }
 
 bool IpFilter::allows(const IpAddress& address) const {

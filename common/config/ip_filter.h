@@ -22,6 +22,11 @@ inline bool operator!=(const IpAddress& a, const IpAddress& b) { return !(a == b
 
 // A literal IPv4 or IPv6 address (no brackets, port or zone); nullopt otherwise.
 std::optional<IpAddress> parse_ip_address(std::string_view text);
+// Whether the address is IPv4 (held mapped, see IpAddress).
+bool is_ipv4(const IpAddress& address);
+// The address in its usual text: dotted quad for IPv4, RFC 5952's compressed lower case for IPv6
+// ("ff3e::1"), so that differently written equal addresses print the same.
+std::string to_string(const IpAddress& address);
 
 struct Cidr {
     IpAddress network;    // host bits cleared
@@ -38,6 +43,10 @@ inline bool operator!=(const Cidr& a, const Cidr& b) { return !(a == b); }
 // ignored. The error is one phrase naming the bad part, e.g.
 //   invalid prefix "/33" (expected /0 to /32)
 Parsed<Cidr> parse_cidr(std::string_view text);
+
+// Multicast: inside 224.0.0.0/4 or ff00::/8. A network counts when all of it is inside.
+bool is_multicast(const IpAddress& address);
+bool is_multicast(const Cidr& network);
 
 // Who may fetch a resource: a deny match always refuses; otherwise an empty allow list admits
 // everyone and a non-empty one only its networks.

@@ -252,3 +252,33 @@ TEST_CASE("is_trusted_peer: only peers inside trustedproxies, IPv4 also as mappe
     CHECK_FALSE(is_trusted_peer("127.0.0.1", {}));
     CHECK_FALSE(is_trusted_peer("not an address", trusted));
 }
+
+TEST_CASE("is_ipv4 and to_string: the usual text whatever the input's spelling", "[ip_filter]") {
+    CHECK(is_ipv4(ip("239.1.2.3")));
+    CHECK(is_ipv4(ip("::ffff:239.1.2.3")));
+    CHECK_FALSE(is_ipv4(ip("ff3e::1")));
+    CHECK_FALSE(is_ipv4(ip("::1.2.3.4")));
+    CHECK(to_string(ip("239.1.2.3")) == "239.1.2.3");
+    CHECK(to_string(ip("::ffff:102:304")) == "1.2.3.4");
+    CHECK(to_string(ip("FF3E:0:0::0001")) == "ff3e::1");
+    CHECK(to_string(ip("2001:db8:0:0:1:0:0:1")) == "2001:db8::1:0:0:1");
+}
+
+TEST_CASE("is_multicast: addresses and whole networks inside 224.0.0.0/4 or ff00::/8", "[ip_filter]") {
+    for (const char* group : {"224.0.0.1", "239.255.255.255", "ff3e::1", "ff02::1", "::ffff:239.1.1.1"}) {
+        INFO(group);
+        CHECK(is_multicast(ip(group)));
+    }
+    for (const char* unicast : {"223.255.255.255", "240.0.0.1", "10.0.0.1", "fe80::1", "::", "0.0.0.0"}) {
+        INFO(unicast);
+        CHECK_FALSE(is_multicast(ip(unicast)));
+    }
+    for (const char* inside : {"224.0.0.0/4", "239.0.0.0/8", "239.1.2.3", "ff00::/8", "ff3e::/16", "ff3e::1/128"}) {
+        INFO(inside);
+        CHECK(is_multicast(cidr(inside)));
+    }
+    for (const char* outside : {"224.0.0.0/3", "10.0.0.0/8", "0.0.0.0/0", "::/0", "fe00::/7", "2001:db8::/32"}) {
+        INFO(outside);
+        CHECK_FALSE(is_multicast(cidr(outside)));
+    }
+}
