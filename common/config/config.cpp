@@ -18,7 +18,8 @@ bool operator==(const Resource& a, const Resource& b) {
            a.fast_start == b.fast_start && a.tls_verify == b.tls_verify && a.nostats == b.nostats &&
            a.ondemand == b.ondemand && a.linger_s == b.linger_s &&
            a.auth == b.auth && a.ip_filter == b.ip_filter && a.name == b.name && a.tvg_id == b.tvg_id &&
-           a.logo == b.logo && a.group == b.group;
+           a.logo == b.logo && a.group == b.group && a.relay == b.relay &&
+           a.maxgroups == b.maxgroups;
 }
 
 bool operator==(const Notification& a, const Notification& b) {

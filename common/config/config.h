@@ -10,12 +10,13 @@
 
 #include "common/config/credentials.h"
 #include "common/config/ip_filter.h"
+#include "common/net/relay_url.h"
 #include "common/net/url.h"
 
 struct Resource {
-    enum class Type { stream, static_content, api };
+    enum class Type { stream, static_content, api, relay };
     Type type = Type::stream;
-    std::string serve;                 // local path, starts with '/'
+    std::string serve;                 // local path, starts with '/'; a relay's is a prefix ending in '/'
     std::vector<UpstreamUrl> remotes;  // stream: `remote` first, then `remotes`
     std::string api;                   // api: health, statistics, check, control, prometheus
     std::string remote_text;           // static and api: `remote` as written (file/URL, or a stream path)
@@ -25,11 +26,13 @@ struct Resource {
     bool tls_verify = true;            // stream: https remotes must present a certificate we trust
     bool nostats = false;              // stream: left out of statistics and metrics (`nostats`)
     bool ondemand = false;             // stream: the upstream is open only while someone watches
-    unsigned linger_s = 30;            // ondemand: seconds the upstream stays open after the last viewer
+    unsigned linger_s = 30;            // ondemand and relay: seconds an upstream stays open after the last viewer
     AuthPolicy auth;                   // `authentication`; every user named is in Config::userlist
     IpFilter ip_filter;                // `allow` and `deny`; no rules = every address
     // stream: how the playlist api lists it; empty = the attribute is left out (name: see playlist.h)
     std::string name, tvg_id, logo, group;
+    RelayRules relay;                  // relay: `groups`, `iface`, `ifacequery`; groups is never empty
+    unsigned maxgroups = 64;           // relay: groups joined at once, at least 1
 };
 // Every field, so that a reload can tell which resources changed.
 bool operator==(const Resource& a, const Resource& b);

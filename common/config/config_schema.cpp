@@ -136,13 +136,14 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
     ResourceKeys keys;
     if (early_form) keys.type = Resource::Type::stream;
     Resource& resource = keys.resource;
-    reader_.read_members(value, path, {
+    KeyReader::KeyTable table = {
         {"type", [&](const Value& v, const std::string& p) {
              std::string name = reader_.read_string(v, p);
              if (name == "stream") keys.type = Resource::Type::stream;
              else if (name == "static") keys.type = Resource::Type::static_content;
              else if (name == "api") keys.type = Resource::Type::api;
-             else reader_.fail(p, "unknown type " + quoted(name) + " (expected stream, static, api)");
+             else if (name == "relay") keys.type = Resource::Type::relay;
+             else reader_.fail(p, "unknown type " + quoted(name) + " (expected stream, static, api, relay)");
          }},
         {"serve", reader_.into(keys.serve)},
         {"remote", reader_.into(keys.remote)},
@@ -175,7 +176,9 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
         {"logo", reader_.into(resource.logo)},
         {"group", reader_.into(resource.group)},
         {"mru", [&](const Value& v, const std::string& p) { reader_.read_uint(v, p); }},
-    });
+    };
+    for (KeyReader::Key& key : relay_keys(resource)) table.push_back(std::move(key));
+    reader_.read_members(value, path, table);
     return keys;
 }
 
@@ -206,6 +209,9 @@ Resource ConfigSchema::build_resource(ResourceKeys& keys, const std::string& pat
         resource.api = *keys.api;
         resource.remote_text = keys.remote;
         check_api_remote(resource, path);
+        break;
+    case Resource::Type::relay:
+        check_relay(resource, path);
         break;
     }
     return resource;
@@ -277,12 +283,14 @@ std::vector<Cidr> ConfigSchema::read_cidr_list(const Value& value, const std::st
     return networks;
 }
 
-// The top-level defaults may come after the resources, so they are applied once all are read.
+// The top-level defaults may come after the resources, so they are applied once all are read. A
+// relay's groups are on-demand streams made at run time: they linger as streams do.
 void ConfigSchema::apply_stream_defaults(Config& config) const {
     for (size_t i = 0; i < config.resources.size(); ++i) {
         Resource& resource = config.resources[i];
-        if (resource.type != Resource::Type::stream) continue;
         const StreamOverrides& own = stream_overrides_[i];
+        if (resource.type == Resource::Type::relay) resource.linger_s = own.linger_s.value_or(config.linger_s);
+        if (resource.type != Resource::Type::stream) continue;
         resource.nostats = own.nostats.value_or(config.nostats);
         resource.ondemand = own.ondemand.value_or(config.ondemand);
         resource.linger_s = own.linger_s.value_or(config.linger_s);

@@ -1,7 +1,7 @@
 // config_schema.h - restreamer's keys of server.json and what each means here, read with the key
 // tables of key_table.h into a Config. Internal to common/config: callers use parse_config().
 // config_schema.cpp reads the top level and the resources; config_schema_users.cpp the userlist,
-// authentication and notifications.
+// authentication and notifications; config_schema_relay.cpp a relay's own keys.
 #pragma once
 
 #include <functional>
@@ -40,6 +40,10 @@ private:
     std::string read_http_url(const Value& value, const std::string& path) const;
     std::vector<Cidr> read_cidr_list(const Value& value, const std::string& path) const;
     void apply_stream_defaults(Config& config) const;
+
+    // config_schema_relay.cpp
+    KeyReader::KeyTable relay_keys(Resource& resource);
+    void check_relay(const Resource& resource, const std::string& path) const;
 
     // config_schema_users.cpp
     Authentication read_authentication(const Value& value, const std::string& path);

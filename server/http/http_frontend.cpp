@@ -204,6 +204,7 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
         return send(route->static_content->get(as_get), request, *site, res);
     }
     case Resource::Type::api: return send(serve_api(*site, *route, request), request, *site, res);
+    case Resource::Type::relay: return send(HttpReply::text(404, "not found"), request, *site, res);  // not served yet
     }
 }
 

@@ -84,6 +84,8 @@ std::shared_ptr<Site> Site::build(std::shared_ptr<const Config> config, const Si
                 if (target != site->streams_.end()) route.channel = target->second;
             }
             break;
+        case Resource::Type::relay:  // not served yet: the frontend answers 404
+            break;
         }
         site->routes_.emplace(resource.serve, std::move(route));
     }

@@ -121,7 +121,7 @@ TEST_CASE("Config: resource errors", "[config]") {
     CHECK(error_of(R"json({"resources": [{"serve": "/a.ts", "remote": "http://h/"}]})json") ==
           "server.json: resources[0].type: missing");
     CHECK(error_of(R"json({"resources": [{"type": "foo", "serve": "/a.ts"}]})json") ==
-          "server.json: resources[0].type: unknown type \"foo\" (expected stream, static, api)");
+          "server.json: resources[0].type: unknown type \"foo\" (expected stream, static, api, relay)");
     CHECK(error_of(R"json({"resources": [{"type": "stream", "remote": "http://h/"}]})json") ==
           "server.json: resources[0].serve: missing");
     CHECK(error_of(R"json({"resources": [{"type": "stream", "serve": "a.ts", "remote": "http://h/"}]})json") ==
