@@ -31,6 +31,12 @@ expect_rejected noserve.json "noserve.json: resources[0].serve: missing"
 echo '{"resources": [{"type": "stream", "serve": "/a.ts", "remote": "rtsp://cam/1"}]}' >scheme.json
 expect_rejected scheme.json 'scheme.json: resources[0].remote: unknown scheme "rtsp" (expected http, https, file, tcp, udp, unix, fork)'
 
+echo '{"resources": [{"type": "relay", "serve": "/", "groups": ["239.0.0.0/8", "10.0.0.0/8"]}]}' >groups.json
+expect_rejected groups.json "groups.json: resources[0].groups[1]: 10.0.0.0/8 is not a multicast prefix"
+
+echo '{"resources": [{"type": "stream", "serve": "/a.ts", "remote": "udp://239.0.0.1:1234", "linger": -5}]}' >linger.json
+expect_rejected linger.json "linger.json: resources[0].linger: expected a non-negative integer"
+
 expect_rejected missing.json "missing.json: cannot read: No such file or directory"
 
 cat >good.json <<'JSON'
