@@ -16,11 +16,12 @@ constexpr size_t kShownBytes = 64;       // of a client's text quoted in a reaso
 
 RelayError bad_request(std::string reason) { return RelayError{400, std::move(reason)}; }
 
-// A client's text for a reason: quoted, on one line, and short.
-std::string shown(std::string_view text) {
-    const bool cut = text.size() > kShownBytes;
-    return quoted(one_line(text.substr(0, kShownBytes)) + (cut ? "..." : ""));
+// A client's text, or a message that quotes it, for a reason: on one line, and short.
+std::string clipped(std::string_view text, size_t bytes) {
+    return one_line(text.substr(0, bytes)) + (text.size() > bytes ? "..." : "");
 }
+
+std::string shown(std::string_view text) { return quoted(clipped(text, kShownBytes)); }
 
 // "[2001:db8::1]" or "10.0.0.1" as the text of a URL's host.
 std::string host_text(const IpAddress& address) {
@@ -47,7 +48,7 @@ std::string with_colon_separator(std::string_view text) {
 std::string read_group(std::string_view text, RelayTarget& target) {
     const std::string normalized = with_colon_separator(text);
     Parsed<HostPort> split = split_host_port(normalized);
-    if (!split) return "bad group " + shown(text) + ": " + split.error();
+    if (!split) return "bad group " + shown(text) + ": " + clipped(split.error(), 2 * kShownBytes);
     if (split->host.empty()) return kExpectedForm;
     std::optional<IpAddress> group = parse_ip_address(split->host);
     if (!group) return "bad group address " + shown(split->host);

@@ -1,11 +1,14 @@
 // fuzz_url.cpp - libFuzzer target for the upstream URL parser and the helpers it shares with the
-// listen address: parse_upstream_url, split_host_port, percent_decode, parse_port_number.
-// The input is the text, as it would stand in a "remote" of server.json.
+// listen address: parse_upstream_url, split_host_port, percent_decode, parse_port_number; and the
+// multicast relay's URL parser, which takes the same text as a request path from any client.
+// The input is the text, as it would stand in a "remote" of server.json or after a relay's prefix.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "common/net/relay_url.h"
 #include "common/net/url.h"
 #include "fuzz_check.h"
 
@@ -84,11 +87,34 @@ void check_helpers(std::string_view text) {
     }
 }
 
+// A client's path after a relay's prefix: a target whose upstream parses, or a 400/403 reason.
+void check_relay(std::string_view text, const RelayParams& params) {
+    static const RelayRules kRules{{*parse_cidr("239.0.0.0/8"), *parse_cidr("ff3e::/16")}, "eth1", true};
+    const auto result = parse_relay_request(text, params, kRules);
+    if (const RelayError* error = std::get_if<RelayError>(&result)) {
+        fuzz_check(error->status == 400 || error->status == 403, "a relay error is 400 or 403");
+        const bool has_control = std::any_of(error->reason.begin(), error->reason.end(), [](char c) {
+            return static_cast<unsigned char>(c) < ' ' || c == 0x7f;
+        });
+        fuzz_check(!error->reason.empty() && !has_control, "a relay reason is one line, without control characters");
+        return;
+    }
+    const RelayTarget& target = std::get<RelayTarget>(result);
+    fuzz_check(is_multicast(target.group) && target.port != 0, "a relay target is a multicast group and a port");
+    fuzz_check(!target.source || !is_multicast(*target.source), "a source is unicast");
+    const Parsed<UpstreamUrl> upstream = relay_upstream(target);
+    fuzz_check(static_cast<bool>(upstream), "every relay target's upstream URL parses");
+    fuzz_check(upstream->text == relay_key(target), "the key is the upstream URL");
+    fuzz_check(!has_control_or_space(relay_display_path("/", target)), "the display path fits in a log line");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     check_url(text);
     check_helpers(text);
+    check_relay(text, {});
+    check_relay(text, {{"iface", std::string(text.substr(text.size() / 2))}});  // the query from the same bytes
     return 0;
 }

@@ -231,3 +231,12 @@ TEST_CASE("is_interface_name: what can name an interface and pass through the up
         CHECK_FALSE(is_interface_name(name));
     }
 }
+
+TEST_CASE("parse_relay_request: a reason stays one line whatever the client sent", "[relay_url]") {
+    const std::string nul_host = std::string("udp/239.1.2.") + std::string(3, '\0') + ":1234";
+    CHECK(bad_request(nul_host) == "bad group \"239.1.2.\\x00\\x00\\x00:1234\": invalid host \"239.1.2.\\x00\\x00\\x00\"");
+    const std::string long_host = "udp/" + std::string(300, 'a') + "\n:1234";
+    const std::string reason = bad_request(long_host);
+    CHECK(reason.find('\n') == std::string::npos);
+    CHECK(reason.size() < 250);
+}
