@@ -19,6 +19,7 @@
 #include "server/http/http_server.h"
 #include "server/http/playlist.h"
 #include "server/http/viewer_session.h"
+#include "server/service/relay.h"
 #include "server/service/notifier.h"
 #include "server/http/static_content.h"
 #include "server/http/status_api.h"
@@ -204,7 +205,7 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
         return send(route->static_content->get(as_get), request, *site, res);
     }
     case Resource::Type::api: return send(serve_api(*site, *route, request), request, *site, res);
-    case Resource::Type::relay: return send(HttpReply::text(404, "not found"), request, *site, res);  // not served yet
+    case Resource::Type::relay: return serve_relay(*site, *route, request, res);
     }
 }
 
@@ -295,12 +296,35 @@ PlaylistRequest HttpFrontend::playlist_request(const Config& config, const Reque
 void HttpFrontend::serve_stream(const Site& site, const Route& route, const Request& request, httplib::Response& res) {
     Channel& channel = *route.channel;
     const std::shared_ptr<Stream>& stream = channel.stream();
-    const std::string& address = request.info.client;
     res.set_header("Cache-Control", kCacheControl);
     if (stream->is_offline()) return send(HttpReply::text(503, "stream offline"), request, site, res);
     // An idle on-demand stream is not live, yet a GET would start it: HEAD does not, and says 200.
     if (!stream->is_live() && !channel.is_on_demand())
         return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
+    serve_viewer(site, request, res, [&] { return ViewerAdmission{stream, channel.admit(request.info.client, request.user)}; });
+}
+
+void HttpFrontend::serve_relay(const Site& site, const Route& route, const Request& request, httplib::Response& res) {
+    const Resource& resource = *route.resource;
+    res.set_header("Cache-Control", kCacheControl);
+    const std::string_view rest = std::string_view(request.info.path).substr(resource.serve.size());
+    auto parsed = parse_relay_request(rest, request.info.query, resource.relay);
+    if (const RelayError* error = std::get_if<RelayError>(&parsed)) {
+        LogLine(LogLevel::warn, "client_refused").kv("path", request.info.path).kv("client", request.info.client)
+            .kv("reason", error->reason);
+        return send(HttpReply::text(error->status, error->reason), request, site, res);
+    }
+    const RelayTarget& target = std::get<RelayTarget>(parsed);
+    Relay& relay = *route.relay;
+    serve_viewer(site, request, res, [&] {
+        Relay::Admission admission = relay.admit(target, request.info.client, request.user);
+        return ViewerAdmission{admission.channel ? admission.channel->stream() : nullptr, std::move(admission.viewer)};
+    });
+}
+
+void HttpFrontend::serve_viewer(const Site& site, const Request& request, httplib::Response& res,
+                                const std::function<ViewerAdmission()>& admit) {
+    const std::string& address = request.info.client;
     if (request.info.method == "HEAD") {
         set_stream_body(res, [](size_t, httplib::DataSink&) { return false; });  // httplib sends no body to HEAD
         if (const auto& log = site.access_log()) log->write(request.access_entry(200));  // one line per request
@@ -311,16 +335,18 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
         return send(HttpReply::text(503, "server out of file descriptors"), request, site, res);
     }
     if (!reserve_viewer(site.config())) {
-        LogLine(LogLevel::warn, "client_refused").kv("stream", stream->path()).kv("client", address).kv("reason", "maxconnections reached");
+        LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", address).kv("reason", "maxconnections reached");
         return send(HttpReply::text(503, "too many connections"), request, site, res);
     }
-    Channel::Admission admission = channel.admit(address, request.user);
-    if (!admission.viewer) {
+    ViewerAdmission admission = admit();
+    if (!admission.viewer.viewer) {
         release_viewer(site);
-        LogLine(LogLevel::warn, "client_refused").kv("stream", stream->path()).kv("client", address).kv("reason", admission.refusal);
-        return send(HttpReply::text(503, admission.refusal), request, site, res);
+        LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", address)
+            .kv("reason", admission.viewer.refusal);
+        return send(HttpReply::text(503, admission.viewer.refusal), request, site, res);
     }
-    auto session = std::make_shared<ViewerSession>(stream, std::move(admission.viewer), request.access_entry(200), site.access_log(),
+    auto session = std::make_shared<ViewerSession>(std::move(admission.stream), std::move(admission.viewer.viewer),
+                                                   request.access_entry(200), site.access_log(),
                                                    [this] { release_viewer(*this->site()); });
     set_stream_body(
         res, [session](size_t, httplib::DataSink& sink) { return session->provide(sink); },

@@ -47,6 +47,16 @@ private:
     // A reply when the client may not have `route`: 403 by address, 401/403 by credentials.
     std::optional<HttpReply> deny(const Site& site, const Route& route, Request& request);
     void serve_stream(const Site& site, const Route& route, const Request& request, httplib::Response& res);
+    // A relay's URL: its group's stream (400/403 for a URL the relay does not serve).
+    void serve_relay(const Site& site, const Route& route, const Request& request, httplib::Response& res);
+    // What serving a viewer takes, for a stream or a relay's group: the stream, and the viewer or why not.
+    struct ViewerAdmission {
+        std::shared_ptr<Stream> stream;
+        Channel::Admission viewer;
+    };
+    // HEAD, the descriptor and viewer limits, then `admit`, then the viewer's session.
+    void serve_viewer(const Site& site, const Request& request, httplib::Response& res,
+                      const std::function<ViewerAdmission()>& admit);
     HttpReply serve_api(const Site& site, const Route& route, const Request& request);
     PlaylistRequest playlist_request(const Config& config, const Request& request) const;
     void send(const HttpReply& reply, const Request& request, const Site& site, httplib::Response& res);

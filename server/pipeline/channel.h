@@ -89,6 +89,8 @@ public:
     // An on-demand channel nobody has watched for `linger` closes its upstream. Called periodically.
     void stop_if_idle(std::chrono::steady_clock::time_point now);
     bool is_on_demand() const { return demand_.on_demand; }
+    // The upstream runs (always, once started, for a channel that is not on demand).
+    bool is_running() const { return running_.load(); }
 
     const std::string& path() const { return stream_->path(); }
     // Shared: a viewer's response keeps its stream alive after a reload has retired the channel.

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/periodic_thread.h"
 #include "server/service/notifier.h"
+#include "server/service/relay.h"
 #include "server/http/static_content.h"
 
 using namespace std::chrono;
@@ -29,15 +30,26 @@ ChunkRef load_preamble(const std::string& path, std::string& error) {
     return chunk;
 }
 
+// Whether channels made from `old_config` run as `config` would make them: upstream and viewer settings.
+bool same_channel_settings(const Config& old_config, const Config& config) {
+    return old_config.timeout_s == config.timeout_s && old_config.reconnect_s == config.reconnect_s &&
+           old_config.readtimeout_s == config.readtimeout_s && old_config.inputbuffer == config.inputbuffer &&
+           old_config.outputbuffer == config.outputbuffer && old_config.maxlag_s == config.maxlag_s;
+}
+
 // Whether a running stream of `old_config` can serve `resource` of `config` as it is: only what
-// reaches StreamSettings counts (access rules are checked per request and may change freely).
+// reaches its Channel counts (access rules are checked per request and may change freely).
 bool same_stream(const Resource& old_resource, const Config& old_config, const Resource& resource, const Config& config) {
     return old_resource.remotes == resource.remotes && old_resource.preamble == resource.preamble &&
            old_resource.fast_start == resource.fast_start && old_resource.tls_verify == resource.tls_verify &&
            old_resource.ondemand == resource.ondemand && old_resource.linger_s == resource.linger_s &&
-           old_config.timeout_s == config.timeout_s && old_config.reconnect_s == config.reconnect_s &&
-           old_config.readtimeout_s == config.readtimeout_s && old_config.inputbuffer == config.inputbuffer &&
-           old_config.outputbuffer == config.outputbuffer && old_config.maxlag_s == config.maxlag_s;
+           same_channel_settings(old_config, config);
+}
+
+// Likewise for a relay and the groups it runs.
+bool same_relay(const Resource& old_resource, const Config& old_config, const Resource& resource, const Config& config) {
+    return old_resource.relay == resource.relay && old_resource.maxgroups == resource.maxgroups &&
+           old_resource.linger_s == resource.linger_s && same_channel_settings(old_config, config);
 }
 
 milliseconds request_timeout(const Config& config) { return config.timeout_s ? seconds(config.timeout_s) : seconds(10); }
@@ -46,49 +58,9 @@ milliseconds request_timeout(const Config& config) { return config.timeout_s ? s
 std::shared_ptr<Site> Site::build(std::shared_ptr<const Config> config, const Site* previous, std::string& error) {
     std::shared_ptr<Site> site(new Site(std::move(config)));
     const Config& cfg = *site->config_;
-
-    for (const Resource* resource : cfg.streams()) {
-        const Route* old = previous ? previous->find(resource->serve) : nullptr;
-        if (old && old->resource->type == Resource::Type::stream &&
-            same_stream(*old->resource, previous->config(), *resource, cfg)) {
-            site->streams_.emplace(resource->serve, old->channel);
-            continue;
-        }
-        ChannelSettings settings = ChannelSettings::from_config(*resource, cfg);
-        if (!resource->preamble.empty()) {
-            settings.stream.preamble = load_preamble(resource->preamble, error);
-            if (!settings.stream.preamble) {
-                error = resource->serve + ": preamble: " + error;
-                return nullptr;
-            }
-        }
-        auto channel = std::make_shared<Channel>(std::move(settings));
-        site->created_.push_back(channel);
-        site->streams_.emplace(resource->serve, std::move(channel));
-    }
-
-    for (const Resource& resource : cfg.resources) {
-        Route route;
-        route.resource = &resource;
-        switch (resource.type) {
-        case Resource::Type::stream:
-            route.channel = site->streams_.at(resource.serve);
-            break;
-        case Resource::Type::static_content:
-            route.static_content = std::make_shared<StaticContent>(resource.serve, resource.remote_text,
-                                                                   seconds(resource.cache_s), request_timeout(cfg));
-            break;
-        case Resource::Type::api:
-            if (resource.api == "check" || resource.api == "control") {
-                auto target = site->streams_.find(resource.remote_text);
-                if (target != site->streams_.end()) route.channel = target->second;
-            }
-            break;
-        case Resource::Type::relay:  // not served yet: the frontend answers 404
-            break;
-        }
-        site->routes_.emplace(resource.serve, std::move(route));
-    }
+    if (!site->build_streams(previous, error)) return nullptr;
+    site->build_relays(previous);
+    site->build_routes();
 
     if (!cfg.log.empty()) {
         site->access_log_ = AccessLog::open(cfg.log, error, previous ? previous->access_log_.get() : nullptr);
@@ -108,6 +80,71 @@ std::shared_ptr<Site> Site::build(std::shared_ptr<const Config> config, const Si
     return site;
 }
 
+bool Site::build_streams(const Site* previous, std::string& error) {
+    const Config& cfg = *config_;
+    for (const Resource* resource : cfg.streams()) {
+        const Route* old = previous ? previous->find(resource->serve) : nullptr;
+        if (old && old->resource->type == Resource::Type::stream &&
+            same_stream(*old->resource, previous->config(), *resource, cfg)) {
+            streams_.emplace(resource->serve, old->channel);
+            continue;
+        }
+        ChannelSettings settings = ChannelSettings::from_config(*resource, cfg);
+        if (!resource->preamble.empty()) {
+            settings.stream.preamble = load_preamble(resource->preamble, error);
+            if (!settings.stream.preamble) {
+                error = resource->serve + ": preamble: " + error;
+                return false;
+            }
+        }
+        auto channel = std::make_shared<Channel>(std::move(settings));
+        created_.push_back(channel);
+        streams_.emplace(resource->serve, std::move(channel));
+    }
+    return true;
+}
+
+void Site::build_relays(const Site* previous) {
+    const Config& cfg = *config_;
+    for (const Resource& resource : cfg.resources) {
+        if (resource.type != Resource::Type::relay) continue;
+        auto old = previous ? previous->relays_.find(resource.serve) : relays_.end();
+        if (previous && old != previous->relays_.end() &&
+            same_relay(*previous->routes_.at(resource.serve).resource, previous->config(), resource, cfg)) {
+            relays_.emplace(resource.serve, old->second);  // its groups and their viewers stay
+        } else {
+            relays_.emplace(resource.serve, std::make_shared<Relay>(resource, cfg));
+        }
+    }
+}
+
+void Site::build_routes() {
+    const Config& cfg = *config_;
+    for (const Resource& resource : cfg.resources) {
+        Route route;
+        route.resource = &resource;
+        switch (resource.type) {
+        case Resource::Type::stream:
+            route.channel = streams_.at(resource.serve);
+            break;
+        case Resource::Type::static_content:
+            route.static_content = std::make_shared<StaticContent>(resource.serve, resource.remote_text,
+                                                                   seconds(resource.cache_s), request_timeout(cfg));
+            break;
+        case Resource::Type::api:
+            if (resource.api == "check" || resource.api == "control") {
+                auto target = streams_.find(resource.remote_text);
+                if (target != streams_.end()) route.channel = target->second;
+            }
+            break;
+        case Resource::Type::relay:
+            route.relay = relays_.at(resource.serve);
+            break;
+        }
+        routes_.emplace(resource.serve, std::move(route));
+    }
+}
+
 Site::Site(std::shared_ptr<const Config> config) : config_(std::move(config)) {}
 
 Site::~Site() = default;
@@ -118,11 +155,14 @@ void Site::start() {
     std::vector<std::shared_ptr<Channel>> on_demand;
     for (const auto& [path, channel] : streams_)
         if (channel->is_on_demand()) on_demand.push_back(channel);
-    if (on_demand.empty()) return;
-    // Shared streams too: the previous site's thread stops when it retires.
-    linger_ = std::make_unique<PeriodicThread>(kLingerCheckInterval, [on_demand] {
+    std::vector<std::shared_ptr<Relay>> relays;
+    for (const auto& [path, relay] : relays_) relays.push_back(relay);
+    if (on_demand.empty() && relays.empty()) return;
+    // Shared streams and relays too: the previous site's thread stops when it retires.
+    linger_ = std::make_unique<PeriodicThread>(kLingerCheckInterval, [on_demand, relays] {
         const auto now = steady_clock::now();
         for (const auto& channel : on_demand) channel->stop_if_idle(now);
+        for (const auto& relay : relays) relay->close_idle(now);
     });
 }
 
@@ -136,16 +176,32 @@ void Site::retire(const Site* next, const std::string& reason) {
         channel->stream()->disconnect_viewers(reason);
         channel->stop();
     }
+    for (const auto& [path, relay] : relays_) {
+        if (next) {
+            auto kept = next->relays_.find(path);
+            if (kept != next->relays_.end() && kept->second == relay) continue;
+        }
+        relay->stop(reason);
+    }
     if (notifier_) notifier_->stop();
 }
 
 void Site::disconnect_viewers(const std::string& reason) const {
     for (const auto& [path, channel] : streams_) channel->stream()->disconnect_viewers(reason);
+    for (const auto& [path, relay] : relays_) relay->disconnect_viewers(reason);
 }
 
 const Route* Site::find(const std::string& path) const {
     auto it = routes_.find(path);
-    return it == routes_.end() ? nullptr : &it->second;
+    if (it != routes_.end()) return &it->second;
+    // Not a path of its own: the relay with the longest prefix of it, if any (a handful at most).
+    const Route* relay = nullptr;
+    for (const auto& [prefix, ignored] : relays_) {
+        if (path.compare(0, prefix.size(), prefix) != 0) continue;
+        const Route& route = routes_.at(prefix);
+        if (!relay || prefix.size() > relay->resource->serve.size()) relay = &route;
+    }
+    return relay;
 }
 
 std::vector<std::pair<std::string, StreamStats>> Site::stream_stats() const {
@@ -159,6 +215,10 @@ std::vector<std::shared_ptr<Channel>> Site::stats_channels() const {
     for (const auto& [path, channel] : streams_) {
         // "nostats": the stream is left out of statistics, prometheus, health's viewer count and the status.
         if (!find(path)->resource->nostats) channels.push_back(channel);
+    }
+    for (const auto& [path, relay] : relays_) {
+        std::vector<std::shared_ptr<Channel>> groups = relay->channels();
+        channels.insert(channels.end(), groups.begin(), groups.end());
     }
     return channels;
 }

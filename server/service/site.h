@@ -16,11 +16,13 @@
 class StaticContent;
 class Notifier;
 class PeriodicThread;
+class Relay;
 
 struct Route {
     const Resource* resource = nullptr;  // points into the site's config
     std::shared_ptr<Channel> channel;    // a stream resource, or the stream a check/control API names
     std::shared_ptr<StaticContent> static_content;
+    std::shared_ptr<Relay> relay;  // a relay resource
 };
 
 class Site {
@@ -44,6 +46,7 @@ public:
     void disconnect_viewers(const std::string& reason) const;
 
     const Config& config() const { return *config_; }
+    // The resource at `path`, else the relay whose prefix is the longest part of it; null when neither.
     const Route* find(const std::string& path) const;
     std::vector<std::pair<std::string, StreamStats>> stream_stats() const;
     // The streams the statistics show ("nostats" ones left out), in path order.
@@ -56,10 +59,15 @@ public:
 
 private:
     explicit Site(std::shared_ptr<const Config> config);
+    // Parts of build(): the channels (shared with `previous` where unchanged), the relays, the routes.
+    bool build_streams(const Site* previous, std::string& error);
+    void build_relays(const Site* previous);
+    void build_routes();
 
     std::shared_ptr<const Config> config_;
     std::map<std::string, std::shared_ptr<Channel>> streams_;  // by serve path
     std::vector<std::shared_ptr<Channel>> created_;            // not shared with the previous site
+    std::map<std::string, std::shared_ptr<Relay>> relays_;     // by serve prefix
     std::map<std::string, Route> routes_;
     std::shared_ptr<AccessLog> access_log_;
     std::unique_ptr<Notifier> notifier_;
