@@ -5,31 +5,9 @@
 # the group is left, so that a router would stop sending it. Skipped (exit 77) where network
 # namespaces cannot be created.
 set -euo pipefail
-if [[ ${1:-} != --inside ]]; then
-    ns=rs-odmc-$$
-    command -v ip >/dev/null || { echo "skipped: no ip command (iproute2)"; exit 77; }
-    ip netns add "${ns}a" 2>/dev/null || { echo "skipped: cannot create a network namespace (needs root)"; exit 77; }
-    trap 'ip netns del "${ns}a" 2>/dev/null; ip netns del "${ns}b" 2>/dev/null || true' EXIT
-    ip netns add "${ns}b"
-    for side in a b; do
-        ip netns exec "$ns$side" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-        ip -n "$ns$side" link set lo up
-    done
-    ip link add va netns "${ns}a" type veth peer name vb netns "${ns}b"
-    ip -n "${ns}a" addr add 10.98.0.1/24 dev va
-    ip -n "${ns}a" addr add fd98::1/64 dev va nodad
-    ip -n "${ns}b" addr add 10.98.0.2/24 dev vb
-    ip -n "${ns}b" addr add fd98::2/64 dev vb nodad
-    ip -n "${ns}a" link set va up
-    ip -n "${ns}b" link set vb up
-    rc=0
-    ip netns exec "${ns}b" bash "$0" --inside "$ns" || rc=$?
-    exit $rc
-fi
-
-ns=$2
+source "$(dirname "$0")/netns.sh"
+netns_pair 98 "$@"
 source "$(dirname "$0")/lib.sh"
-in_a=(ip netns exec "${ns}a")
 start_source src "$SAMPLE"
 cat >"$T/server.json" <<JSON
 { "listen": "127.0.0.1:0", "timeout": 3, "reconnect": 1, "readtimeout": 3, "ondemand": true, "linger": 1,
@@ -38,8 +16,8 @@ cat >"$T/server.json" <<JSON
 JSON
 start_server "$T/server.json"
 url="http://127.0.0.1:$SERVER_PORT"
-feed_pipe v4 "${in_a[@]}" "$BIN/ts_pipe" udp-send 239.2.2.2:5010 --iface va
-feed_pipe v6 "${in_a[@]}" "$BIN/ts_pipe" udp-send "[ff15::4343]:5012" --iface va
+feed_pipe v4 "${NS_A[@]}" "$BIN/ts_pipe" udp-send 239.2.2.2:5010 --iface va
+feed_pipe v6 "${NS_A[@]}" "$BIN/ts_pipe" udp-send "[ff15::4343]:5012" --iface va
 
 # joined GROUP: the server's interface is a member of GROUP.
 joined() { ip maddr show dev vb | grep -qw "$1"; }

@@ -5,34 +5,12 @@
 # clean stream from PAT; two viewers of one group share one join; 403 outside `groups`, 400 for a
 # malformed URL, 503 past `maxgroups` (a group that only lingers makes room); `linger` after the
 # last viewer the group is left and forgotten; the relay's allow list applies; exact paths win over
-# the relay's prefix. Skipped (exit 77) where network namespaces cannot be created.
+# the relay's prefix; a reload keeps the groups' viewers. Skipped (exit 77) where network namespaces
+# cannot be created.
 set -euo pipefail
-if [[ ${1:-} != --inside ]]; then
-    ns=rs-relay-$$
-    command -v ip >/dev/null || { echo "skipped: no ip command (iproute2)"; exit 77; }
-    ip netns add "${ns}a" 2>/dev/null || { echo "skipped: cannot create a network namespace (needs root)"; exit 77; }
-    trap 'ip netns del "${ns}a" 2>/dev/null; ip netns del "${ns}b" 2>/dev/null || true' EXIT
-    ip netns add "${ns}b"
-    for side in a b; do
-        ip netns exec "$ns$side" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-        ip -n "$ns$side" link set lo up
-    done
-    ip link add va netns "${ns}a" type veth peer name vb netns "${ns}b"
-    ip -n "${ns}a" addr add 10.97.0.1/24 dev va
-    ip -n "${ns}a" addr add 10.97.0.3/24 dev va
-    ip -n "${ns}a" addr add fd97::1/64 dev va nodad
-    ip -n "${ns}b" addr add 10.97.0.2/24 dev vb
-    ip -n "${ns}b" addr add fd97::2/64 dev vb nodad
-    ip -n "${ns}a" link set va up
-    ip -n "${ns}b" link set vb up
-    rc=0
-    ip netns exec "${ns}b" bash "$0" --inside "$ns" || rc=$?
-    exit $rc
-fi
-
-ns=$2
+source "$(dirname "$0")/netns.sh"
+netns_pair 97 "$@"
 source "$(dirname "$0")/lib.sh"
-in_a=(ip netns exec "${ns}a")
 start_source src "$SAMPLE"
 cat >"$T/server.json" <<JSON
 { "listen": "127.0.0.1:0", "timeout": 3, "reconnect": 1, "readtimeout": 3,
@@ -44,12 +22,12 @@ cat >"$T/server.json" <<JSON
 JSON
 start_server "$T/server.json"
 url="http://127.0.0.1:$SERVER_PORT"
-feed_pipe plain "${in_a[@]}" "$BIN/ts_pipe" udp-send 239.3.3.3:5010 --iface va
-feed_pipe rtp "${in_a[@]}" "$BIN/ts_pipe" udp-send 239.3.3.4:5011 --iface va --rtp
-feed_pipe v6 "${in_a[@]}" "$BIN/ts_pipe" udp-send "[ff15::3]:5012" --iface va
-feed_pipe ssm "${in_a[@]}" "$BIN/ts_pipe" udp-send 232.3.3.3:5020 --iface va --bind 10.97.0.1
+feed_pipe plain "${NS_A[@]}" "$BIN/ts_pipe" udp-send 239.3.3.3:5010 --iface va
+feed_pipe rtp "${NS_A[@]}" "$BIN/ts_pipe" udp-send 239.3.3.4:5011 --iface va --rtp
+feed_pipe v6 "${NS_A[@]}" "$BIN/ts_pipe" udp-send "[ff15::3]:5012" --iface va
+feed_pipe ssm "${NS_A[@]}" "$BIN/ts_pipe" udp-send 232.3.3.3:5020 --iface va --bind 10.97.0.1
 # Same group and port from another source: a relay that let it in would show counters jump.
-feed_pipe intruder "${in_a[@]}" "$BIN/ts_pipe" udp-send 232.3.3.3:5020 --iface va --bind 10.97.0.3 --rtp
+feed_pipe intruder "${NS_A[@]}" "$BIN/ts_pipe" udp-send 232.3.3.3:5020 --iface va --bind 10.97.0.3 --rtp
 
 joined() { ip maddr show dev vb | grep -qw "$1"; }
 # expect_clean FILE MIN_BYTES: starts with a PAT, whole packets, no CC gap, at least MIN_BYTES.
@@ -103,3 +81,13 @@ log "linger: the groups are left and forgotten 1 s after their last viewer"
 wait_until 4 bash -c "! ip maddr show dev vb | grep -qE '239\.3\.3\.[34]|ff15::3|232\.3\.3\.3'" || { ip maddr show dev vb; fail "groups still joined"; }
 wait_until 3 bash -c "[[ \$(curl -s $url/streams.json) == '[]' ]]" || fail "forgotten groups still listed: $(curl -s "$url/streams.json")"
 grep -E "event=(stream_starting|stream_idle|relay_group_closed|client_refused)" "$T/server.log"
+
+log "a reload that keeps the relay keeps its groups' viewers"
+capture "$url/udp/239.3.3.3:5010" 5 "$T/kept.ts" & a=$!
+wait_until 4 joined 239.3.3.3 || fail "239.3.3.3 not joined for the reload viewer"
+opened=$(grep -c "event=upstream_opened stream=/udp/239.3.3.3:5010 " "$T/server.log")
+kill -HUP "$SERVER_PID"
+wait_until 5 grep -q "event=reloaded" "$T/server.log" || fail "no reloaded line"
+wait $a
+expect_clean "$T/kept.ts" 350000
+(( $(grep -c "event=upstream_opened stream=/udp/239.3.3.3:5010 " "$T/server.log") == opened )) || fail "the reload rejoined the group"
