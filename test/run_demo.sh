@@ -20,6 +20,8 @@ echo
 echo "  restreamer is serving the sample stream. Open it in VLC, mpv or ffplay:"
 echo "      http://localhost:8000/stream.ts"
 echo "  or: curl -s http://localhost:8000/stream.ts | ffprobe -hide_banner -"
+echo "  The same sample on demand (opened by its first viewer): http://localhost:8000/ondemand.ts"
+echo "  Playlist: http://localhost:8000/playlist.m3u   Status page: http://localhost:8000/status"
 echo "  Ctrl-C stops both programs."
 echo
 wait "$server_pid"

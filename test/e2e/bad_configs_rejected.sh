@@ -18,6 +18,7 @@ expect_rejected() {
 }
 
 BIN=$(realpath "$BIN")  # the files below are written in $T, so a relative BIN would point nowhere
+shipped_config=$(realpath "$(dirname "$0")/../../server.json")
 cd "$T"
 printf '{\n  "listen": "127.0.0.1:0"\n  "resources": []\n}\n' >syntax.json
 expect_rejected syntax.json "syntax.json:3:3: syntax error: missing a comma or '}' after an object member"
@@ -44,6 +45,9 @@ cat >good.json <<'JSON'
   "streams": [ { "serve": "/a.ts", "remote": "http://127.0.0.1:1/a.ts", "tint": 1 } ] }
 JSON
 out=$("$BIN/server" --check-config good.json 2>&1) || fail "good config rejected: $out"
+# The file `make run` uses, as shipped: valid and without warnings.
+shipped=$("$BIN/server" --check-config "$shipped_config" 2>&1) || fail "the shipped server.json is rejected: $shipped"
+grep -q "warning" <<<"$shipped" && fail "the shipped server.json warns: $shipped"
 echo "$out"
 grep -qx "warning: good.json: colour: unknown key, ignored" <<<"$out" || fail "no warning for colour"
 grep -qx "warning: good.json: streams\[0\].tint: unknown key, ignored" <<<"$out" || fail "no warning for tint"
