@@ -14,7 +14,9 @@ start_server "$T/server.json"
 grep "event=listening" "$T/server.log"
 grep -q 'event=listening address=\[::1\]:' "$T/server.log" || fail "server does not report an IPv6 address"
 url="http://[::1]:$SERVER_PORT/tv.ts"
-wait_until 10 test "$(curl -g -s -o /dev/null -w '%{http_code}' -I "$url")" = 200 || { cat "$T/server.log"; fail "stream over IPv6 never connected"; }
+# serves URL: HEAD answers 200 (a function, so that wait_until asks again each time).
+serves() { [[ $(curl -g -s -m 3 -o /dev/null -w '%{http_code}' -I "$1") == 200 ]]; }
+wait_until 10 serves "$url" || { cat "$T/server.log"; fail "stream over IPv6 never connected"; }
 curl -g -s -m 3 -o "$T/cap.ts" "$url" || true
 "$BIN/ts_check" "$T/cap.ts" || fail "IPv6 capture broken"
 (( $(ts_figure "$T/cap.ts" bytes) > 300000 )) || fail "too little data over IPv6"
@@ -28,7 +30,7 @@ start_server "$T/server.json"
 grep "event=listening" "$T/server.log"
 grep -q 'event=listening address=\[::\]:' "$T/server.log" || fail "\":0\" is not listening on [::]"
 for host in "[::1]" 127.0.0.1; do
-    wait_until 10 test "$(curl -g -s -o /dev/null -w '%{http_code}' -I "http://$host:$SERVER_PORT/tv.ts")" = 200 ||
+    wait_until 10 serves "http://$host:$SERVER_PORT/tv.ts" ||
         fail "\":port\" does not serve $host"
     curl -g -s -m 2 -o "$T/any.ts" "http://$host:$SERVER_PORT/tv.ts" || true
     (( $(ts_figure "$T/any.ts" packets) > 0 )) || fail "no packets from $host through \":port\""

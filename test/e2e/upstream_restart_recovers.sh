@@ -15,7 +15,8 @@ wait_until 5 grep -q "event=client_connected" "$T/server.log" || fail "viewer di
 kill -KILL $src_pid
 wait_until 5 grep -q "event=upstream_disconnected" "$T/server.log" || fail "upstream loss not noticed"
 wait $viewer 2>/dev/null || true
-wait_until 3 test "$(http_status "$url")" = 503 || fail "stream should answer 503 while the upstream is down"
+answers_503() { [[ $(http_status "$url") == 503 ]]; }  # a function: wait_until asks again each time
+wait_until 3 answers_503 || fail "stream should answer 503 while the upstream is down"
 # The viewer waited for the grace period (timeout 2 s), then was closed with the reason.
 grep -q "event=client_disconnected .*reason=\"upstream lost for 2 s\"" "$T/server.log" || fail "viewer not closed after the grace period"
 
