@@ -41,7 +41,8 @@ bool same_channel_settings(const Config& old_config, const Config& config) {
 // reaches its Channel counts (access rules are checked per request and may change freely).
 bool same_stream(const Resource& old_resource, const Config& old_config, const Resource& resource, const Config& config) {
     return old_resource.remotes == resource.remotes && old_resource.preamble == resource.preamble &&
-           old_resource.fast_start == resource.fast_start && old_resource.tls_verify == resource.tls_verify &&
+           old_resource.fast_start == resource.fast_start && old_resource.prebuffer_ms == resource.prebuffer_ms &&
+           old_resource.tls_verify == resource.tls_verify &&
            old_resource.ondemand == resource.ondemand && old_resource.linger_s == resource.linger_s &&
            same_channel_settings(old_config, config);
 }
