@@ -47,10 +47,11 @@ bool same_stream(const Resource& old_resource, const Config& old_config, const R
            same_channel_settings(old_config, config);
 }
 
-// Likewise for a relay and the groups it runs.
+// Likewise for a relay and the groups it runs (which take its prebuffer).
 bool same_relay(const Resource& old_resource, const Config& old_config, const Resource& resource, const Config& config) {
     return old_resource.relay == resource.relay && old_resource.maxgroups == resource.maxgroups &&
-           old_resource.linger_s == resource.linger_s && same_channel_settings(old_config, config);
+           old_resource.linger_s == resource.linger_s && old_resource.prebuffer_ms == resource.prebuffer_ms &&
+           same_channel_settings(old_config, config);
 }
 
 milliseconds request_timeout(const Config& config) { return config.timeout_s ? seconds(config.timeout_s) : seconds(10); }
