@@ -111,9 +111,13 @@ median() {
 }
 
 measure() {
-    local run player p result
+    local run player p result pid
     for run in $(seq "$RUNS"); do
         for p in $PREBUFFERS; do
+            # The machine is shared: a source or server stopped from outside would make every figure "none".
+            for pid in "${PIDS[@]}"; do
+                kill -0 "$pid" 2>/dev/null || { echo "first_picture.sh: bin/source or bin/server has ended" >&2; exit 1; }
+            done
             # A random moment in the GOP: where the viewer comes decides how old the cached keyframes are.
             sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", r / 32768 * 2 }')"
             head_span "$p" >>"$WORK/head-p$p.txt"
@@ -153,6 +157,7 @@ done
 rm -rf "$WORK" && mkdir -p "$WORK"
 PIDS=()
 trap stop_servers EXIT
+trap 'exit 143' TERM INT
 start_servers
 max=0
 for p in $PREBUFFERS; do max=$(awk -v a="$max" -v b="$p" 'BEGIN { print (b > a ? b : a) }'); done
