@@ -19,6 +19,9 @@ constexpr std::size_t kMinQueueBytes = 4 << 20;
 // and a 2 s GOP at 8 Mbit/s (20 s of the 2 Mbit/s sample). Still references, not copies: a viewer
 // that keeps up holds no more than before.
 constexpr std::size_t kPrebufferQueueBytesPerSecond = 2 << 20;
+// And the queue's slots (1024) by this many: the cache gathers small pictures into 64 KiB runs but
+// keeps larger ones as they are, up to one a frame, so 60 frames a second and the PSI prefix fit.
+constexpr std::size_t kPrebufferQueueChunksPerSecond = 64;
 // How long a first viewer of an on-demand stream waits for its picture when `timeout` is 0 (none).
 constexpr seconds kDefaultStartTimeout{10};
 
@@ -57,6 +60,7 @@ ChannelSettings ChannelSettings::from_config(const Resource& resource, const Con
     out.viewer_limits.max_lag = seconds(config.maxlag_s);
     const std::size_t floor = kMinQueueBytes + resource.prebuffer_ms * kPrebufferQueueBytesPerSecond / 1000;
     out.viewer_limits.queue_bytes = std::max<std::size_t>(std::size_t(config.outputbuffer) * ts::kPacketSize, floor);
+    out.viewer_limits.queue_chunks += resource.prebuffer_ms * kPrebufferQueueChunksPerSecond / 1000;
 
     s.demand.on_demand = resource.ondemand;
     s.demand.linger = seconds(resource.linger_s);
