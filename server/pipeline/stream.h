@@ -25,6 +25,9 @@ struct StreamSettings {
     ViewerLimits viewer_limits;
     ChunkRef preamble;       // sent to every viewer before the stream (restreamer's HbbTV preamble), or null
     bool fast_start = true;  // a new viewer gets PAT, PMT and the GOP since the last keyframe first
+    // With fast_start: a new viewer starts at the oldest keyframe that arrived within this of the
+    // live edge (0 = the last keyframe), for players that probe seconds of stream before a picture.
+    std::chrono::milliseconds prebuffer{0};
 };
 
 // The viewers' side of a stream, for the API.
