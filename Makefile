@@ -38,7 +38,7 @@ LIBSOURCE := $(OBJ)/libsource.a
 
 SERVER_LIBS := -lcpp-httplib -lprometheus-cpp-core -lssl -lcrypto
 
-.PHONY: all deps run test bench bench-players soak clean
+.PHONY: all deps run test bench bench-players bench-lineup soak clean
 all: $(BIN)/server $(BIN)/source $(BIN)/ts_check $(BIN)/tls_forward $(BIN)/ts_pipe
 
 $(LIBCOMMON): $(call objs,$(COMMON_SRC))
@@ -69,7 +69,18 @@ $(BIN)/tls_forward: $(call objs,test/tools/tls_forward.cpp) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
-$(BIN)/bench: $(call objs,$(call sources,test/bench)) $(LIBCOMMON)
+# The bench's parts, also linked by bin/lineup_client (test/bench/lineup.sh).
+LIBBENCH := $(OBJ)/libbench.a
+$(LIBBENCH): $(call objs,$(filter-out test/bench/bench_main.cpp,$(call sources,test/bench)))
+	@mkdir -p $(@D)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/bench: $(call objs,test/bench/bench_main.cpp) $(LIBBENCH) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/lineup_client: $(call objs,test/tools/lineup_client.cpp) $(LIBBENCH) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -127,6 +138,15 @@ bench: deps
 bench-players: deps
 	@$(MAKE) --no-print-directory all $(SAMPLE)
 	@BIN=$(BIN) SAMPLE=$(SAMPLE) bash test/bench/first_picture.sh
+
+# The lineup (not part of `make test`; test/bench/README.md, "The lineup"): LINEUP_CHANNELS (300)
+# on-demand multicast channels in two network namespaces (root), idle, under LINEUP_VIEWERS viewers, and
+# zapped through. Options are LINEUP_* environment variables (see test/bench/lineup.sh); LINEUP_MEDIA
+# is the stream every channel carries (default the 2 Mbit/s sample).
+LINEUP_MEDIA ?= $(SAMPLE)
+bench-lineup: deps
+	@$(MAKE) --no-print-directory all $(BIN)/lineup_client $(LINEUP_MEDIA)
+	@BIN=$(BIN) SAMPLE=$(LINEUP_MEDIA) bash test/bench/lineup.sh
 
 # The soak test (not part of `make test`; test/soak/README.md): SOAK_MINUTES (default 5) of viewer
 # churn, upstream kills, reloads, slow heads and connection floods against $(BIN)/server, which must
