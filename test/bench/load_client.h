@@ -1,6 +1,7 @@
 // load_client.h - LoadClients: N HTTP viewers of one stream (or spread over several), run by a few
-// threads with epoll and non-blocking sockets. Each viewer decodes a chunked or a plain body and checks it (StreamProbe).
-// The owner thread reads progress and byte counters while they run, and the full results after stop().
+// threads with epoll and non-blocking sockets. Each viewer decodes a chunked or a plain body and
+// checks it (StreamProbe). The owner thread reads progress and byte counters while they run, and the
+// full results after stop().
 #pragma once
 
 #include <sys/socket.h>
