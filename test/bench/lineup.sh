@@ -65,6 +65,11 @@ stream_states() {
     curl -s -m 5 "$URL/statistics" | python3 -c 'import json, sys
 print(" ".join(f"{k}={v}" for k, v in json.load(sys.stdin)["streams"].items()))'
 }
+# On-demand starts and failed starts so far, summed over the streams (Prometheus).
+starts() {
+    curl -s -m 5 "$URL/metrics" | awk '/^restreamer_stream_starts_total/ {s += $NF}
+        /^restreamer_stream_start_failures_total/ {f += $NF} END {printf "starts=%d start_failures=%d", s, f}'
+}
 server_sample() {  # CPU s, threads, RSS and groups of the server now, as one line
     echo "cpu_s=$(cpu_s "$SERVER_PID") threads=$(status_field "$SERVER_PID" Threads)" \
         "rss_kib=$(status_field "$SERVER_PID" VmRSS) groups_joined=$(groups_joined) $(stream_states)"
@@ -147,7 +152,8 @@ load_phase() {
     wait_until $(( LINGER + 5 )) bash -c "(( \$(ip maddr show dev vb | grep -c 'inet  *239\.10\.') == 0 ))" ||
         fail "$(groups_joined) groups still joined $(( LINGER + 5 )) s after the last viewer left"
     FIG[after_linger]=$(server_sample)
-    echo "after linger: ${FIG[after_linger]}"
+    FIG[load_starts]=$(starts)
+    echo "after linger: ${FIG[after_linger]}; on-demand ${FIG[load_starts]}"
 }
 
 # A cold on-demand response starts with PAT, PMT and the keyframe: the zapper's first byte is then its
@@ -188,7 +194,7 @@ summary() {
     printf "$row" "  server CPU s, CPU s/GB, delivered Mbit/s" "${FIG[load_server_cpu_s]}, ${FIG[load_cpu_s_per_gb]}, ${FIG[load_delivered_mbps]}"
     printf "$row" "  threads, RSS KiB, groups joined" "${FIG[load_threads]}, ${FIG[load_server_rss_kib]}, ${FIG[load_groups]}"
     printf "$row" "  first keyframe p50 / p99 ms (start of the load)" "${FIG[load_keyframe_p50_ms]} / ${FIG[load_keyframe_p99_ms]}"
-    printf "$row" "  failures" "${FIG[load_failures]}"
+    printf "$row" "  failures; on-demand starts (one per channel)" "${FIG[load_failures]}; ${FIG[load_starts]}"
     printf "$row" "after linger" "${FIG[after_linger]}"
     printf "$row" "zap, cold ($ZAPS): first keyframe p50 / p99 / max ms" "${FIG[cold_keyframe_p50_ms]} / ${FIG[cold_keyframe_p99_ms]} / ${FIG[cold_keyframe_max_ms]} (${FIG[cold_zaps]} zaps)"
     printf "$row" "zap, warm (in linger): first keyframe p50 / p99 / max ms" "${FIG[warm_keyframe_p50_ms]} / ${FIG[warm_keyframe_p99_ms]} / ${FIG[warm_keyframe_max_ms]} (${FIG[warm_zaps]} zaps)"
