@@ -15,7 +15,8 @@
 #          to a recent one between two (cold and warm zaps): time to the first keyframe.
 # Env: BIN, SAMPLE (the stream every channel carries), LINEUP_CHANNELS (300), LINEUP_IDLE_S (60),
 # LINEUP_VIEWERS (300), LINEUP_WATCHED (100), LINEUP_LOAD_S (30), LINEUP_ZAPS (50), LINEUP_ZAP_S (3),
-# LINEUP_LINGER (10). Needs root (network namespaces).
+# LINEUP_LINGER (10), LINEUP_LOGS (build/bench/lineup: where the logs are copied at the end). Needs
+# root (network namespaces).
 set -euo pipefail
 if [[ ${1:-} != --inside ]]; then
     ns=rs-lineup-$$
@@ -37,6 +38,10 @@ fi
 
 ns=$2
 source "$(dirname "$0")/../e2e/lib.sh"
+# lib.sh removes $T on exit: the logs and the clients' output are copied out first, to look into later.
+LOGS=${LINEUP_LOGS:-build/bench/lineup}
+keep_logs() { mkdir -p "$LOGS" && cp "$T"/*.log "$T"/*.out "$T/server.json" "$LOGS/" 2>/dev/null || true; }
+trap 'rc=$?; keep_logs; (exit $rc); cleanup' EXIT
 CHANNELS=${LINEUP_CHANNELS:-300} IDLE_S=${LINEUP_IDLE_S:-60} VIEWERS=${LINEUP_VIEWERS:-300}
 WATCHED=${LINEUP_WATCHED:-100} LOAD_S=${LINEUP_LOAD_S:-30} ZAPS=${LINEUP_ZAPS:-50}
 ZAP_S=${LINEUP_ZAP_S:-3} LINGER=${LINEUP_LINGER:-10}
@@ -171,9 +176,12 @@ zap_phase() {
     check_cold_start
     "$BIN/lineup_client" zap "127.0.0.1:$SERVER_PORT" --first $(( WATCHED + 1 )) --zaps "$ZAPS" \
         --interval "$ZAP_S" >"$T/zap.out" 2>"$T/zap.log" || { cat "$T/zap.log"; fail "lineup_client zap failed"; }
-    grep '^zap=' "$T/zap.out" | head -6
-    echo "..."
+    awk '/^zap=/ && n++ < 6' "$T/zap.out"  # not head: its early exit would be a SIGPIPE, fatal under pipefail
+    echo "... and every zap that did not get a keyframe:"
+    grep '^zap=' "$T/zap.out" | grep -e 'keyframe_ms=-' -e 'failure=' || true
     grep -v '^zap=' "$T/zap.out"
+    FIG[zap_starts]=$(starts)
+    echo "on-demand so far: ${FIG[zap_starts]}"
     local out; out=$(grep -v '^zap=' "$T/zap.out" | tr '\n' ' ')
     for k in cold_zaps cold_keyframe_p50_ms cold_keyframe_p99_ms cold_keyframe_max_ms warm_zaps warm_keyframe_p50_ms \
              warm_keyframe_p99_ms warm_keyframe_max_ms zaps_without_keyframe keyframe_after_first_byte_max_ms zap_cc_errors; do
