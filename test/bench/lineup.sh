@@ -41,7 +41,10 @@ source "$(dirname "$0")/../e2e/lib.sh"
 # lib.sh removes $T on exit: the logs and the clients' output are copied out first, to look into later.
 LOGS=${LINEUP_LOGS:-build/bench/lineup}
 keep_logs() { mkdir -p "$LOGS" && cp "$T"/*.log "$T"/*.out "$T/server.json" "$LOGS/" 2>/dev/null || true; }
-trap 'rc=$?; keep_logs; (exit $rc); cleanup' EXIT
+# lib.sh's cleanup takes the exit status from $?; without set +e, the (exit) that hands it over would
+# end the trap there, before cleanup stopped the processes.
+keep_logs_and_clean_up() { local rc=$?; keep_logs; set +e; (exit "$rc"); cleanup; }
+trap keep_logs_and_clean_up EXIT
 CHANNELS=${LINEUP_CHANNELS:-300} IDLE_S=${LINEUP_IDLE_S:-60} VIEWERS=${LINEUP_VIEWERS:-300}
 WATCHED=${LINEUP_WATCHED:-100} LOAD_S=${LINEUP_LOAD_S:-30} ZAPS=${LINEUP_ZAPS:-50}
 ZAP_S=${LINEUP_ZAP_S:-3} LINGER=${LINEUP_LINGER:-10}
@@ -74,6 +77,20 @@ print(" ".join(f"{k}={v}" for k, v in json.load(sys.stdin)["streams"].items()))'
 starts() {
     curl -s -m 5 "$URL/metrics" | awk '/^restreamer_stream_starts_total/ {s += $NF}
         /^restreamer_stream_start_failures_total/ {f += $NF} END {printf "starts=%d start_failures=%d", s, f}'
+}
+# Continuity errors the server saw on its upstreams (datagrams lost on the way in) and packets its
+# viewers lost, summed over the streams (the streams API).
+stream_losses() {
+    curl -s -m 5 "$URL/streams.json" | python3 -c 'import json, sys
+streams = json.load(sys.stdin)
+cc, dropped = (sum(s[key] for s in streams) for key in ("cc_errors", "packets_dropped"))
+print(f"input_cc_errors={cc} packets_dropped={dropped}")'
+}
+# The sender still runs: if it (or the curl that feeds it) ended, every channel would go silent.
+check_sender() {
+    [[ -e /proc/$SENDER_PID ]] && return
+    tail -5 "$T/src.log" "$T/lineup.log"
+    fail "the sender ended"
 }
 server_sample() {  # CPU s, threads, RSS and groups of the server now, as one line
     echo "cpu_s=$(cpu_s "$SERVER_PID") threads=$(status_field "$SERVER_PID" Threads)" \
@@ -157,8 +174,9 @@ load_phase() {
     wait_until $(( LINGER + 5 )) bash -c "(( \$(ip maddr show dev vb | grep -c 'inet  *239\.10\.') == 0 ))" ||
         fail "$(groups_joined) groups still joined $(( LINGER + 5 )) s after the last viewer left"
     FIG[after_linger]=$(server_sample)
-    FIG[load_starts]=$(starts)
-    echo "after linger: ${FIG[after_linger]}; on-demand ${FIG[load_starts]}"
+    FIG[load_starts]=$(starts) FIG[load_losses]=$(stream_losses)
+    echo "after linger: ${FIG[after_linger]}; on-demand ${FIG[load_starts]}; ${FIG[load_losses]}"
+    check_sender
 }
 
 # A cold on-demand response starts with PAT, PMT and the keyframe: the zapper's first byte is then its
@@ -181,7 +199,8 @@ zap_phase() {
     grep '^zap=' "$T/zap.out" | grep -e 'keyframe_ms=-' -e 'failure=' || true
     grep -v '^zap=' "$T/zap.out"
     FIG[zap_starts]=$(starts)
-    echo "on-demand so far: ${FIG[zap_starts]}"
+    echo "on-demand so far: ${FIG[zap_starts]}; $(stream_losses)"
+    check_sender
     local out; out=$(grep -v '^zap=' "$T/zap.out" | tr '\n' ' ')
     for k in cold_zaps cold_keyframe_p50_ms cold_keyframe_p99_ms cold_keyframe_max_ms warm_zaps warm_keyframe_p50_ms \
              warm_keyframe_p99_ms warm_keyframe_max_ms zaps_without_keyframe keyframe_after_first_byte_max_ms zap_cc_errors; do
@@ -203,6 +222,7 @@ summary() {
     printf "$row" "  threads, RSS KiB, groups joined" "${FIG[load_threads]}, ${FIG[load_server_rss_kib]}, ${FIG[load_groups]}"
     printf "$row" "  first keyframe p50 / p99 ms (start of the load)" "${FIG[load_keyframe_p50_ms]} / ${FIG[load_keyframe_p99_ms]}"
     printf "$row" "  failures; on-demand starts (one per channel)" "${FIG[load_failures]}; ${FIG[load_starts]}"
+    printf "$row" "  server side: upstream CC errors, viewer packets dropped" "${FIG[load_losses]}"
     printf "$row" "after linger" "${FIG[after_linger]}"
     printf "$row" "zap, cold ($ZAPS): first keyframe p50 / p99 / max ms" "${FIG[cold_keyframe_p50_ms]} / ${FIG[cold_keyframe_p99_ms]} / ${FIG[cold_keyframe_max_ms]} (${FIG[cold_zaps]} zaps)"
     printf "$row" "zap, warm (in linger): first keyframe p50 / p99 / max ms" "${FIG[warm_keyframe_p50_ms]} / ${FIG[warm_keyframe_p99_ms]} / ${FIG[warm_keyframe_max_ms]} (${FIG[warm_zaps]} zaps)"
@@ -212,8 +232,13 @@ summary() {
     echo "load at end: $(uptime)"
 }
 
-start_lineup
-idle_phase
-load_phase
-zap_phase
-summary
+# One compound command: bash reads it whole before running it, so editing this file during a run
+# cannot change the run.
+{
+    start_lineup
+    idle_phase
+    load_phase
+    zap_phase
+    summary
+    exit
+}
