@@ -3,10 +3,10 @@
 # item 6). Not a test: it prints figures and judges nothing but that the run itself worked. See
 # test/bench/README.md ("The lineup") for what it measures and the figures of a run.
 #
-# Two network namespaces joined by a veth pair, as the multicast e2e tests build them (never on the
-# host's network): in the sender's, one bin/ts_pipe sends bin/source's paced stream to every group
-# 239.10.0.1, 239.10.0.2, ... on port 5000; in the server's, bin/server serves them as on-demand
-# streams /ch1.ts, /ch2.ts, ... and bin/lineup_client watches. Phases:
+# Two network namespaces joined by a veth pair (test/e2e/netns.sh, as for the multicast e2e tests;
+# never on the host's network): in the sender's, one bin/ts_pipe sends bin/source's paced stream to
+# every group 239.10.0.1, 239.10.0.2, ... on port 5000; in the server's, bin/server serves them as
+# on-demand streams /ch1.ts, /ch2.ts, ... and bin/lineup_client watches. Phases:
 #   idle   nobody watches for LINEUP_IDLE_S: the server's CPU, threads, RSS, and no group joined;
 #   load   LINEUP_VIEWERS viewers over the first LINEUP_WATCHED channels for LINEUP_LOAD_S: CC errors,
 #          viewers at real time, CPU s per GB, RSS, threads, groups joined; then every group left
@@ -16,27 +16,11 @@
 # Env: BIN, SAMPLE (the stream every channel carries), LINEUP_CHANNELS (300), LINEUP_IDLE_S (60),
 # LINEUP_VIEWERS (300), LINEUP_WATCHED (100), LINEUP_LOAD_S (30), LINEUP_ZAPS (50), LINEUP_ZAP_S (3),
 # LINEUP_LINGER (10), LINEUP_LOGS (build/bench/lineup: where the logs are copied at the end). Needs
-# root (network namespaces).
+# root for the network namespaces (exit 77 without).
 set -euo pipefail
-if [[ ${1:-} != --inside ]]; then
-    ns=rs-lineup-$$
-    command -v ip >/dev/null || { echo "lineup: no ip command (iproute2)" >&2; exit 2; }
-    ip netns add "${ns}a" 2>/dev/null || { echo "lineup: cannot create a network namespace (needs root)" >&2; exit 2; }
-    trap 'ip netns del "${ns}a" 2>/dev/null; ip netns del "${ns}b" 2>/dev/null || true' EXIT
-    ip netns add "${ns}b"
-    ip link add va netns "${ns}a" type veth peer name vb netns "${ns}b"
-    ip -n "${ns}a" addr add 10.96.0.1/24 dev va
-    ip -n "${ns}b" addr add 10.96.0.2/24 dev vb
-    for side in a b; do
-        ip -n "$ns$side" link set lo up
-        ip -n "$ns$side" link set "v$side" up
-    done
-    rc=0
-    ip netns exec "${ns}b" bash "$0" --inside "$ns" || rc=$?
-    exit $rc
-fi
-
-ns=$2
+# Re-runs this script inside the server's namespace; NS_A runs a command on the sender's side.
+source "$(dirname "$0")/../e2e/netns.sh"
+netns_pair 96 "$@"
 source "$(dirname "$0")/../e2e/lib.sh"
 # lib.sh removes $T on exit: the logs and the clients' output are copied out first, to look into later.
 LOGS=${LINEUP_LOGS:-build/bench/lineup}
@@ -55,7 +39,6 @@ done
 (( WATCHED + ZAPS <= CHANNELS )) || fail "LINEUP_WATCHED + LINEUP_ZAPS must not exceed LINEUP_CHANNELS: zaps go to never-watched channels"
 (( VIEWERS % WATCHED == 0 )) || fail "LINEUP_VIEWERS must be a multiple of LINEUP_WATCHED (viewers per channel)"
 (( LINGER > 2 * ZAP_S + 1 )) || fail "LINEUP_LINGER must exceed 2 x LINEUP_ZAP_S + 1, or the warm zaps find their channel closed"
-in_a=(ip netns exec "${ns}a")  # the sender's side; ip execs the command, so $! is the sender itself
 TICKS=$(getconf CLK_TCK)
 declare -A FIG  # the summary's figures, by name
 
@@ -64,7 +47,7 @@ group_of() { echo "239.10.$(( $1 >> 8 )).$(( $1 & 255 ))"; }
 cpu_s() { awk -v t="$TICKS" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
 status_field() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 groups_joined() { ip maddr show dev vb | grep -c 'inet  *239\.10\.' || true; }
-tx_bytes() { "${in_a[@]}" cat /sys/class/net/va/statistics/tx_bytes; }
+tx_bytes() { "${NS_A[@]}" cat /sys/class/net/va/statistics/tx_bytes; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a - b}'; }
 # figure LINE KEY: the value of KEY=VALUE in a line of bin/lineup_client's output.
 figure() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
@@ -121,7 +104,7 @@ start_lineup() {
     write_lineup_config "$T/server.json"
     start_server "$T/server.json"
     URL="http://127.0.0.1:$SERVER_PORT"
-    feed_pipe lineup "${in_a[@]}" "$BIN/ts_pipe" udp-send-many "$(group_of 1):5000" --count "$CHANNELS" --iface va
+    feed_pipe lineup "${NS_A[@]}" "$BIN/ts_pipe" udp-send-many "$(group_of 1):5000" --count "$CHANNELS" --iface va
     SENDER_PID=$LAST_PID
 }
 
