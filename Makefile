@@ -113,7 +113,7 @@ run: deps
 	@bash test/run_demo.sh $(SAMPLE)
 
 test: deps
-	@$(MAKE) --no-print-directory all $(BIN)/unit_tests $(BIN)/bench $(SAMPLE)
+	@$(MAKE) --no-print-directory all $(BIN)/unit_tests $(BIN)/bench $(BIN)/lineup_client $(SAMPLE)
 	@BIN=$(BIN) SAMPLE=$(SAMPLE) bash test/run_tests.sh
 
 # The benchmark (not part of `make test`; test/bench/README.md): bin/server against the bench's floor
