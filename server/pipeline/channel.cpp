@@ -53,11 +53,16 @@ ChannelSettings ChannelSettings::from_config(const Resource& resource, const Con
     s.demand.on_demand = resource.ondemand;
     s.demand.linger = seconds(resource.linger_s);
     s.demand.start_timeout = config.timeout_s > 0 ? seconds(config.timeout_s) : kDefaultStartTimeout;
+    if (resource.hls) {
+        s.hls = std::make_shared<HlsOutput>(HlsSettings{seconds(resource.hls->segment_s), resource.hls->window});
+        out.tap = s.hls;
+    }
     return s;
 }
 
 Channel::Channel(ChannelSettings settings)
     : demand_(settings.demand),
+      hls_(settings.hls),
       stream_(std::make_shared<Stream>(std::move(settings.stream))),
       loop_(std::move(settings.upstream), *stream_) {}
 
@@ -207,5 +212,9 @@ StreamStats Channel::stats() const {
     s.splice_dropped_packets = out.packetizer.splice_dropped;
     s.video_codec = out.video_codec;
     s.video_pid = out.video_pid;
+    if (hls_) {
+        s.hls_requests = hls_->requests();
+        s.hls_bytes_sent = hls_->bytes_sent();
+    }
     return s;
 }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/config/config.h"
+#include "server/pipeline/hls_output.h"
 #include "server/pipeline/stream.h"
 #include "server/pipeline/upstream_loop.h"
 
@@ -25,6 +26,7 @@ struct ChannelSettings {
     UpstreamSettings upstream;
     StreamSettings stream;
     DemandSettings demand;
+    std::shared_ptr<HlsOutput> hls;  // also the stream's tap; null without `hls`
 
     static ChannelSettings from_config(const Resource& resource, const Config& config);
 };
@@ -64,6 +66,8 @@ struct StreamStats {
     uint64_t splice_dropped_packets = 0;
     std::string video_codec = "none";
     uint16_t video_pid = 0;
+    uint64_t hls_requests = 0;     // playlists and segments answered
+    uint64_t hls_bytes_sent = 0;   // segment bodies sent
 };
 
 class Channel {
@@ -95,6 +99,8 @@ public:
     const std::string& path() const { return stream_->path(); }
     // Shared: a viewer's response keeps its stream alive after a reload has retired the channel.
     const std::shared_ptr<Stream>& stream() const { return stream_; }
+    // The HLS output, or null when the resource has no `hls`.
+    const std::shared_ptr<HlsOutput>& hls() const { return hls_; }
     bool is_connected() const { return loop_.is_connected(); }
     // The check API's 200: connected, or idle on demand and not failed at its last start.
     bool answers_check() const;
@@ -108,6 +114,7 @@ private:
     StreamState state(const UpstreamState& upstream) const;
 
     const DemandSettings demand_;
+    const std::shared_ptr<HlsOutput> hls_;
     const std::shared_ptr<Stream> stream_;
     UpstreamLoop loop_;  // after stream_: it feeds it until stopped
 

@@ -1,0 +1,41 @@
+// config_schema_hls.cpp - a stream's "hls" object (serve, segment, window) and its checks: the
+// prefix must be a path of its own, since every URL under it is the HLS output's.
+#include "common/config/config_schema.h"
+
+#include "common/text.h"
+
+HlsConfig ConfigSchema::read_hls(const Value& value, const std::string& path) {
+    reader_.expect_object(value, path);
+    HlsConfig hls;
+    std::optional<std::string> serve;
+    reader_.read_members(value, path, {
+        {"serve", reader_.into(serve)},
+        {"segment", reader_.into(hls.segment_s)},
+        {"window", reader_.into(hls.window)},
+    });
+    if (!serve) reader_.fail(child_path(path, "serve"), "missing");
+    if (serve->size() < 2 || serve->front() != '/' || serve->back() != '/')
+        reader_.fail(child_path(path, "serve"), "must be a prefix that starts and ends with '/' (e.g. \"/ch1/\")");
+    hls.serve = *serve;
+    // Past 30 s a live edge is minutes behind; below 1 s EXT-X-TARGETDURATION (whole seconds) cannot say it.
+    if (hls.segment_s < 1 || hls.segment_s > 30) reader_.fail(child_path(path, "segment"), "must be 1 to 30 (seconds)");
+    // RFC 8216 section 6.2.2: a live playlist lists at least three target durations; 2 x 2 segments do.
+    if (hls.window < 2 || hls.window > 100) reader_.fail(child_path(path, "window"), "must be 2 to 100 (segments)");
+    return hls;
+}
+
+// After every resource is read: no other path may lie under an HLS prefix, and an on-demand stream
+// (whose upstream an HLS request cannot start yet) has no HLS output.
+void ConfigSchema::check_hls(const Config& config) const {
+    for (std::size_t i = 0; i < config.resources.size(); ++i) {
+        const Resource& resource = config.resources[i];
+        if (!resource.hls) continue;
+        const std::string hls_path = child_path(served_.at(resource.serve), "hls");
+        if (resource.ondemand) reader_.fail(hls_path, "not supported on an on-demand stream (ondemand)");
+        const std::string& prefix = resource.hls->serve;
+        for (const Resource& other : config.resources) {
+            if (other.serve.compare(0, prefix.size(), prefix) == 0)
+                reader_.fail(child_path(hls_path, "serve"), "prefix " + quoted(prefix) + " covers the path " + quoted(other.serve));
+        }
+    }
+}
