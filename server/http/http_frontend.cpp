@@ -16,6 +16,7 @@
 #include "common/net/listener.h"
 #include "common/text.h"
 #include "server/http/connection_threads.h"
+#include "server/http/hls_responder.h"
 #include "server/http/http_server.h"
 #include "server/http/playlist.h"
 #include "server/http/viewer_session.h"
@@ -43,6 +44,8 @@ constexpr const char* kCacheControl = "no-cache, no-store, no-transform";
 constexpr std::size_t kMaxHeaderFields = 100;
 // Relative: a status page at /status finds /streams.json, one at /ops/status finds /ops/streams.json.
 constexpr const char* kDefaultStreamsUrl = "streams.json";
+// How long a first playlist request waits for a stream's first segment when `timeout` is 0 (none).
+constexpr seconds kHlsFirstSegmentWait{10};
 
 // The body is the raw stream until the connection closes, for HTTP/1.1 too (as udpxy and msd_lite
 // answer): chunked encoding would make httplib copy every batch twice to frame it, and HTTP/1.0
@@ -196,6 +199,7 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
         return send(reply, request, *site, res);
     }
 
+    if (route->hls) return serve_hls(*site, *route, request, res);
     switch (resource.type) {
     case Resource::Type::stream: return serve_stream(*site, *route, request, res);
     case Resource::Type::static_content: {
@@ -302,6 +306,15 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
     if (!stream->is_live() && !channel.is_on_demand())
         return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
     serve_viewer(site, request, res, [&] { return ViewerAdmission{stream, channel.admit(request.info.client, request.user)}; });
+}
+
+// Not in the access log: a player asks for a segment every few seconds, and one line per HLS
+// session is not written yet.
+void HttpFrontend::serve_hls(const Site& site, const Route& route, const Request& request, httplib::Response& res) {
+    const std::string_view name = std::string_view(request.info.path).substr(route.resource->hls->serve.size());
+    if (route.channel->stream()->is_offline()) return send(HttpReply::text(503, "stream offline"), request, site, res);
+    const Config& config = site.config();
+    answer_hls(route.hls, name, request.info, config.timeout_s ? seconds(config.timeout_s) : kHlsFirstSegmentWait, res);
 }
 
 void HttpFrontend::serve_relay(const Site& site, const Route& route, const Request& request, httplib::Response& res) {

@@ -126,6 +126,11 @@ void Site::build_routes() {
         switch (resource.type) {
         case Resource::Type::stream:
             route.channel = streams_.at(resource.serve);
+            if (resource.hls) {
+                Route hls = route;
+                hls.hls = route.channel->hls();
+                hls_routes_.emplace(resource.hls->serve, std::move(hls));
+            }
             break;
         case Resource::Type::static_content:
             route.static_content = std::make_shared<StaticContent>(resource.serve, resource.remote_text,
@@ -194,6 +199,11 @@ void Site::disconnect_viewers(const std::string& reason) const {
 const Route* Site::find(const std::string& path) const {
     auto it = routes_.find(path);
     if (it != routes_.end()) return &it->second;
+    // HLS names (index.m3u8, N.ts) sit directly under their prefix.
+    if (!hls_routes_.empty()) {
+        auto hls = hls_routes_.find(path.substr(0, path.rfind('/') + 1));
+        if (hls != hls_routes_.end()) return &hls->second;
+    }
     // Not a path of its own: the relay with the longest prefix of it, if any (a handful at most).
     const Route* relay = nullptr;
     for (const auto& [prefix, ignored] : relays_) {

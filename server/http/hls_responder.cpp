@@ -1,0 +1,99 @@
+// hls_responder.cpp - playlists as text replies, segments from the shared chunks with ranges.
+#include "server/http/hls_responder.h"
+
+#include <httplib.h>
+
+#include "server/http/hls_playlist.h"
+#include "server/http/http_server.h"
+#include "server/http/socket_stream.h"
+#include "server/http/viewer_session.h"
+
+using namespace std::chrono;
+
+namespace {
+constexpr const char* kPlaylistType = "application/vnd.apple.mpegurl";
+// A player reloads the live playlist about once a segment; a cache may keep it for a second.
+constexpr const char* kPlaylistCacheControl = "max-age=1";
+
+HlsAnswer text(httplib::Response& res, int status, const std::string& body, const char* type = "text/plain") {
+    res.status = status;
+    res.set_content(body, type);
+    return HlsAnswer{status, body.size()};
+}
+
+HlsAnswer playlist(httplib::Response& res, const std::string& body) {
+    res.set_header("Cache-Control", kPlaylistCacheControl);
+    return text(res, 200, body, kPlaylistType);
+}
+
+// The body of `segment` from `first`, `length` bytes, on this connection's socket.
+bool write_segment(const HlsSegment& segment, std::size_t first, std::size_t length, HlsOutput& hls) {
+    SocketStream* socket = SocketStream::of_this_thread();
+    if (!socket) return false;  // only HttpServer runs responses
+    std::vector<iovec> iov;
+    for (std::size_t done = 0; done < length;) {
+        if (segment.revoked.load(std::memory_order_relaxed)) return false;
+        std::size_t sent = 0;
+        const bool ok = write_chunk_range(*socket, segment.chunks, first + done, std::min(kHlsWriteSlice, length - done), iov, sent);
+        hls.count_sent(sent);
+        if (!ok) return false;
+        done += sent;
+    }
+    return true;
+}
+
+HlsAnswer segment_reply(const std::shared_ptr<HlsOutput>& hls, uint64_t number, const HttpRequestInfo& request,
+                        httplib::Response& res) {
+    HlsSegmentRef segment = hls->window().find(number);
+    if (!segment) return text(res, 404, "segment not in the window");
+    const std::string etag = "\"" + std::to_string(number) + "-" + std::to_string(segment->bytes) + "\"";
+    res.set_header("ETag", etag);
+    // Its name never comes back with other bytes (numbers start from the wall clock), so a cache
+    // may keep it as long as a player could ask for it.
+    const auto window = hls->settings().segment * hls->settings().window;
+    res.set_header("Cache-Control", "max-age=" + std::to_string(window.count()) + ", immutable");
+    HttpServer::answer_ranges();
+    if (request.header("if-none-match") == etag) {
+        res.status = 304;
+        return HlsAnswer{304, 0};
+    }
+    const ByteRange range = parse_byte_range(HttpServer::range_field(), segment->bytes);
+    if (range.kind == ByteRange::Kind::unsatisfiable) {
+        res.set_header("Content-Range", "bytes */" + std::to_string(segment->bytes));
+        return text(res, 416, "range not satisfiable");
+    }
+    const bool part = range.kind == ByteRange::Kind::part;
+    const std::size_t first = part ? range.first : 0, length = part ? range.length : segment->bytes;
+    res.status = part ? 206 : 200;
+    if (part)
+        res.set_header("Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(first + length - 1) + "/" +
+                                             std::to_string(segment->bytes));
+    // A provider without length writes the body itself (vectored, from the shared chunks) and ends
+    // it with done(); the length is ours, so that keep-alive goes on after it.
+    res.set_header("Content-Length", std::to_string(length));
+    if (request.method == "HEAD") {
+        res.set_content_provider("video/mp2t", [](size_t, httplib::DataSink&) { return false; });
+        return HlsAnswer{res.status, length};
+    }
+    res.set_content_provider("video/mp2t", [segment, first, length, hls](size_t, httplib::DataSink& sink) {
+        if (!write_segment(*segment, first, length, *hls)) return false;
+        sink.done();
+        return true;
+    });
+    return HlsAnswer{res.status, length};
+}
+}  // namespace
+
+HlsAnswer answer_hls(const std::shared_ptr<HlsOutput>& hls, std::string_view name, const HttpRequestInfo& request,
+                     milliseconds wait, httplib::Response& res) {
+    hls->count_request();
+    if (const auto number = hls_segment_number(name)) return segment_reply(hls, *number, request, res);
+    if (name != "index.m3u8" && name != "master.m3u8") return text(res, 404, "not found");
+    if (!hls->wait_for_segment(steady_clock::now() + wait)) {
+        res.set_header("Cache-Control", "no-cache");
+        return text(res, 503, "no HLS segment yet: the upstream has not sent a whole segment");
+    }
+    const HlsWindowView view = hls->window().view();
+    if (name == "master.m3u8") return playlist(res, hls_master_playlist(hls_peak_bitrate(view), hls->codecs()));
+    return playlist(res, hls_media_playlist(view, hls->target_duration()));
+}

@@ -1,0 +1,31 @@
+// hls_responder.h - answers the requests under a stream's HLS prefix: index.m3u8, master.m3u8 and
+// N.ts. A segment's body is written by the connection's thread straight from the shared chunks
+// (vectored writes, no copy), with its byte range answered here (httplib's Range answers are
+// wrong, see http_server.cpp). Called from connection threads only.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string_view>
+
+#include "server/http/http_reply.h"
+#include "server/pipeline/hls_output.h"
+
+namespace httplib {
+struct Response;
+}
+
+// A segment is written in slices of this size; between two, a reader whose segment the window has
+// revoked (it held departed segments past the bound) stops.
+constexpr std::size_t kHlsWriteSlice = 256 * 1024;
+
+struct HlsAnswer {
+    int status = 200;
+    std::size_t bytes = 0;  // of the body, as promised (a HEAD's included)
+};
+
+// `name`: the path after the prefix. `wait`: how long a playlist request waits for the first
+// segment of a stream that has none yet. The response is complete when this returns; a segment's
+// body is written after it, by httplib's call of the content provider.
+HlsAnswer answer_hls(const std::shared_ptr<HlsOutput>& hls, std::string_view name, const HttpRequestInfo& request,
+                     std::chrono::milliseconds wait, httplib::Response& res);
