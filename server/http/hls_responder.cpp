@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include "common/log.h"
 #include "server/http/hls_playlist.h"
 #include "server/http/http_server.h"
 #include "server/http/socket_stream.h"
@@ -27,7 +28,7 @@ HlsAnswer playlist(httplib::Response& res, const std::string& body) {
 }
 
 // The body of `segment` from `first`, `length` bytes, on this connection's socket.
-bool write_segment(const HlsSegment& segment, std::size_t first, std::size_t length, HlsOutput& hls) {
+bool write_segment(const HlsSegment& segment, std::size_t first, std::size_t length, HlsOutput& hls, const HlsClient& client) {
     SocketStream* socket = SocketStream::of_this_thread();
     if (!socket) return false;  // only HttpServer runs responses
     std::vector<iovec> iov;
@@ -36,6 +37,7 @@ bool write_segment(const HlsSegment& segment, std::size_t first, std::size_t len
         std::size_t sent = 0;
         const bool ok = write_chunk_range(*socket, segment.chunks, first + done, std::min(kHlsWriteSlice, length - done), iov, sent);
         hls.count_sent(sent);
+        hls.sessions().count_bytes(client.address, client.user, sent);
         if (!ok) return false;
         done += sent;
     }
@@ -43,7 +45,7 @@ bool write_segment(const HlsSegment& segment, std::size_t first, std::size_t len
 }
 
 HlsAnswer segment_reply(const std::shared_ptr<HlsOutput>& hls, uint64_t number, const HttpRequestInfo& request,
-                        httplib::Response& res) {
+                        const HlsClient& client, httplib::Response& res) {
     HlsSegmentRef segment = hls->window().find(number);
     if (!segment) return text(res, 404, "segment not in the window");
     const std::string etag = "\"" + std::to_string(number) + "-" + std::to_string(segment->bytes) + "\"";
@@ -75,8 +77,8 @@ HlsAnswer segment_reply(const std::shared_ptr<HlsOutput>& hls, uint64_t number, 
         res.set_content_provider("video/mp2t", [](size_t, httplib::DataSink&) { return false; });
         return HlsAnswer{res.status, length};
     }
-    res.set_content_provider("video/mp2t", [segment, first, length, hls](size_t, httplib::DataSink& sink) {
-        if (!write_segment(*segment, first, length, *hls)) return false;
+    res.set_content_provider("video/mp2t", [segment, first, length, hls, client](size_t, httplib::DataSink& sink) {
+        if (!write_segment(*segment, first, length, *hls, client)) return false;
         sink.done();
         return true;
     });
@@ -85,9 +87,9 @@ HlsAnswer segment_reply(const std::shared_ptr<HlsOutput>& hls, uint64_t number, 
 }  // namespace
 
 HlsAnswer answer_hls(const std::shared_ptr<HlsOutput>& hls, std::string_view name, const HttpRequestInfo& request,
-                     milliseconds wait, httplib::Response& res) {
+                     const HlsClient& client, milliseconds wait, httplib::Response& res) {
     hls->count_request();
-    if (const auto number = hls_segment_number(name)) return segment_reply(hls, *number, request, res);
+    if (const auto number = hls_segment_number(name)) return segment_reply(hls, *number, request, client, res);
     if (name != "index.m3u8" && name != "master.m3u8") return text(res, 404, "not found");
     if (!hls->wait_for_segment(steady_clock::now() + wait)) {
         res.set_header("Cache-Control", "no-cache");
@@ -96,4 +98,31 @@ HlsAnswer answer_hls(const std::shared_ptr<HlsOutput>& hls, std::string_view nam
     const HlsWindowView view = hls->window().view();
     if (name == "master.m3u8") return playlist(res, hls_master_playlist(hls_peak_bitrate(view), hls->codecs()));
     return playlist(res, hls_media_playlist(view, hls->target_duration()));
+}
+
+void log_hls_sessions(const std::vector<HlsSession>& ended, const std::string& stream, const std::string& prefix,
+                      AccessLog* log) {
+    for (const HlsSession& session : ended) {
+        const double duration_s = duration_cast<milliseconds>(session.last_seen - session.first_seen).count() / 1000.0;
+        const char* reason = "no request for 3 target durations";
+        LogLine(LogLevel::info, "hls_session_ended")
+            .kv("stream", stream)
+            .kv("client", session.address)
+            .kv("duration_s", duration_s)
+            .kv("requests", session.requests)
+            .kv("bytes", session.bytes)
+            .kv("reason", reason);
+        if (!log) continue;
+        AccessEntry entry;
+        entry.start = session.since;
+        entry.client = session.address;
+        entry.method = "GET";
+        entry.path = prefix;
+        entry.status = 200;
+        entry.user = session.user;
+        entry.duration_s = duration_s;
+        entry.bytes = session.bytes;
+        entry.reason = reason;
+        log->write(entry);
+    }
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string_view>
 
+#include "server/http/access_log.h"
 #include "server/http/http_reply.h"
 #include "server/pipeline/hls_output.h"
 
@@ -24,8 +25,19 @@ struct HlsAnswer {
     std::size_t bytes = 0;  // of the body, as promised (a HEAD's included)
 };
 
+// Whose request it is: the session its bytes are counted to.
+struct HlsClient {
+    std::string address;
+    std::string user;
+};
+
 // `name`: the path after the prefix. `wait`: how long a playlist request waits for the first
 // segment of a stream that has none yet. The response is complete when this returns; a segment's
 // body is written after it, by httplib's call of the content provider.
 HlsAnswer answer_hls(const std::shared_ptr<HlsOutput>& hls, std::string_view name, const HttpRequestInfo& request,
-                     std::chrono::milliseconds wait, httplib::Response& res);
+                     const HlsClient& client, std::chrono::milliseconds wait, httplib::Response& res);
+
+// One access-log line and one log line per ended session (`prefix`: the HLS prefix, as the path).
+// `log` may be null (no access log).
+void log_hls_sessions(const std::vector<HlsSession>& ended, const std::string& stream, const std::string& prefix,
+                      AccessLog* log);

@@ -308,13 +308,25 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
     serve_viewer(site, request, res, [&] { return ViewerAdmission{stream, channel.admit(request.info.client, request.user)}; });
 }
 
-// Not in the access log: a player asks for a segment every few seconds, and one line per HLS
-// session is not written yet.
+// One access-log line per HLS session when it ends (a player asks for a segment every few seconds),
+// none per request. A new session counts against maxconnections like a TS viewer.
 void HttpFrontend::serve_hls(const Site& site, const Route& route, const Request& request, httplib::Response& res) {
-    const std::string_view name = std::string_view(request.info.path).substr(route.resource->hls->serve.size());
+    const std::string& prefix = route.resource->hls->serve;
+    const std::string_view name = std::string_view(request.info.path).substr(prefix.size());
     if (route.channel->stream()->is_offline()) return send(HttpReply::text(503, "stream offline"), request, site, res);
+    HlsSessions& sessions = route.hls->sessions();
+    const auto now = steady_clock::now();
+    log_hls_sessions(sessions.sweep(now), route.resource->serve, prefix, site.access_log().get());
     const Config& config = site.config();
-    answer_hls(route.hls, name, request.info, config.timeout_s ? seconds(config.timeout_s) : kHlsFirstSegmentWait, res);
+    if (!sessions.is_known(request.client_ip, request.user, now) && config.maxconnections != 0 &&
+        viewers_.load(std::memory_order_relaxed) + site.hls_sessions(now) >= config.maxconnections) {
+        LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", request.info.client)
+            .kv("reason", "maxconnections reached");
+        return send(HttpReply::text(503, "too many connections"), request, site, res);
+    }
+    sessions.touch(request.client_ip, request.user, now);
+    answer_hls(route.hls, name, request.info, HlsClient{request.client_ip, request.user},
+               config.timeout_s ? seconds(config.timeout_s) : kHlsFirstSegmentWait, res);
 }
 
 void HttpFrontend::serve_relay(const Site& site, const Route& route, const Request& request, httplib::Response& res) {

@@ -213,6 +213,7 @@ StreamStats Channel::stats() const {
     s.video_codec = out.video_codec;
     s.video_pid = out.video_pid;
     if (hls_) {
+        s.clients += hls_->sessions().active(steady_clock::now());
         s.hls_requests = hls_->requests();
         s.hls_bytes_sent = hls_->bytes_sent();
     }

@@ -51,7 +51,7 @@ struct StreamStats {
     std::string last_error;    // why the upstream last failed; empty once connected
     uint64_t upstream_connects = 0;
     uint64_t upstream_failures = 0;
-    std::size_t clients = 0;
+    std::size_t clients = 0;       // TS viewers and live HLS sessions
     uint64_t packets_received = 0;
     uint64_t bytes_received = 0;
     uint64_t packets_dropped = 0;  // summed over present and departed viewers

@@ -46,7 +46,8 @@ std::string hls_codecs(uint8_t video_stream_type, const std::vector<uint8_t>& au
 HlsOutput::HlsOutput(HlsSettings settings)
     : settings_(settings),
       segmenter_(duration_cast<milliseconds>(settings.segment)),
-      window_(settings.window, first_sequence_now()) {}
+      window_(settings.window, first_sequence_now()),
+      sessions_(3 * duration_cast<milliseconds>(target_duration())) {}
 
 void HlsOutput::chunk(const ChunkRef& chunk, const TsInspector& program) {
     if (program.psi_generation() != psi_generation_ && program.has_program()) {

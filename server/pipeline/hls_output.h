@@ -12,6 +12,7 @@
 #include <string>
 
 #include "server/pipeline/hls_segmenter.h"
+#include "server/pipeline/hls_sessions.h"
 #include "server/pipeline/hls_window.h"
 #include "server/pipeline/stream_tap.h"
 
@@ -41,6 +42,9 @@ public:
     void count_sent(std::size_t bytes) { bytes_sent_.fetch_add(bytes, std::memory_order_relaxed); }
     uint64_t requests() const { return requests_.load(std::memory_order_relaxed); }
     uint64_t bytes_sent() const { return bytes_sent_.load(std::memory_order_relaxed); }
+    // Its clients, as viewers: idle after three target durations without a request.
+    HlsSessions& sessions() { return sessions_; }
+    const HlsSessions& sessions() const { return sessions_; }
 
 private:
     void publish(std::shared_ptr<HlsSegment> segment);
@@ -55,6 +59,7 @@ private:
     std::string codecs_;        // guarded by mutex_
     bool has_segment_ = false;  // guarded by mutex_
 
+    HlsSessions sessions_;
     std::atomic<uint64_t> requests_{0};
     std::atomic<uint64_t> bytes_sent_{0};
 };

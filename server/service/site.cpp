@@ -10,6 +10,7 @@
 #include "common/periodic_thread.h"
 #include "server/service/notifier.h"
 #include "server/service/relay.h"
+#include "server/http/hls_responder.h"
 #include "server/http/static_content.h"
 
 using namespace std::chrono;
@@ -162,12 +163,17 @@ void Site::start() {
         if (channel->is_on_demand()) on_demand.push_back(channel);
     std::vector<std::shared_ptr<Relay>> relays;
     for (const auto& [path, relay] : relays_) relays.push_back(relay);
-    if (on_demand.empty() && relays.empty()) return;
-    // Shared streams and relays too: the previous site's thread stops when it retires.
-    linger_ = std::make_unique<PeriodicThread>(kLingerCheckInterval, [on_demand, relays] {
+    std::vector<Route> hls;
+    for (const auto& [prefix, route] : hls_routes_) hls.push_back(route);
+    if (on_demand.empty() && relays.empty() && hls.empty()) return;
+    // Shared streams and relays too: the previous site's thread stops when it retires. It also
+    // ends HLS sessions on time when no request comes to sweep them.
+    linger_ = std::make_unique<PeriodicThread>(kLingerCheckInterval, [on_demand, relays, hls, log = access_log_] {
         const auto now = steady_clock::now();
         for (const auto& channel : on_demand) channel->stop_if_idle(now);
         for (const auto& relay : relays) relay->close_idle(now);
+        for (const Route& route : hls)
+            log_hls_sessions(route.hls->sessions().sweep(now), route.resource->serve, route.resource->hls->serve, log.get());
     });
 }
 
@@ -212,6 +218,12 @@ const Route* Site::find(const std::string& path) const {
         if (!relay || prefix.size() > relay->resource->serve.size()) relay = &route;
     }
     return relay;
+}
+
+std::size_t Site::hls_sessions(steady_clock::time_point now) const {
+    std::size_t sessions = 0;
+    for (const auto& [prefix, route] : hls_routes_) sessions += route.hls->sessions().active(now);
+    return sessions;
 }
 
 std::vector<std::pair<std::string, StreamStats>> Site::stream_stats() const {

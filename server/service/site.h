@@ -51,6 +51,8 @@ public:
     // is the longest part of it; null when none.
     const Route* find(const std::string& path) const;
     std::vector<std::pair<std::string, StreamStats>> stream_stats() const;
+    // Live HLS sessions over all streams (they count against maxconnections).
+    std::size_t hls_sessions(std::chrono::steady_clock::time_point now) const;
     // The streams the statistics show ("nostats" ones left out), in path order.
     std::vector<std::shared_ptr<Channel>> stats_channels() const;
     const std::shared_ptr<AccessLog>& access_log() const { return access_log_; }  // null when `log` is unset

@@ -3,7 +3,8 @@
 # the rules of RFC 8216 (target duration, sequence that grows as segments leave), every segment
 # starts with PAT, PMT and a keyframe, the segments in order are continuity-clean, ffmpeg decodes
 # the playlist, 404 outside the window, Range and HEAD on segments, the resource's authentication,
-# and a failover shows EXT-X-DISCONTINUITY with the sequence still growing.
+# HLS sessions counted as viewers and logged once when they end, and a failover shows
+# EXT-X-DISCONTINUITY with the sequence still growing.
 source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3  # Debian's, which has the m3u8 module (see DESIGN.md)
 $PY -c 'import m3u8' || fail "python3-m3u8 is not installed (make deps)"
@@ -11,7 +12,7 @@ $PY -c 'import m3u8' || fail "python3-m3u8 is not installed (make deps)"
 start_source a "$SAMPLE"; pid_a=$LAST_PID; port_a=$SOURCE_PORT
 start_source b "$SAMPLE"; pid_b=$LAST_PID; port_b=$SOURCE_PORT
 cat >"$T/server.json" <<JSON
-{ "listen": "127.0.0.1:0", "timeout": 5, "reconnect": 1, "readtimeout": 3,
+{ "listen": "127.0.0.1:0", "timeout": 5, "reconnect": 1, "readtimeout": 3, "log": "$T/access.log",
   "userlist": { "alice": { "password": "wonderland" } },
   "resources": [
     { "type": "stream", "serve": "/tv.ts", "hls": { "serve": "/ch1/", "segment": 2, "window": 4 },
@@ -112,7 +113,8 @@ S="http://127.0.0.1:$SERVER_PORT/sec"
 [[ $(http_status "$S/1.ts") == 401 ]] || fail "segment without credentials is not 401"
 [[ $(curl -s -o /dev/null -m 15 -w '%{http_code}' -u alice:wonderland "$S/index.m3u8") == 200 ]] || fail "playlist with credentials is not 200"
 
-log "statistics"
+log "statistics: HLS sessions are viewers"
+curl -s "http://127.0.0.1:$SERVER_PORT/stats" | grep -qE '"connections":[1-9]' || fail "the HLS session is not counted as a viewer"
 curl -s "http://127.0.0.1:$SERVER_PORT/stats" | grep -qE '"total_hls_requests":[1-9]' || fail "total_hls_requests not counted"
 curl -s "http://127.0.0.1:$SERVER_PORT/metrics" | grep -qE '^restreamer_hls_bytes_sent_total\{stream="/tv.ts"\} [1-9]' ||
     fail "restreamer_hls_bytes_sent_total not counted"
@@ -135,3 +137,10 @@ curl -sf -o "$T/after.ts" "$U/$after"
 [[ $("$BIN/ts_check" --head 3 "$T/after.ts" | awk '{print $1}' | tr '\n' ' ') == "pid=0 pid=4096 pid=256 " ]] ||
     fail "the first segment after the failover does not start with PAT, PMT, keyframe"
 echo "failover: sequence $before -> $last, discontinuity at $after"
+
+log "one access-log line per HLS session, when it ends (12 s without a request)"
+grep -q '"path":"/ch1/[^"]' "$T/access.log" && fail "access log has a line per HLS request: $(grep '/ch1/' "$T/access.log" | head -2)"
+wait_until 25 grep -q '"path":"/ch1/"' "$T/access.log" || { cat "$T/access.log"; fail "no access-log line for the ended HLS session"; }
+grep '"path":"/ch1/"' "$T/access.log"
+(( $(grep -c '"path":"/ch1/"' "$T/access.log") == 1 )) || fail "more than one line for one HLS session"
+grep -q "event=hls_session_ended stream=/tv.ts client=127.0.0.1" "$T/server.log" || fail "no hls_session_ended log line"
