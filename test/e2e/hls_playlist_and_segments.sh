@@ -55,7 +55,8 @@ echo "segments $first..$last ($count)"
 headers=$(curl -s -D - -o /dev/null "$U/index.m3u8" | tr -d '\r')
 grep -qx "Content-Type: application/vnd.apple.mpegurl" <<<"$headers" || fail "playlist Content-Type: $headers"
 grep -qxE "Cache-Control: (max-age=1|no-cache)" <<<"$headers" || fail "playlist Cache-Control: $headers"
-curl -sf "$U/master.m3u8" | tee "$T/master.m3u8" | grep -qE '^#EXT-X-STREAM-INF:BANDWIDTH=[1-9][0-9]{5,},CODECS="avc1\.64001f,mp4a\.40\.2"$' ||
+curl -sf -o "$T/master.m3u8" "$U/master.m3u8" || fail "no master playlist"
+grep -qE '^#EXT-X-STREAM-INF:BANDWIDTH=[1-9][0-9]{5,},CODECS="avc1\.64001f,mp4a\.40\.2"$' "$T/master.m3u8" ||
     fail "master playlist: $(cat "$T/master.m3u8")"
 grep -qx "index.m3u8" "$T/master.m3u8" || fail "master playlist does not name index.m3u8"
 
@@ -114,10 +115,13 @@ S="http://127.0.0.1:$SERVER_PORT/sec"
 [[ $(curl -s -o /dev/null -m 15 -w '%{http_code}' -u alice:wonderland "$S/index.m3u8") == 200 ]] || fail "playlist with credentials is not 200"
 
 log "statistics: HLS sessions are viewers"
-curl -s "http://127.0.0.1:$SERVER_PORT/stats" | grep -qE '"connections":[1-9]' || fail "the HLS session is not counted as a viewer"
-curl -s "http://127.0.0.1:$SERVER_PORT/stats" | grep -qE '"total_hls_requests":[1-9]' || fail "total_hls_requests not counted"
-curl -s "http://127.0.0.1:$SERVER_PORT/metrics" | grep -qE '^restreamer_hls_bytes_sent_total\{stream="/tv.ts"\} [1-9]' ||
-    fail "restreamer_hls_bytes_sent_total not counted"
+# Whole answers first: grep -q would stop reading early, and curl's SIGPIPE fail the pipeline.
+stats=$(curl -s "http://127.0.0.1:$SERVER_PORT/stats")
+metrics=$(curl -s "http://127.0.0.1:$SERVER_PORT/metrics")
+grep -qE '"connections":[1-9]' <<<"$stats" || fail "the HLS session is not counted as a viewer: $stats"
+grep -qE '"total_hls_requests":[1-9]' <<<"$stats" || fail "total_hls_requests not counted: $stats"
+grep -qE '^restreamer_hls_bytes_sent_total\{stream="/tv.ts"\} [1-9]' <<<"$metrics" ||
+    fail "restreamer_hls_bytes_sent_total not counted: $(grep hls <<<"$metrics")"
 
 log "failover: a discontinuity, the sequence keeps growing"
 fetch_playlist
