@@ -24,14 +24,12 @@ HlsConfig ConfigSchema::read_hls(const Value& value, const std::string& path) {
     return hls;
 }
 
-// After every resource is read: no other path may lie under an HLS prefix, and an on-demand stream
-// (whose upstream an HLS request cannot start yet) has no HLS output.
+// After every resource is read: no other path may lie under an HLS prefix.
 void ConfigSchema::check_hls(const Config& config) const {
     for (std::size_t i = 0; i < config.resources.size(); ++i) {
         const Resource& resource = config.resources[i];
         if (!resource.hls) continue;
         const std::string hls_path = child_path(served_.at(resource.serve), "hls");
-        if (resource.ondemand) reader_.fail(hls_path, "not supported on an on-demand stream (ondemand)");
         const std::string& prefix = resource.hls->serve;
         for (const Resource& other : config.resources) {
             if (other.serve.compare(0, prefix.size(), prefix) == 0)

@@ -86,16 +86,18 @@ HlsAnswer segment_reply(const std::shared_ptr<HlsOutput>& hls, uint64_t number, 
 }
 }  // namespace
 
+bool is_hls_playlist(std::string_view name) { return name == "index.m3u8" || name == "master.m3u8"; }
+
 HlsAnswer answer_hls(const std::shared_ptr<HlsOutput>& hls, std::string_view name, const HttpRequestInfo& request,
-                     const HlsClient& client, milliseconds wait, httplib::Response& res) {
+                     const HlsClient& client, httplib::Response& res) {
     hls->count_request();
     if (const auto number = hls_segment_number(name)) return segment_reply(hls, *number, request, client, res);
-    if (name != "index.m3u8" && name != "master.m3u8") return text(res, 404, "not found");
-    if (!hls->wait_for_segment(steady_clock::now() + wait)) {
-        res.set_header("Cache-Control", "no-cache");
-        return text(res, 503, "no HLS segment yet: the upstream has not sent a whole segment");
-    }
+    if (!is_hls_playlist(name)) return text(res, 404, "not found");
     const HlsWindowView view = hls->window().view();
+    if (view.segments.empty()) {  // the upstream was lost again since the caller's wait
+        res.set_header("Cache-Control", "no-cache");
+        return text(res, 503, "no HLS segment yet");
+    }
     if (name == "master.m3u8") return playlist(res, hls_master_playlist(hls_peak_bitrate(view), hls->codecs()));
     return playlist(res, hls_media_playlist(view, hls->target_duration()));
 }

@@ -31,11 +31,13 @@ struct HlsClient {
     std::string user;
 };
 
-// `name`: the path after the prefix. `wait`: how long a playlist request waits for the first
-// segment of a stream that has none yet. The response is complete when this returns; a segment's
-// body is written after it, by httplib's call of the content provider.
+// Playlist names, for which the caller first waits for a segment (Channel::admit_hls).
+bool is_hls_playlist(std::string_view name);
+
+// `name`: the path after the prefix. The response is complete when this returns; a segment's body
+// is written after it, by httplib's call of the content provider.
 HlsAnswer answer_hls(const std::shared_ptr<HlsOutput>& hls, std::string_view name, const HttpRequestInfo& request,
-                     const HlsClient& client, std::chrono::milliseconds wait, httplib::Response& res);
+                     const HlsClient& client, httplib::Response& res);
 
 // One access-log line and one log line per ended session (`prefix`: the HLS prefix, as the path).
 // `log` may be null (no access log).

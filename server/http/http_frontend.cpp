@@ -44,8 +44,6 @@ constexpr const char* kCacheControl = "no-cache, no-store, no-transform";
 constexpr std::size_t kMaxHeaderFields = 100;
 // Relative: a status page at /status finds /streams.json, one at /ops/status finds /ops/streams.json.
 constexpr const char* kDefaultStreamsUrl = "streams.json";
-// How long a first playlist request waits for a stream's first segment when `timeout` is 0 (none).
-constexpr seconds kHlsFirstSegmentWait{10};
 
 // The body is the raw stream until the connection closes, for HTTP/1.1 too (as udpxy and msd_lite
 // answer): chunked encoding would make httplib copy every batch twice to frame it, and HTTP/1.0
@@ -325,8 +323,11 @@ void HttpFrontend::serve_hls(const Site& site, const Route& route, const Request
         return send(HttpReply::text(503, "too many connections"), request, site, res);
     }
     sessions.touch(request.client_ip, request.user, now);
-    answer_hls(route.hls, name, request.info, HlsClient{request.client_ip, request.user},
-               config.timeout_s ? seconds(config.timeout_s) : kHlsFirstSegmentWait, res);
+    if (is_hls_playlist(name)) {
+        const std::string refusal = route.channel->admit_hls(request.info.client);
+        if (!refusal.empty()) return send(HttpReply::text(503, refusal), request, site, res);
+    }
+    answer_hls(route.hls, name, request.info, HlsClient{request.client_ip, request.user}, res);
 }
 
 void HttpFrontend::serve_relay(const Site& site, const Route& route, const Request& request, httplib::Response& res) {

@@ -90,6 +90,10 @@ public:
         std::string refusal;
     };
     Admission admit(const std::string& address, const std::string& user);
+    // HTTP thread: a playlist request. Empty once the HLS window holds a segment, else why not (a
+    // 503's body). Waits for the first segment at most `start_timeout`; an idle on-demand channel
+    // starts its upstream here, as admit() does, and stays up while HLS clients come back.
+    std::string admit_hls(const std::string& address);
     // An on-demand channel nobody has watched for `linger` closes its upstream. Called periodically.
     void stop_if_idle(std::chrono::steady_clock::time_point now);
     bool is_on_demand() const { return demand_.on_demand; }

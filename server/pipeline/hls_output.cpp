@@ -74,6 +74,13 @@ void HlsOutput::publish(std::shared_ptr<HlsSegment> segment) {
     published_.notify_all();
 }
 
+void HlsOutput::begin_run() {
+    segmenter_.discard();  // the reader is stopped: its state is ours to reset
+    window_.clear();
+    std::lock_guard<std::mutex> lock(mutex_);
+    has_segment_ = false;
+}
+
 std::string HlsOutput::codecs() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return codecs_;

@@ -36,9 +36,20 @@ public:
     std::string codecs() const;
     // HTTP thread: waits until the window holds a segment, at most until `deadline`.
     bool wait_for_segment(std::chrono::steady_clock::time_point deadline) const;
+    // The owner, while the reader is stopped (joined), before an on-demand start: the old run's
+    // segments leave the playlist and its open one is dropped (numbers go on), and the next wait is
+    // for this run's first segment.
+    void begin_run();
+    // When a playlist or segment was last asked for (an on-demand stream lingers from then on).
+    std::chrono::steady_clock::time_point last_request() const {
+        return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(last_request_.load(std::memory_order_relaxed)));
+    }
 
     // HTTP threads: requests answered and body bytes sent, for the statistics.
-    void count_request() { requests_.fetch_add(1, std::memory_order_relaxed); }
+    void count_request() {
+        requests_.fetch_add(1, std::memory_order_relaxed);
+        last_request_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    }
     void count_sent(std::size_t bytes) { bytes_sent_.fetch_add(bytes, std::memory_order_relaxed); }
     uint64_t requests() const { return requests_.load(std::memory_order_relaxed); }
     uint64_t bytes_sent() const { return bytes_sent_.load(std::memory_order_relaxed); }
@@ -62,6 +73,7 @@ private:
     HlsSessions sessions_;
     std::atomic<uint64_t> requests_{0};
     std::atomic<uint64_t> bytes_sent_{0};
+    std::atomic<std::chrono::steady_clock::rep> last_request_{0};
 };
 
 // RFC 6381 codecs for a programme's stream types; empty when any one is unknown.

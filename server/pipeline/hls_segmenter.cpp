@@ -86,6 +86,10 @@ std::shared_ptr<HlsSegment> HlsSegmenter::restart() {
     return closed;
 }
 
+void HlsSegmenter::discard() {
+    restart();  // the segment it closes is dropped here, unpublished
+}
+
 void HlsSegmenter::scan(const PacketChunk& chunk, const HlsProgram& program, std::size_t from, std::size_t to) {
     for (std::size_t i = from; i < to; ++i) {
         const uint8_t* bytes = chunk.bytes.data() + i * ts::kPacketSize;

@@ -33,6 +33,8 @@ public:
     // The upstream was switched or restarted: the open segment closes (returned, or null) and the
     // next one is flagged as a discontinuity. Its PCR is a new clock.
     std::shared_ptr<HlsSegment> restart();
+    // Drops the open segment unpublished (an on-demand run ended: its tail is stale by the next one).
+    void discard();
 
     std::chrono::milliseconds segment() const { return segment_; }
     std::chrono::milliseconds target() const { return 2 * segment_; }

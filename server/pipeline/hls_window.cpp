@@ -31,6 +31,16 @@ void HlsWindow::bound_departed() {
     }
 }
 
+void HlsWindow::clear() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (HlsSegmentRef& segment : segments_) {
+        if (segment->discontinuity) ++discontinuity_sequence_;
+        departed_.push_back(std::move(segment));
+    }
+    segments_.clear();
+    bound_departed();
+}
+
 HlsWindowView HlsWindow::view() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return HlsWindowView{std::vector<HlsSegmentRef>(segments_.begin(), segments_.end()), discontinuity_sequence_};

@@ -30,6 +30,9 @@ public:
 
     // Reader thread: numbers `segment`, stamps it and publishes it; the oldest one leaves.
     void add(std::shared_ptr<HlsSegment> segment, std::chrono::system_clock::time_point program_date_time);
+    // Empties the window (an on-demand restart); numbering goes on, and the cleared segments count
+    // as departed for the readers' bound.
+    void clear();
     // Any thread.
     HlsWindowView view() const;
     // The segment numbered `sequence` while it is in the window, else null (gone, or not yet made).

@@ -171,3 +171,14 @@ TEST_CASE("HlsSegmenter: audio only is cut at audio PES starts once `segment` ha
     // the cut chunk's PES start opens the next segment (after its PSI prefix)
     CHECK(ts::PacketView(closed[1]->chunks[1]->bytes.data()).pusi());
 }
+
+TEST_CASE("HlsSegmenter: discard drops the open segment and the next one is a discontinuity", "[hls_segmenter]") {
+    HlsSegmenter segmenter(2s);
+    feed(segmenter, {{0, true}, {1, false}});
+    segmenter.discard();
+    CHECK_FALSE(segmenter.restart());  // nothing was left open
+    auto after = feed(segmenter, {{50, true}, {52, true}});
+    REQUIRE(after.size() == 1);
+    CHECK(after[0]->discontinuity);
+    CHECK(after[0]->duration == 2s);
+}

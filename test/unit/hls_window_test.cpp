@@ -57,3 +57,15 @@ TEST_CASE("HlsWindow: a first sequence from the wall clock is above the last run
     CHECK(a > 1700000000000ull);  // milliseconds since 1970, after 2023
     CHECK(first_sequence_now() >= a);
 }
+
+TEST_CASE("HlsWindow: clear empties the window, numbers go on", "[hls_window]") {
+    HlsWindow window(3, 10);
+    window.add(segment(), now);
+    window.add(segment(true), now);
+    window.clear();
+    CHECK(window.view().segments.empty());
+    CHECK(window.view().discontinuity_sequence == 1);
+    CHECK_FALSE(window.find(10));
+    window.add(segment(), now);
+    CHECK(window.view().segments.front()->sequence == 12);
+}
