@@ -108,8 +108,10 @@ std::shared_ptr<const Site> HttpFrontend::site() const {
 
 bool HttpFrontend::reserve_viewer(const Config& config) {
     unsigned current = viewers_.load(std::memory_order_relaxed);
+    // Live HLS sessions take places too (they hold no slot of their own: see serve_hls).
+    const std::size_t hls = config.maxconnections != 0 ? site()->hls_sessions(steady_clock::now()) : 0;
     do {
-        if (config.maxconnections != 0 && current >= config.maxconnections) return false;
+        if (config.maxconnections != 0 && current + hls >= config.maxconnections) return false;
     } while (!viewers_.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
     if (Notifier* notifier = site()->notifier()) notifier->connections_changed(current + 1);
     return true;
