@@ -18,7 +18,11 @@ struct HlsConfig {
     std::string serve;       // a prefix ending in '/': serve + "index.m3u8", serve + "N.ts"
     unsigned segment_s = 2;  // a segment closes at the first keyframe this long after its start
     unsigned window = 6;     // segments listed
-    bool operator==(const HlsConfig& o) const { return serve == o.serve && segment_s == o.segment_s && window == o.window; }
+    // Origins a browser page may load it from: "*" or "https://host[:port]" each; empty = no CORS headers.
+    std::vector<std::string> cors;
+    // What the running output depends on (a change restarts the stream); cors is checked per request.
+    bool same_output(const HlsConfig& o) const { return serve == o.serve && segment_s == o.segment_s && window == o.window; }
+    bool operator==(const HlsConfig& o) const { return same_output(o) && cors == o.cors; }
 };
 
 struct Resource {

@@ -12,6 +12,8 @@ HlsConfig ConfigSchema::read_hls(const Value& value, const std::string& path) {
         {"serve", reader_.into(serve)},
         {"segment", reader_.into(hls.segment_s)},
         {"window", reader_.into(hls.window)},
+        // Ours: CORS for players on other origins (hls.js fetches the playlist and segments itself).
+        {"cors", [&](const Value& v, const std::string& p) { hls.cors = read_cors(v, p); }},
     });
     if (!serve) reader_.fail(child_path(path, "serve"), "missing");
     if (serve->size() < 2 || serve->front() != '/' || serve->back() != '/')
@@ -22,6 +24,24 @@ HlsConfig ConfigSchema::read_hls(const Value& value, const std::string& path) {
     // RFC 8216 section 6.2.2: a live playlist lists at least three target durations; 2 x 2 segments do.
     if (hls.window < 2 || hls.window > 100) reader_.fail(child_path(path, "window"), "must be 2 to 100 (segments)");
     return hls;
+}
+
+// "*", or a list of origins ("https://player.example", "http://10.0.0.5:8080"), each sent back as
+// written when a request's Origin matches it.
+std::vector<std::string> ConfigSchema::read_cors(const Value& value, const std::string& path) const {
+    std::vector<std::string> origins = value.IsString() ? std::vector<std::string>{reader_.read_string(value, path)}
+                                                        : reader_.read_string_array(value, path);
+    for (std::size_t i = 0; i < origins.size(); ++i) {
+        const std::string& origin = origins[i];
+        const std::size_t scheme = origin.find("://");
+        const std::string rest = scheme == std::string::npos ? "" : origin.substr(scheme + 3);
+        const bool is_origin = (origin.compare(0, 7, "http://") == 0 || origin.compare(0, 8, "https://") == 0) &&
+                               !rest.empty() && rest.find_first_of("/ \t\"?#") == std::string::npos;
+        if (origin == "*" ? origins.size() == 1 : is_origin) continue;
+        reader_.fail(value.IsString() ? path : index_path(path, i),
+                     "expected \"*\" or origins such as \"https://player.example\" (scheme://host[:port])");
+    }
+    return origins;
 }
 
 // After every resource is read: no other path may lie under an HLS prefix.

@@ -3,6 +3,8 @@
 
 #include <httplib.h>
 
+#include <algorithm>
+
 #include "common/log.h"
 #include "server/http/hls_playlist.h"
 #include "server/http/http_server.h"
@@ -85,6 +87,36 @@ HlsAnswer segment_reply(const std::shared_ptr<HlsOutput>& hls, uint64_t number, 
     return HlsAnswer{res.status, length};
 }
 }  // namespace
+
+namespace {
+// The origin to name in Access-Control-Allow-Origin, or empty when `cors` does not allow `origin`.
+std::string allowed_origin(const std::vector<std::string>& cors, const std::string& origin) {
+    if (cors.size() == 1 && cors.front() == "*") return "*";
+    return std::find(cors.begin(), cors.end(), origin) != cors.end() ? origin : std::string();
+}
+}  // namespace
+
+void set_hls_cors(const std::vector<std::string>& cors, const std::string& origin, httplib::Response& res) {
+    const std::string allowed = allowed_origin(cors, origin);
+    if (allowed.empty()) return;
+    res.set_header("Access-Control-Allow-Origin", allowed);
+    if (allowed != "*") res.set_header("Vary", "Origin");  // a cache must not hand it to another origin
+    res.set_header("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag");
+}
+
+std::optional<HttpReply> hls_preflight(const std::vector<std::string>& cors, const std::string& origin) {
+    if (cors.empty()) return std::nullopt;
+    HttpReply reply;
+    reply.status = 204;
+    const std::string allowed = allowed_origin(cors, origin);
+    if (allowed.empty()) return reply;  // no Allow-Origin: the browser refuses
+    reply.headers = {{"Access-Control-Allow-Origin", allowed},
+                     {"Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"},
+                     {"Access-Control-Allow-Headers", "Range, Authorization"},
+                     {"Access-Control-Max-Age", "86400"}};
+    if (allowed != "*") reply.headers.emplace_back("Vary", "Origin");
+    return reply;
+}
 
 bool is_hls_playlist(std::string_view name) { return name == "index.m3u8" || name == "master.m3u8"; }
 

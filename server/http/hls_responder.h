@@ -6,6 +6,9 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 #include <string_view>
 
 #include "server/http/access_log.h"
@@ -38,6 +41,13 @@ bool is_hls_playlist(std::string_view name);
 // is written after it, by httplib's call of the content provider.
 HlsAnswer answer_hls(const std::shared_ptr<HlsOutput>& hls, std::string_view name, const HttpRequestInfo& request,
                      const HlsClient& client, httplib::Response& res);
+
+// CORS for a request with `origin` (its Origin field, may be empty), when `cors` (HlsConfig::cors)
+// allows it: Access-Control-Allow-Origin and the headers a player reads. No-op otherwise.
+void set_hls_cors(const std::vector<std::string>& cors, const std::string& origin, httplib::Response& res);
+// The answer to an OPTIONS preflight under the prefix (answered before authentication: a preflight
+// carries no credentials). Null when `cors` is empty: the request is then an ordinary 405.
+std::optional<HttpReply> hls_preflight(const std::vector<std::string>& cors, const std::string& origin);
 
 // One access-log line and one log line per ended session (`prefix`: the HLS prefix, as the path).
 // `log` may be null (no access log).

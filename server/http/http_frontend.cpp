@@ -190,6 +190,10 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
     }
     const Route* route = site->find(req.path);
     if (!route) return send(HttpReply::text(404, "not found"), request, *site, res);
+    if (route->hls && req.method == "OPTIONS")
+        if (auto preflight = hls_preflight(route->resource->hls->cors, request.info.header("origin")))
+            return send(*preflight, request, *site, res);
+    if (route->hls) set_hls_cors(route->resource->hls->cors, request.info.header("origin"), res);
     if (auto denial = deny(*site, *route, request)) return send(*denial, request, *site, res);
     const Resource& resource = *route->resource;
     const bool post_allowed = resource.type == Resource::Type::api && resource.api == "reload";

@@ -44,7 +44,8 @@ bool same_stream(const Resource& old_resource, const Config& old_config, const R
     return old_resource.remotes == resource.remotes && old_resource.preamble == resource.preamble &&
            old_resource.fast_start == resource.fast_start && old_resource.tls_verify == resource.tls_verify &&
            old_resource.ondemand == resource.ondemand && old_resource.linger_s == resource.linger_s &&
-           old_resource.hls == resource.hls && same_channel_settings(old_config, config);
+           old_resource.hls.has_value() == resource.hls.has_value() &&
+           (!resource.hls || old_resource.hls->same_output(*resource.hls)) && same_channel_settings(old_config, config);
 }
 
 // Likewise for a relay and the groups it runs.

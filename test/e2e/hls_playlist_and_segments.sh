@@ -17,7 +17,7 @@ cat >"$T/server.json" <<JSON
   "resources": [
     { "type": "stream", "serve": "/tv.ts", "hls": { "serve": "/ch1/", "segment": 2, "window": 4 },
       "remotes": [ "http://127.0.0.1:$port_a/stream.ts", "http://127.0.0.1:$port_b/stream.ts" ] },
-    { "type": "stream", "serve": "/sec.ts", "hls": { "serve": "/sec/" }, "remote": "http://127.0.0.1:$port_a/stream.ts",
+    { "type": "stream", "serve": "/sec.ts", "hls": { "serve": "/sec/", "cors": [ "http://player.example" ] }, "remote": "http://127.0.0.1:$port_a/stream.ts",
       "authentication": { "type": "basic", "users": [ "alice" ] } },
     { "type": "api", "api": "statistics", "serve": "/stats" },
     { "type": "api", "api": "prometheus", "serve": "/metrics" } ] }
@@ -114,6 +114,20 @@ S="http://127.0.0.1:$SERVER_PORT/sec"
 [[ $(http_status "$S/1.ts") == 401 ]] || fail "segment without credentials is not 401"
 [[ $(curl -s -o /dev/null -m 15 -w '%{http_code}' -u alice:wonderland "$S/index.m3u8") == 200 ]] || fail "playlist with credentials is not 200"
 
+log "CORS where configured: preflight without credentials, Allow-Origin for a listed origin only"
+headers=$(curl -s -D - -o /dev/null -X OPTIONS -H "Origin: http://player.example" -H "Access-Control-Request-Method: GET" \
+    "$S/index.m3u8" | tr -d '\r')
+head -1 <<<"$headers" | grep -q "^HTTP/1.1 204" || fail "preflight: $headers"
+grep -qx "Access-Control-Allow-Origin: http://player.example" <<<"$headers" || fail "preflight Allow-Origin: $headers"
+grep -qi "^Access-Control-Allow-Headers: .*Range" <<<"$headers" || fail "preflight does not allow Range: $headers"
+headers=$(curl -s -D - -o /dev/null -m 15 -u alice:wonderland -H "Origin: http://player.example" "$S/index.m3u8" | tr -d '\r')
+grep -qx "Access-Control-Allow-Origin: http://player.example" <<<"$headers" || fail "GET Allow-Origin: $headers"
+headers=$(curl -s -D - -o /dev/null -m 15 -u alice:wonderland -H "Origin: http://other.example" "$S/index.m3u8" | tr -d '\r')
+grep -qi "^Access-Control-Allow-Origin" <<<"$headers" && fail "Allow-Origin for an origin not listed: $headers"
+headers=$(curl -s -D - -o /dev/null -H "Origin: http://player.example" "$U/index.m3u8" | tr -d '\r')
+grep -qi "^Access-Control-Allow-Origin" <<<"$headers" && fail "Allow-Origin without cors configured: $headers"
+[[ $(curl -s -o /dev/null -w '%{http_code}' -X OPTIONS "$U/index.m3u8") == 405 ]] || fail "OPTIONS without cors is not 405"
+
 log "statistics: HLS sessions are viewers"
 # Whole answers first: grep -q would stop reading early, and curl's SIGPIPE fail the pipeline.
 stats=$(curl -s "http://127.0.0.1:$SERVER_PORT/stats")
@@ -143,7 +157,8 @@ curl -sf -o "$T/after.ts" "$U/$after"
 echo "failover: sequence $before -> $last, discontinuity at $after"
 
 log "one access-log line per HLS session, when it ends (12 s without a request)"
-grep -q '"path":"/ch1/[^"]' "$T/access.log" && fail "access log has a line per HLS request: $(grep '/ch1/' "$T/access.log" | head -2)"
+# (refusals, like the 405 to OPTIONS above, are logged per request as for any resource)
+grep -q '"path":"/ch1/[^"]*","status":2' "$T/access.log" && fail "access log has a line per HLS request: $(grep '/ch1/' "$T/access.log" | head -2)"
 wait_until 25 grep -q '"path":"/ch1/"' "$T/access.log" || { cat "$T/access.log"; fail "no access-log line for the ended HLS session"; }
 grep '"path":"/ch1/"' "$T/access.log"
 (( $(grep -c '"path":"/ch1/"' "$T/access.log") == 1 )) || fail "more than one line for one HLS session"

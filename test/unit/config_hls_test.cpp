@@ -48,6 +48,24 @@ TEST_CASE("Config: an hls prefix is a path of its own", "[config][hls]") {
           "server.json: resources[0].hls: only a stream has an HLS output");
 }
 
+TEST_CASE("Config: hls cors is \"*\" or a list of origins", "[config][hls]") {
+    CHECK(parse_ok(with_stream(R"json("hls": {"serve": "/c/", "cors": "*"})json")).resources[0].hls->cors ==
+          std::vector<std::string>{"*"});
+    CHECK(parse_ok(with_stream(R"json("hls": {"serve": "/c/", "cors": ["https://a.example", "http://10.0.0.5:8080"]})json"))
+              .resources[0].hls->cors.size() == 2);
+    CHECK(error_of(with_stream(R"json("hls": {"serve": "/c/", "cors": ["https://a.example/page"]})json")) ==
+          "server.json: resources[0].hls.cors[0]: expected \"*\" or origins such as \"https://player.example\" (scheme://host[:port])");
+    CHECK(error_of(with_stream(R"json("hls": {"serve": "/c/", "cors": "a.example"})json")) ==
+          "server.json: resources[0].hls.cors: expected \"*\" or origins such as \"https://player.example\" (scheme://host[:port])");
+    CHECK(error_of(with_stream(R"json("hls": {"serve": "/c/", "cors": ["*", "https://a.example"]})json")) ==
+          "server.json: resources[0].hls.cors[0]: expected \"*\" or origins such as \"https://player.example\" (scheme://host[:port])");
+    // cors is checked per request: a change does not restart the output
+    HlsConfig a = *parse_ok(with_stream(R"json("hls": {"serve": "/c/", "cors": "*"})json")).resources[0].hls;
+    HlsConfig b = *parse_ok(with_stream(R"json("hls": {"serve": "/c/"})json")).resources[0].hls;
+    CHECK(a.same_output(b));
+    CHECK_FALSE(a == b);
+}
+
 TEST_CASE("Config: hls settings take part in Resource equality", "[config][hls]") {
     const Resource a = parse_ok(with_stream(R"json("hls": {"serve": "/c/"})json")).resources[0];
     const Resource b = parse_ok(with_stream(R"json("hls": {"serve": "/c/", "segment": 3})json")).resources[0];
