@@ -38,7 +38,7 @@ LIBSOURCE := $(OBJ)/libsource.a
 
 SERVER_LIBS := -lcpp-httplib -lprometheus-cpp-core -lssl -lcrypto
 
-.PHONY: all deps run test bench soak clean
+.PHONY: all deps run test bench bench-players soak clean
 all: $(BIN)/server $(BIN)/source $(BIN)/ts_check $(BIN)/tls_forward $(BIN)/ts_pipe
 
 $(LIBCOMMON): $(call objs,$(COMMON_SRC))
@@ -128,6 +128,13 @@ $(BENCH_LOW_MEDIA):
 bench: deps
 	@$(MAKE) --no-print-directory all $(BIN)/bench $(BENCH_MEDIA) $(BENCH_LOW_MEDIA)
 	@$(BIN)/bench --bin $(BIN) --stream $(BENCH_MEDIA) --low-stream $(BENCH_LOW_MEDIA) $(BENCH_ARGS)
+
+# First picture per player (not part of `make test`; test/bench/README.md): ffmpeg, GStreamer,
+# MPlayer, mpv and VLC against bin/server with each prebuffer, medians of RUNS. Installs the players.
+# Options: make bench-players RUNS=3 PREBUFFERS="0 3 8" PLAYERS="ffmpeg mpv".
+bench-players: deps
+	@$(MAKE) --no-print-directory all $(SAMPLE)
+	@BIN=$(BIN) SAMPLE=$(SAMPLE) bash test/bench/first_picture.sh
 
 # The soak test (not part of `make test`; test/soak/README.md): SOAK_MINUTES (default 5) of viewer
 # churn, upstream kills, reloads, slow heads and connection floods against $(BIN)/server, which must

@@ -1,6 +1,6 @@
 // config_schema.cpp - the top-level keys and the resources of server.json: restreamer's keys, the
-// few of our own (maxlag, fast_start, tlsverify, allow, deny, trustedproxies) and the checks
-// between them.
+// few of our own (maxlag, fast_start, prebuffer, tlsverify, allow, deny, trustedproxies) and the
+// checks between them.
 #include "common/config/config_schema.h"
 
 #include <algorithm>
@@ -19,6 +19,15 @@ bool is_plain_http_url(const std::string& text) {
     if (start == 0 || start == text.size() || text[start] == '/') return false;
     return std::none_of(text.begin(), text.end(),
                         [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '"'; });
+}
+
+// Ours: seconds, whole or not, stored in milliseconds. Past 30 s it is a mistake, not a setting:
+// every viewer would start that far behind live and hold that much of the stream in its queue.
+unsigned read_prebuffer(const KeyReader& reader, const KeyReader::Value& value, const std::string& path) {
+    constexpr double kMaxPrebufferSeconds = 30;
+    const double seconds = reader.read_number(value, path);
+    if (seconds < 0 || seconds > kMaxPrebufferSeconds) reader.fail(path, "expected seconds from 0 to 30");
+    return static_cast<unsigned>(seconds * 1000 + 0.5);
 }
 
 // restreamer applies "clientinterface" to multicast groups only; on a unicast udp remote an
@@ -159,6 +168,7 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
         {"cache", reader_.into(resource.cache_s)},
         {"preamble", reader_.into(resource.preamble)},
         {"fast_start", reader_.into(resource.fast_start)},
+        {"prebuffer", [&](const Value& v, const std::string& p) { resource.prebuffer_ms = read_prebuffer(reader_, v, p); }},
         // Off for encoders with self-signed certificates: the link is encrypted but not authenticated.
         {"tlsverify", reader_.into(resource.tls_verify)},
         // Ours: overrides the top-level "nostats" for this stream.

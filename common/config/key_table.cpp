@@ -126,6 +126,11 @@ unsigned KeyReader::read_uint(const Value& value, const std::string& path) const
     return value.GetUint();
 }
 
+double KeyReader::read_number(const Value& value, const std::string& path) const {
+    if (!value.IsNumber()) fail(path, "expected a number");
+    return value.GetDouble();
+}
+
 bool KeyReader::read_bool(const Value& value, const std::string& path) const {
     if (!value.IsBool()) fail(path, "expected a boolean");
     return value.GetBool();

@@ -62,6 +62,8 @@ public:
     void warn(const std::string& path, const std::string& problem);
 
     unsigned read_uint(const Value& value, const std::string& path) const;
+    // Any JSON number, integer or not.
+    double read_number(const Value& value, const std::string& path) const;
     bool read_bool(const Value& value, const std::string& path) const;
     std::string read_string(const Value& value, const std::string& path) const;
     std::vector<std::string> read_string_array(const Value& value, const std::string& path) const;

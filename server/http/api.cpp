@@ -80,7 +80,7 @@ const StreamMetric kStreamMetrics[] = {
      MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.splice_dropped_packets); }},
     // Not *_bits_per_second: promtool's lint asks for bytes there, but a bitrate is what operators compare
     // with the encoder's setting.
-    {"restreamer_input_bitrate", "Bits per second received from the upstream, over the last second or more.",
+    {"restreamer_input_bitrate", "Bits per second received from the upstream, over the last second.",
      MetricType::Gauge, [](const StreamStats&, uint64_t bps) { return double(bps); }},
 };
 

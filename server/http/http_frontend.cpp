@@ -44,6 +44,8 @@ constexpr const char* kCacheControl = "no-cache, no-store, no-transform";
 constexpr std::size_t kMaxHeaderFields = 100;
 // Relative: a status page at /status finds /streams.json, one at /ops/status finds /ops/streams.json.
 constexpr const char* kDefaultStreamsUrl = "streams.json";
+// The statistics' rates are per second; sampling at that rate keeps each over the last second.
+constexpr milliseconds kRateSampleInterval{1000};
 
 // The body is the raw stream until the connection closes, for HTTP/1.1 too (as udpxy and msd_lite
 // answer): chunked encoding would make httplib copy every batch twice to frame it, and HTTP/1.0
@@ -156,11 +158,16 @@ bool HttpFrontend::start(std::string& error) {
     const std::size_t max_threads =
         config.maxconnections ? config.maxconnections + kExtraConnectionThreads : kUnlimitedConnectionThreads;
     listener_ = std::thread([this, max_threads] { server_->run(max_threads); });
+    rate_sampler_ = std::make_unique<PeriodicThread>(kRateSampleInterval, [this] {
+        const std::shared_ptr<const Site> site = this->site();
+        statistics_.sample(site->stream_stats(), ConnectionLimits::from_config(site->config()), ServerCounters{});
+    });
     return true;
 }
 
 void HttpFrontend::stop() {
     if (!listener_.joinable()) return;
+    rate_sampler_.reset();
     // From here on a response that ends is logged as ended by the shutdown, whether httplib (once
     // its socket is closed) or the disconnect below ends it first.
     stopping_.store(true);

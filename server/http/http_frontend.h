@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "common/periodic_thread.h"
 #include "server/http/api.h"
 #include "server/http/http_reply.h"
 #include "server/service/site.h"
@@ -75,4 +76,7 @@ private:
     std::atomic<unsigned> viewers_{0};
     std::atomic<bool> stopping_{false};  // set by stop()
     StatisticsApi statistics_;
+    // Samples the streams' counters once a second, so that the rates the API reports are those of
+    // the last second, whenever it is asked (the first scrape after start included).
+    std::unique_ptr<PeriodicThread> rate_sampler_;
 };

@@ -13,6 +13,15 @@ namespace {
 // 8 Mbit/s, held as references to shared chunks: room for a cached GOP (up to half of it) and for
 // the live edge while that burst is written.
 constexpr std::size_t kMinQueueBytes = 4 << 20;
+// A prebuffer raises that floor by this much per second of it. A newcomer's head (every cached GOP,
+// which the stream bounds to half the queue) spans the prebuffer plus the GOP under way; 1 MiB a
+// second is 8 Mbit/s, doubled for that half. So prebuffer 3 s gives 10 MiB, whose half holds 3 s
+// and a 2 s GOP at 8 Mbit/s (20 s of the 2 Mbit/s sample). Still references, not copies: a viewer
+// that keeps up holds no more than before.
+constexpr std::size_t kPrebufferQueueBytesPerSecond = 2 << 20;
+// And the queue's slots (1024) by this many: the cache gathers small pictures into 64 KiB runs but
+// keeps larger ones as they are, up to one a frame, so 60 frames a second and the PSI prefix fit.
+constexpr std::size_t kPrebufferQueueChunksPerSecond = 64;
 // How long a first viewer of an on-demand stream waits for its picture when `timeout` is 0 (none).
 constexpr seconds kDefaultStartTimeout{10};
 
@@ -47,8 +56,11 @@ ChannelSettings ChannelSettings::from_config(const Resource& resource, const Con
     StreamSettings& out = s.stream;
     out.path = resource.serve;
     out.fast_start = resource.fast_start;
+    out.prebuffer = milliseconds(resource.prebuffer_ms);
     out.viewer_limits.max_lag = seconds(config.maxlag_s);
-    out.viewer_limits.queue_bytes = std::max<std::size_t>(std::size_t(config.outputbuffer) * ts::kPacketSize, kMinQueueBytes);
+    const std::size_t floor = kMinQueueBytes + resource.prebuffer_ms * kPrebufferQueueBytesPerSecond / 1000;
+    out.viewer_limits.queue_bytes = std::max<std::size_t>(std::size_t(config.outputbuffer) * ts::kPacketSize, floor);
+    out.viewer_limits.queue_chunks += resource.prebuffer_ms * kPrebufferQueueChunksPerSecond / 1000;
 
     s.demand.on_demand = resource.ondemand;
     s.demand.linger = seconds(resource.linger_s);

@@ -14,8 +14,9 @@ constexpr seconds kMaxGopAge{5};
 
 Stream::Stream(StreamSettings settings)
     : settings_(std::move(settings)),
-      // Half the queue: a viewer must take a whole cached GOP and still have room for the live edge.
-      gop_cache_(GopCacheLimits{settings_.viewer_limits.queue_bytes / 2, kMaxGopAge}) {}
+      // Half the queue: a viewer must take every cached GOP at once and still have room for the live
+      // edge. ChannelSettings sizes the queue for the prebuffer (channel.cpp).
+      gop_cache_(GopCacheLimits{settings_.viewer_limits.queue_bytes / 2, kMaxGopAge, settings_.prebuffer}) {}
 
 std::shared_ptr<Viewer> Stream::attach(const std::string& address, const std::string& user) {
     auto viewer = std::make_shared<Viewer>(settings_.path, address, settings_.viewer_limits, user);
@@ -181,6 +182,8 @@ void Stream::admit_newcomers() {
     }
     std::vector<ChunkRef> head;
     if (settings_.preamble) head.push_back(settings_.preamble);
+    // From the oldest cached keyframe (the last one without a prebuffer), with the PAT and PMT that
+    // stood there; later PAT and PMT come in the GOPs themselves.
     const std::vector<ChunkRef>& gop = gop_cache_.take();
     if (settings_.fast_start && !gop.empty()) {
         if (gop.front()->psi) head.push_back(gop.front()->psi);

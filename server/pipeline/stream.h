@@ -27,6 +27,9 @@ struct StreamSettings {
     ChunkRef preamble;       // sent to every viewer before the stream (restreamer's HbbTV preamble), or null
     bool fast_start = true;  // a new viewer gets PAT, PMT and the GOP since the last keyframe first
     std::shared_ptr<StreamTap> tap;  // an output fed after the viewers, each chunk (HLS), or null
+    // With fast_start: a new viewer starts at the oldest keyframe that arrived within this of the
+    // live edge (0 = the last keyframe), for players that probe seconds of stream before a picture.
+    std::chrono::milliseconds prebuffer{0};
 };
 
 // The viewers' side of a stream, for the API.

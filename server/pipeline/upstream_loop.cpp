@@ -72,6 +72,7 @@ void UpstreamLoop::run() {
         expire_outage(steady_clock::now());
         RemoteSchedule::Next next = schedule.next(steady_clock::now());
         if (next.offline) {
+            listener_.upstream_unavailable(last_failure);  // before outage_expired: the real reason
             LogLine(LogLevel::warn, "stream_offline").kv("stream", settings_.path).kv("reason", "every remote failed and reconnect is 0");
             gave_up_.store(true, std::memory_order_relaxed);
             break;

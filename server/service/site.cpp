@@ -42,16 +42,18 @@ bool same_channel_settings(const Config& old_config, const Config& config) {
 // reaches its Channel counts (access rules are checked per request and may change freely).
 bool same_stream(const Resource& old_resource, const Config& old_config, const Resource& resource, const Config& config) {
     return old_resource.remotes == resource.remotes && old_resource.preamble == resource.preamble &&
-           old_resource.fast_start == resource.fast_start && old_resource.tls_verify == resource.tls_verify &&
+           old_resource.fast_start == resource.fast_start && old_resource.prebuffer_ms == resource.prebuffer_ms &&
+           old_resource.tls_verify == resource.tls_verify &&
            old_resource.ondemand == resource.ondemand && old_resource.linger_s == resource.linger_s &&
            old_resource.hls.has_value() == resource.hls.has_value() &&
            (!resource.hls || old_resource.hls->same_output(*resource.hls)) && same_channel_settings(old_config, config);
 }
 
-// Likewise for a relay and the groups it runs.
+// Likewise for a relay and the groups it runs (which take its prebuffer).
 bool same_relay(const Resource& old_resource, const Config& old_config, const Resource& resource, const Config& config) {
     return old_resource.relay == resource.relay && old_resource.maxgroups == resource.maxgroups &&
-           old_resource.linger_s == resource.linger_s && same_channel_settings(old_config, config);
+           old_resource.linger_s == resource.linger_s && old_resource.prebuffer_ms == resource.prebuffer_ms &&
+           same_channel_settings(old_config, config);
 }
 
 milliseconds request_timeout(const Config& config) { return config.timeout_s ? seconds(config.timeout_s) : seconds(10); }

@@ -1,5 +1,6 @@
-// ts_check.cpp - bin/ts_check: reads a TS capture (FILE or stdin) and prints its alignment and continuity
-// figures on one line; exit status 0 when aligned with no more than --max-cc-errors gaps. Single-threaded.
+// ts_check.cpp - bin/ts_check: reads a TS capture (FILE or stdin) and prints its alignment, continuity
+// and PCR span figures on one line; exit status 0 when aligned with no more than --max-cc-errors
+// gaps. Single-threaded.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -21,12 +22,14 @@
 namespace {
 constexpr const char* kUsage =
     "usage: ts_check [--max-cc-errors N] [--gaps-at-keyframes] [--head N] [FILE|-]\n"
-    "Prints: bytes=N packets=N aligned=yes|no cc_errors=N sync_errors=N pids=N keyframe_gaps=N\n"
+    "Prints: bytes=N packets=N aligned=yes|no cc_errors=N sync_errors=N pids=N keyframe_gaps=N pcr_span=S\n"
     "Exit status 0 when aligned (whole packets, each starting with 0x47) and cc_errors <= N (default 0).\n"
     "--gaps-at-keyframes: a gap where a viewer was resumed at a keyframe is not a CC error: in the\n"
     "  few packets (PAT, PMT) just before a video keyframe, or on the first\n"
     "  packet of a PID after it. Such gaps are counted as keyframe_gaps.\n"
-    "--head N: print \"pid= pusi= rai=\" for the first N packets instead, and exit 0.\n";
+    "--head N: print \"pid= pusi= rai=\" for the first N packets instead, and exit 0.\n"
+    "pcr_span: seconds of stream time between the first and the last PCR of the first PID that\n"
+    "  carries one (jumps back or of more than 1 s, discontinuities, are left out).\n";
 
 // How many packets before a keyframe may carry the PAT and PMT re-sent to a resumed viewer.
 constexpr std::size_t kPsiPrefixPackets = 8;
@@ -128,6 +131,25 @@ void print_head(const Capture& capture, std::size_t head) {
     }
 }
 
+// Stream time covered by the PCRs of the first PID that carries one: what a player has to play.
+double pcr_span(const Capture& capture) {
+    constexpr uint64_t kWrap = (uint64_t(1) << 33) * 300;  // the 33-bit base in 27 MHz ticks
+    std::optional<uint16_t> pcr_pid;
+    std::optional<uint64_t> last;
+    uint64_t ticks = 0;
+    for (std::size_t i = 0; i < capture.packets(); ++i) {
+        ts::PacketView view(capture.at(i));
+        if (capture.at(i)[0] != ts::kSyncByte || !view.has_pcr()) continue;
+        if (!pcr_pid) pcr_pid = view.pid();
+        if (view.pid() != *pcr_pid) continue;
+        const uint64_t pcr = view.pcr();
+        const uint64_t step = last ? (pcr + kWrap - *last) % kWrap : 0;
+        if (step <= ts::kPcrHz) ticks += step;
+        last = pcr;
+    }
+    return double(ticks) / ts::kPcrHz;
+}
+
 // Prints the figures line; the exit status.
 int check(const Capture& capture, const Options& options) {
     ContinuityChecker checker;
@@ -152,10 +174,10 @@ int check(const Capture& capture, const Options& options) {
 
     const uint64_t cc_errors = checker.errors() - keyframe_gaps;
     bool aligned = capture.bytes() % ts::kPacketSize == 0 && sync_errors == 0;
-    std::printf("bytes=%zu packets=%zu aligned=%s cc_errors=%llu sync_errors=%llu pids=%zu keyframe_gaps=%llu\n",
+    std::printf("bytes=%zu packets=%zu aligned=%s cc_errors=%llu sync_errors=%llu pids=%zu keyframe_gaps=%llu pcr_span=%.3f\n",
                 capture.bytes(), capture.packets(), aligned ? "yes" : "no", static_cast<unsigned long long>(cc_errors),
                 static_cast<unsigned long long>(sync_errors), checker.pid_count(),
-                static_cast<unsigned long long>(keyframe_gaps));
+                static_cast<unsigned long long>(keyframe_gaps), pcr_span(capture));
     return aligned && cc_errors <= options.max_cc_errors ? 0 : 1;
 }
 }  // namespace

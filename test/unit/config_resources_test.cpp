@@ -237,6 +237,7 @@ TEST_CASE("Config: Resource equality covers every field", "[config]") {
              R"json(, "preamble": "/q.ts")json",
              R"json(, "cache": 2)json",
              R"json(, "fast_start": false)json",
+             R"json(, "prebuffer": 3)json",
              R"json(, "tlsverify": false)json",
              R"json(, "nostats": true)json",
              R"json(, "authentication": {"type": "bearer", "realm": "r", "user": "alice"})json",
@@ -263,4 +264,21 @@ TEST_CASE("Config: Resource equality covers every field", "[config]") {
     CHECK(apis.resources[1] != apis.resources[2]);
     CHECK(apis.resources[1] != apis.resources[0]);
     CHECK(apis.resources[3] != apis.resources[0]);
+}
+
+TEST_CASE("Config: prebuffer is seconds from 0 to 30, whole or not", "[config]") {
+    CHECK(parse_ok(with_stream("")).resources[0].prebuffer_ms == 0);
+    CHECK(parse_ok(with_stream(R"json("prebuffer": 3)json")).resources[0].prebuffer_ms == 3000);
+    CHECK(parse_ok(with_stream(R"json("prebuffer": 2.5)json")).resources[0].prebuffer_ms == 2500);
+    CHECK(parse_ok(with_stream(R"json("prebuffer": 0)json")).resources[0].prebuffer_ms == 0);
+    CHECK(parse_ok(with_stream(R"json("prebuffer": 30)json")).resources[0].prebuffer_ms == 30000);
+    CHECK(parse_ok(with_stream(R"json("PreBuffer": 1e0)json")).resources[0].prebuffer_ms == 1000);
+    const std::string range = "server.json: resources[0].prebuffer: expected seconds from 0 to 30";
+    CHECK(error_of(with_stream(R"json("prebuffer": -1)json")) == range);
+    CHECK(error_of(with_stream(R"json("prebuffer": -0.5)json")) == range);
+    CHECK(error_of(with_stream(R"json("prebuffer": 30.5)json")) == range);
+    CHECK(error_of(with_stream(R"json("prebuffer": 3600)json")) == range);
+    CHECK(error_of(with_stream(R"json("prebuffer": 1e300)json")) == range);
+    CHECK(error_of(with_stream(R"json("prebuffer": "3")json")) == "server.json: resources[0].prebuffer: expected a number");
+    CHECK(error_of(with_stream(R"json("prebuffer": true)json")) == "server.json: resources[0].prebuffer: expected a number");
 }

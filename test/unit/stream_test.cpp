@@ -1,6 +1,7 @@
 // stream_test.cpp - Stream: newcomers start at the cached GOP, PAT and PMT first; viewers join and
 // leave (before or after the reader admitted them) without being kept or counted twice; offline and
-// outages close them. The test thread plays the reader; threads that play viewers hand off explicitly.
+// outages close them; a prebuffer starts them at an older keyframe. The test thread plays the
+// reader; threads that play viewers hand off explicitly.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -258,4 +259,32 @@ TEST_CASE("Stream: a tap gets every chunk after the viewers, in order, and each 
     CHECK(tapped == sent);
     REQUIRE(tap->chunks.size() >= 2);
     CHECK(tap->chunks.back().use_count() >= 2);  // shared with the viewer's queue, not copied
+}
+
+TEST_CASE("Stream: with a prebuffer a newcomer starts at the oldest cached keyframe, with its PAT and PMT", "[stream]") {
+    StreamSettings s = settings();
+    s.prebuffer = hours(1);  // every GOP of the test is within it
+    Stream stream(s);
+    Program program;
+    stream.upstream_connected(false);
+    stream.packets_received(program.gop(1, 2));  // PAT PMT K p P p
+    stream.packets_received(program.gop(0, 3));  // PAT PMT K p p: a second GOP
+    auto viewer = stream.attach("127.0.0.1:1");
+    stream.packets_received(program.payload(1));  // admitted here
+
+    const std::vector<uint8_t> got = take_bytes(*viewer);
+    // The first keyframe's PSI prefix, K p P p, the second read (PAT PMT K p p), the live packet.
+    REQUIRE(got.size() == (2 + 4 + 5 + 1) * ts::kPacketSize);
+    CHECK(ts::PacketView(&got[0]).pid() == ts::kPidPat);
+    CHECK(ts::PacketView(&got[ts::kPacketSize]).pid() == Program::kPmtPid);
+    CHECK(ts::PacketView(&got[2 * ts::kPacketSize]).random_access());
+    CHECK(cc_errors(got) == 0);
+
+    Stream plain(settings());  // without: the last keyframe, as before
+    plain.upstream_connected(false);
+    plain.packets_received(program.gop(1, 2));
+    plain.packets_received(program.gop(0, 3));
+    auto late = plain.attach("127.0.0.1:2");
+    plain.packets_received(program.payload(1));
+    CHECK(take_bytes(*late).size() == (2 + 3 + 1) * ts::kPacketSize);  // PSI, K p p, live
 }

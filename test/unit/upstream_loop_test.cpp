@@ -81,7 +81,12 @@ struct RecordingListener : UpstreamListener {
         std::lock_guard<std::mutex> lock(mutex);
         if (!lost_at) lost_at = steady_clock::now();
     }
-    void upstream_unavailable(const std::string&) override { ++unavailable; }
+    void upstream_unavailable(const std::string& reason) override {
+        std::lock_guard<std::mutex> lock(mutex);
+        ++unavailable;
+        unavailable_reason = reason;
+        unavailable_before_expiry = !expired_at;
+    }
     void outage_expired(const std::string&) override {
         std::lock_guard<std::mutex> lock(mutex);
         if (!expired_at) expired_at = steady_clock::now();
@@ -98,6 +103,8 @@ struct RecordingListener : UpstreamListener {
     std::atomic<std::size_t> received{0};
     std::mutex mutex;
     std::optional<steady_clock::time_point> lost_at, expired_at;
+    std::string unavailable_reason;
+    bool unavailable_before_expiry = false;
 };
 
 UpstreamSettings settings_for(const ScriptedUpstream& upstream) {
@@ -147,4 +154,22 @@ TEST_CASE("UpstreamLoop: connections that yield no packet do not restart the out
     CHECK(listener.connected == 1);
     CHECK(listener.received == 50 * ts::kPacketSize);
     CHECK(state.connects >= 2);
+}
+
+TEST_CASE("UpstreamLoop: when every remote has failed the listener hears why, also when it gives up", "[upstream_loop]") {
+    RefusingPort refusing;
+    UpstreamSettings s;
+    s.path = "/test.ts";
+    s.remotes.push_back(*parse_upstream_url(refusing.url("/a.ts")));
+    s.reconnect_delay = milliseconds(0);  // give up after the first round
+    RecordingListener listener;
+    UpstreamLoop loop(s, listener);
+    loop.start();
+    REQUIRE(wait_until([&] { return loop.state().gave_up; }));
+    loop.stop();
+    std::lock_guard<std::mutex> lock(listener.mutex);
+    CHECK(listener.unavailable == 1);
+    // The connect error, not "stream offline": an on-demand viewer's 503 quotes it.
+    CHECK(listener.unavailable_reason.find("Connection refused") != std::string::npos);
+    CHECK(listener.unavailable_before_expiry);
 }
