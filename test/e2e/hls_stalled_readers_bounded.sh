@@ -42,6 +42,11 @@ done
 wait $stall || true
 echo "RSS before ${before} kB, peak with 200 stalled readers ${peak} kB"
 # The bound: the window and another window of departed segments (4 x ~1 MB), plus the threads.
-(( peak - before < 64 * 1024 )) || fail "memory grew by $(( (peak - before) / 1024 )) MB with 200 stalled readers"
+# Under a sanitizer, RSS is mostly its shadow memory per thread: the run still checks for races.
+if [[ $BIN == *build/thread* || $BIN == *build/address* ]]; then
+    echo "RSS bound not checked under a sanitizer build"
+else
+    (( peak - before < 64 * 1024 )) || fail "memory grew by $(( (peak - before) / 1024 )) MB with 200 stalled readers"
+fi
 [[ $(http_status "$U/$seg.ts") == 404 ]] || fail "a segment that left the window long ago is not 404"
 [[ $(http_status "$U/$(( $(newest) + 100 )).ts") == 404 ]] || fail "a segment far ahead is not 404"
