@@ -95,7 +95,7 @@ $(OBJ)/%.o: %.cpp
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # Installs the Debian packages the build, `make run` and the tests need, when any is missing.
-PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev openssl prometheus-cpp-dev prometheus ffmpeg curl procps iproute2 python3 haproxy chromium mpv
+PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev openssl prometheus-cpp-dev prometheus ffmpeg curl procps iproute2 python3 haproxy chromium mpv python3-m3u8
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -108,12 +108,20 @@ $(SAMPLE):
 	@mkdir -p $(@D)
 	@sh test/make_sample.sh $@
 
+# hls.js for the browser test (test/e2e/hls_plays_in_chromium.sh), from npm once; the test serves
+# it from the server under test, never from a CDN.
+HLSJS := build/web/hls.min.js
+$(HLSJS):
+	@mkdir -p build/npm $(@D)
+	@npm install --silent --no-audit --no-fund --prefix build/npm hls.js@1.7.4 >/dev/null
+	@cp build/npm/node_modules/hls.js/dist/hls.min.js $@
+
 run: deps
 	@$(MAKE) --no-print-directory all $(SAMPLE)
 	@bash test/run_demo.sh $(SAMPLE)
 
 test: deps
-	@$(MAKE) --no-print-directory all $(BIN)/unit_tests $(BIN)/bench $(BIN)/lineup_client $(SAMPLE)
+	@$(MAKE) --no-print-directory all $(BIN)/unit_tests $(BIN)/bench $(BIN)/lineup_client $(SAMPLE) $(HLSJS)
 	@BIN=$(BIN) SAMPLE=$(SAMPLE) bash test/run_tests.sh
 
 # The benchmark (not part of `make test`; test/bench/README.md): bin/server against the bench's floor
