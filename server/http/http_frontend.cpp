@@ -163,6 +163,7 @@ bool HttpFrontend::start(std::string& error) {
 }
 
 void HttpFrontend::stop() {
+    drain_.stop();  // before the sites go: its deadline would close viewers through them
     if (!listener_.joinable()) return;
     rate_sampler_.reset();
     // From here on a response that ends is logged as ended by the shutdown, whether httplib (once
@@ -196,7 +197,7 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
     if (!route) return send(HttpReply::text(404, "not found"), request, *site, res);
     if (auto denial = deny(*site, *route, request)) return send(*denial, request, *site, res);
     const Resource& resource = *route->resource;
-    const bool post_allowed = resource.type == Resource::Type::api && resource.api == "reload";
+    const bool post_allowed = resource.type == Resource::Type::api && (resource.api == "reload" || resource.api == "drain");
     if (req.method != "GET" && req.method != "HEAD" && !(req.method == "POST" && post_allowed)) {
         HttpReply reply = HttpReply::text(405, "method not allowed");
         reply.headers.emplace_back("Allow", post_allowed ? "POST" : "GET, HEAD");
@@ -258,6 +259,7 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
     server.accept_failures = server_->accept_failures();
     server.descriptors_exhausted = server_->descriptors_exhausted();
     if (const auto& log = site.access_log()) server.access_log_write_failures = log->write_failures();
+    server.draining = drain_.active();
     if (resource.api == "health") return statistics_.health(site.stream_stats(), limits, server);
     // restreamer's "nostats": no statistics are collected for anyone to read; health stays, for balancers.
     if (config.nostats && (resource.api == "statistics" || resource.api == "prometheus"))
@@ -275,6 +277,8 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
         Stream& stream = *route.channel->stream();
         return control_reply(request.info, [&stream](bool offline) { stream.set_offline(offline); });
     }
+    if (resource.api == "drain")
+        return drain_reply(request.info, seconds(config.draindeadline_s), [this](seconds deadline) { return drain(deadline); });
     if (resource.api == "reload") {
         if (request.info.method != "POST") {
             HttpReply reply = HttpReply::text(405, "405 method not allowed");
@@ -340,6 +344,11 @@ void HttpFrontend::serve_viewer(const Site& site, const Request& request, httpli
     // The acceptor's accept_failed line already tells of it, once a second.
     if (HttpServer::serving_on_reserve()) {
         return send(HttpReply::text(503, "server out of file descriptors"), request, site, res);
+    }
+    // Refused so that a balancer retries elsewhere (HAProxy's retries and redispatch).
+    if (drain_.active()) {
+        LogLine(LogLevel::info, "client_refused").kv("stream", request.info.path).kv("client", address).kv("reason", "server draining");
+        return send(HttpReply::text(503, "server draining"), request, site, res);
     }
     if (!reserve_viewer(site.config())) {
         LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", address).kv("reason", "maxconnections reached");
