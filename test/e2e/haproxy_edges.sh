@@ -132,3 +132,63 @@ one_per_pair() { [[ $(origin_connections) == $(pairs) ]]; }
 wait_until 10 one_per_pair || fail "the origins serve $(origin_connections) connections for $(pairs) (edge, channel) pairs"
 echo "origins: $(origin_connections) connections for $(pairs) (edge, channel) pairs open; $CHANNELS channels, 3 edges"
 (( $(pairs) <= 2 * CHANNELS )) || fail "one channel's viewers are scattered over the edges (the hash must take the path only)"
+
+log "a full edge gets no new viewers and keeps its own"
+A=$(busiest 1 2 3)
+edge_config "${EDGE[$A]}" 1 >"$T/edge$A.json"; kill -HUP "${EDGE_PID[$A]}"
+wait_until 10 edge_is "$A" DOWN || fail "haproxy keeps edge$A in rotation while it is full"
+connected=$(connected_count "edge$A") disconnected=$(disconnected_count "edge$A") held=$(viewers_of "${EDGE[$A]}")
+start_viewer_loops $((NVIEWERS + 1)) $((NVIEWERS + CHANNELS))
+(( $(connected_count "edge$A") == connected )) || fail "the full edge$A got new viewers"
+(( $(disconnected_count "edge$A") == disconnected )) || fail "the full edge$A lost viewers"
+echo "edge$A full: its $held viewers stay, $CHANNELS new viewers went to the other edges"
+edge_config "${EDGE[$A]}" 0 >"$T/edge$A.json"; kill -HUP "${EDGE_PID[$A]}"
+wait_until 10 edge_is "$A" UP || fail "edge$A did not come back into rotation"
+NVIEWERS=$((NVIEWERS + CHANNELS))
+
+log "an origin killed: the edges continue on the other, no viewer disconnected"
+ended_before=$($SESSIONS ended "$T" 0)
+killed_at=$(now_ns)
+kill -KILL "$ORIGIN1_PID"
+on_origin2() {
+    local e
+    for e in 1 2 3; do
+        (( $(json "http://${EDGE[$e]}/streams.json" "[.[] | select(.viewers > 0 and (.state != \"connected\" or (.upstream | contains(\"$ORIGIN2\") | not)))] | length") == 0 )) || return 1
+    done
+}
+wait_until 15 on_origin2 || fail "the edges did not all continue on the second origin"
+echo "all edges on origin2 after $(( ($(now_ns) - killed_at) / 1000000 )) ms"
+(( $($SESSIONS ended "$T" "$killed_at") == 0 )) || fail "$($SESSIONS ended "$T" "$killed_at") viewers were disconnected by the origin failover"
+
+log "a drained edge takes no new viewers; its viewers, closed at the deadline, play again elsewhere"
+C=$(busiest 1 2 3)
+held=$(viewers_of "${EDGE[$C]}") drained_at=$(now_ns)
+[[ $(curl -s -m 3 -X POST "http://${EDGE[$C]}/drain?deadline=3") == "202 "* ]] || fail "edge$C refused the drain"
+[[ $(json "http://${EDGE[$C]}/health" .status) == draining ]] || fail "edge$C's health does not say draining"
+[[ $(curl -s -m 3 -o /dev/null -w '%{http_code}' -X POST "http://${EDGE[$C]}/drain") == 409 ]] || fail "a second drain was not 409"
+connected=$(connected_count "edge$C")
+start_viewer_loops $((NVIEWERS + 1)) $((NVIEWERS + CHANNELS))
+NVIEWERS=$((NVIEWERS + CHANNELS))
+(( $(connected_count "edge$C") == connected )) || fail "the draining edge$C got new viewers"
+wait_until 10 grep -q "event=drain_deadline" "$T/edge$C.log" || fail "edge$C never reached its drain deadline"
+grep "event=drain" "$T/edge$C.log"
+back() { $SESSIONS reconnected "$T" "$drained_at" "$held"; }
+wait_until 10 back || { back || true; fail "edge$C's $held viewers did not all play again"; }
+result=$(back); echo "edge$C drained ($held viewers): $result"
+[[ $result =~ max_gap_s=([0-9.]+) ]] && awk -v g="${BASH_REMATCH[1]}" -v m=$MAX_GAP_S 'BEGIN { exit !(g <= m) }' ||
+    fail "a drained viewer took more than $MAX_GAP_S s to play again"
+
+log "an edge killed: its viewers play again through the others within $MAX_GAP_S s"
+B=1; [[ $B == "$C" ]] && B=2
+B=$(busiest $(for e in 1 2 3; do [[ $e != "$C" ]] && echo $e; done))
+held=$(viewers_of "${EDGE[$B]}") killed_at=$(now_ns)
+kill -KILL "${EDGE_PID[$B]}"
+back() { $SESSIONS reconnected "$T" "$killed_at" "$held"; }
+wait_until 15 back || { back || true; fail "edge$B's $held viewers did not all play again"; }
+result=$(back); echo "edge$B killed ($held viewers): $result"
+[[ $result =~ max_gap_s=([0-9.]+) ]] && awk -v g="${BASH_REMATCH[1]}" -v m=$MAX_GAP_S 'BEGIN { exit !(g <= m) }' ||
+    fail "a viewer of the killed edge took more than $MAX_GAP_S s to play again"
+
+log "the edges saw the viewers' address through X-Forwarded-For"
+grep -q '"forwarded_for":"127.0.0.9"' "$T/access-127.0.0.1$C.json" || fail "edge$C's access log does not name 127.0.0.9"
+echo "PASS"
