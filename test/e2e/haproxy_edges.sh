@@ -179,7 +179,6 @@ result=$(back); echo "edge$C drained ($held viewers): $result"
     fail "a drained viewer took more than $MAX_GAP_S s to play again"
 
 log "an edge killed: its viewers play again through the others within $MAX_GAP_S s"
-B=1; [[ $B == "$C" ]] && B=2
 B=$(busiest $(for e in 1 2 3; do [[ $e != "$C" ]] && echo $e; done))
 held=$(viewers_of "${EDGE[$B]}") killed_at=$(now_ns)
 kill -KILL "${EDGE_PID[$B]}"
