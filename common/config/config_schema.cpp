@@ -219,7 +219,7 @@ Resource ConfigSchema::build_resource(ResourceKeys& keys, const std::string& pat
         if (!keys.api) reader_.fail(child_path(path, "api"), "missing");
         if (std::find(std::begin(kApiNames), std::end(kApiNames), *keys.api) == std::end(kApiNames)) {
             reader_.fail(child_path(path, "api"), "unknown api " + quoted(*keys.api) +
-                                                      " (expected health, statistics, check, control, prometheus, reload, streams, status, playlist)");
+                                                      " (expected health, statistics, check, control, prometheus, reload, drain, streams, status, playlist)");
         }
         resource.api = *keys.api;
         resource.remote_text = keys.remote;
