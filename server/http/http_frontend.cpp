@@ -336,6 +336,12 @@ void HttpFrontend::serve_relay(const Site& site, const Route& route, const Reque
 void HttpFrontend::serve_viewer(const Site& site, const Request& request, httplib::Response& res,
                                 const std::function<ViewerAdmission()>& admit) {
     const std::string& address = request.info.client;
+    // Refused so that a balancer retries elsewhere (HAProxy's retry-on 503 and redispatch); HEAD
+    // too, which answers what GET would.
+    if (drain_.active()) {
+        LogLine(LogLevel::info, "client_refused").kv("stream", request.info.path).kv("client", address).kv("reason", "server draining");
+        return send(HttpReply::text(503, "server draining"), request, site, res);
+    }
     if (request.info.method == "HEAD") {
         set_stream_body(res, [](size_t, httplib::DataSink&) { return false; });  // httplib sends no body to HEAD
         if (const auto& log = site.access_log()) log->write(request.access_entry(200));  // one line per request
@@ -344,11 +350,6 @@ void HttpFrontend::serve_viewer(const Site& site, const Request& request, httpli
     // The acceptor's accept_failed line already tells of it, once a second.
     if (HttpServer::serving_on_reserve()) {
         return send(HttpReply::text(503, "server out of file descriptors"), request, site, res);
-    }
-    // Refused so that a balancer retries elsewhere (HAProxy's retries and redispatch).
-    if (drain_.active()) {
-        LogLine(LogLevel::info, "client_refused").kv("stream", request.info.path).kv("client", address).kv("reason", "server draining");
-        return send(HttpReply::text(503, "server draining"), request, site, res);
     }
     if (!reserve_viewer(site.config())) {
         LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", address).kv("reason", "maxconnections reached");
