@@ -38,7 +38,7 @@ LIBSOURCE := $(OBJ)/libsource.a
 
 SERVER_LIBS := -lcpp-httplib -lprometheus-cpp-core -lssl -lcrypto
 
-.PHONY: all deps run test bench bench-players soak clean
+.PHONY: all deps run test bench bench-players bench-lineup soak clean
 all: $(BIN)/server $(BIN)/source $(BIN)/ts_check $(BIN)/tls_forward $(BIN)/ts_pipe
 
 $(LIBCOMMON): $(call objs,$(COMMON_SRC))
@@ -69,7 +69,18 @@ $(BIN)/tls_forward: $(call objs,test/tools/tls_forward.cpp) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
-$(BIN)/bench: $(call objs,$(call sources,test/bench)) $(LIBCOMMON)
+# The bench's parts, also linked by bin/lineup_client (test/bench/lineup.sh).
+LIBBENCH := $(OBJ)/libbench.a
+$(LIBBENCH): $(call objs,$(filter-out test/bench/bench_main.cpp,$(call sources,test/bench)))
+	@mkdir -p $(@D)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/bench: $(call objs,test/bench/bench_main.cpp) $(LIBBENCH) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/lineup_client: $(call objs,test/tools/lineup_client.cpp) $(LIBBENCH) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -84,7 +95,7 @@ $(OBJ)/%.o: %.cpp
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # Installs the Debian packages the build, `make run` and the tests need, when any is missing.
-PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev openssl prometheus-cpp-dev prometheus ffmpeg curl procps iproute2 python3 haproxy chromium mpv
+PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev openssl prometheus-cpp-dev prometheus ffmpeg curl procps iproute2 python3 haproxy chromium mpv python3-m3u8
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -97,12 +108,20 @@ $(SAMPLE):
 	@mkdir -p $(@D)
 	@sh test/make_sample.sh $@
 
+# hls.js for the browser test (test/e2e/hls_plays_in_chromium.sh), from npm once; the test serves
+# it from the server under test, never from a CDN.
+HLSJS := build/web/hls.min.js
+$(HLSJS):
+	@mkdir -p build/npm $(@D)
+	@npm install --silent --no-audit --no-fund --prefix build/npm hls.js@1.7.4 >/dev/null
+	@cp build/npm/node_modules/hls.js/dist/hls.min.js $@
+
 run: deps
 	@$(MAKE) --no-print-directory all $(SAMPLE)
 	@bash test/run_demo.sh $(SAMPLE)
 
 test: deps
-	@$(MAKE) --no-print-directory all $(BIN)/unit_tests $(BIN)/bench $(SAMPLE)
+	@$(MAKE) --no-print-directory all $(BIN)/unit_tests $(BIN)/bench $(BIN)/lineup_client $(SAMPLE) $(HLSJS)
 	@BIN=$(BIN) SAMPLE=$(SAMPLE) bash test/run_tests.sh
 
 # The benchmark (not part of `make test`; test/bench/README.md): bin/server against the bench's floor
@@ -127,6 +146,15 @@ bench: deps
 bench-players: deps
 	@$(MAKE) --no-print-directory all $(SAMPLE)
 	@BIN=$(BIN) SAMPLE=$(SAMPLE) bash test/bench/first_picture.sh
+
+# The lineup (not part of `make test`; test/bench/README.md, "The lineup"): LINEUP_CHANNELS (300)
+# on-demand multicast channels in two network namespaces (root), idle, under LINEUP_VIEWERS viewers, and
+# zapped through. Options are LINEUP_* environment variables (see test/bench/lineup.sh); LINEUP_MEDIA
+# is the stream every channel carries (default the 2 Mbit/s sample).
+LINEUP_MEDIA ?= $(SAMPLE)
+bench-lineup: deps
+	@$(MAKE) --no-print-directory all $(BIN)/lineup_client $(LINEUP_MEDIA)
+	@BIN=$(BIN) SAMPLE=$(LINEUP_MEDIA) bash test/bench/lineup.sh
 
 # The soak test (not part of `make test`; test/soak/README.md): SOAK_MINUTES (default 5) of viewer
 # churn, upstream kills, reloads, slow heads and connection floods against $(BIN)/server, which must

@@ -13,6 +13,18 @@
 #include "common/net/relay_url.h"
 #include "common/net/url.h"
 
+// A stream's HLS output (`hls`): playlist and segments under the prefix `serve`.
+struct HlsConfig {
+    std::string serve;       // a prefix ending in '/': serve + "index.m3u8", serve + "N.ts"
+    unsigned segment_s = 2;  // a segment closes at the first keyframe this long after its start
+    unsigned window = 6;     // segments listed
+    // Origins a browser page may load it from: "*" or "https://host[:port]" each; empty = no CORS headers.
+    std::vector<std::string> cors;
+    // What the running output depends on (a change restarts the stream); cors is checked per request.
+    bool same_output(const HlsConfig& o) const { return serve == o.serve && segment_s == o.segment_s && window == o.window; }
+    bool operator==(const HlsConfig& o) const { return same_output(o) && cors == o.cors; }
+};
+
 struct Resource {
     enum class Type { stream, static_content, api, relay };
     Type type = Type::stream;
@@ -34,6 +46,7 @@ struct Resource {
     std::string name, tvg_id, logo, group;
     RelayRules relay;                  // relay: `groups`, `iface`, `ifacequery`; groups is never empty
     unsigned maxgroups = 64;           // relay: groups joined at once, at least 1
+    std::optional<HlsConfig> hls;      // stream: HLS output, when `hls` is set
 };
 // Every field, so that a reload can tell which resources changed.
 bool operator==(const Resource& a, const Resource& b);

@@ -60,6 +60,7 @@ Config ConfigSchema::read_config(const Value& root) {
     if (!has_streams) reader_.fail("", "no streams configured (\"resources\" or \"streams\")");
     apply_stream_defaults(config);
     for (const auto& check : deferred_) check(config);
+    check_hls(config);
     return config;
 }
 
@@ -139,6 +140,12 @@ void ConfigSchema::read_resources(const Value& list, const std::string& path, bo
             reader_.fail(child_path(item_path, "serve"),
                          "duplicate path " + quoted(resource.serve) + " (also " + it->second + ")");
         }
+        if (resource.hls) {
+            auto [hls_it, hls_fresh] = served_.emplace(resource.hls->serve, child_path(item_path, "hls"));
+            if (!hls_fresh)
+                reader_.fail(child_path(child_path(item_path, "hls"), "serve"),
+                             "duplicate path " + quoted(resource.hls->serve) + " (also " + hls_it->second + ")");
+        }
         stream_overrides_.push_back(keys.overrides);
         config.resources.push_back(std::move(resource));
     }
@@ -191,6 +198,8 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
         {"logo", reader_.into(resource.logo)},
         {"group", reader_.into(resource.group)},
         {"mru", [&](const Value& v, const std::string& p) { reader_.read_uint(v, p); }},
+        // Ours: an HLS output of the stream (playlist and segments under its own prefix).
+        {"hls", [&](const Value& v, const std::string& p) { resource.hls = read_hls(v, p); }},
     };
     for (KeyReader::Key& key : relay_keys(resource)) table.push_back(std::move(key));
     reader_.read_members(value, path, table);
@@ -206,6 +215,7 @@ Resource ConfigSchema::build_resource(ResourceKeys& keys, const std::string& pat
     resource.serve = *keys.serve;
     resource.ip_filter = IpFilter(std::move(keys.allow), std::move(keys.deny));
 
+    if (resource.hls && resource.type != Resource::Type::stream) reader_.fail(child_path(path, "hls"), "only a stream has an HLS output");
     switch (resource.type) {
     case Resource::Type::stream:
         resource.remotes = read_remotes(keys, path);

@@ -45,6 +45,11 @@ private:
     KeyReader::KeyTable relay_keys(Resource& resource);
     void check_relay(const Resource& resource, const std::string& path) const;
 
+    // config_schema_hls.cpp
+    HlsConfig read_hls(const Value& value, const std::string& path);
+    void check_hls(const Config& config) const;
+    std::vector<std::string> read_cors(const Value& value, const std::string& path) const;
+
     // config_schema_users.cpp
     Authentication read_authentication(const Value& value, const std::string& path);
     void check_resource_users(const Authentication& auth, const std::string& path);

@@ -128,6 +128,7 @@ void TsInspector::on_pmt(PsiSection& section) {
     VideoCodec video_codec = VideoCodec::none;
     uint8_t video_stream_type = 0;
     std::vector<uint16_t> audio_pids;
+    std::vector<uint8_t> audio_stream_types;
     bool overrun = pos > end;
     while (!overrun && pos + 5 <= end) {
         const uint8_t stream_type = b[pos];
@@ -142,6 +143,7 @@ void TsInspector::on_pmt(PsiSection& section) {
             video_stream_type = stream_type;
         } else if (is_audio_stream(stream_type, &b[pos + 5], info_length)) {
             audio_pids.push_back(pid);
+            audio_stream_types.push_back(stream_type);
         }
         pos += 5 + info_length;
     }
@@ -156,6 +158,7 @@ void TsInspector::on_pmt(PsiSection& section) {
     video_codec_ = video_codec;
     video_stream_type_ = video_stream_type;
     audio_pids_ = std::move(audio_pids);
+    audio_stream_types_ = std::move(audio_stream_types);
     pmt_packets_.swap(section.packets);
     ++psi_generation_;
 }
@@ -167,6 +170,7 @@ void TsInspector::forget_pmt() {
     video_codec_ = VideoCodec::none;
     video_stream_type_ = 0;
     audio_pids_.clear();
+    audio_stream_types_.clear();
     pcr_pid_ = ts::kPidNull;
     if (!pmt_packets_.empty()) ++psi_generation_;
     pmt_packets_.clear();

@@ -34,6 +34,8 @@ public:
     VideoCodec video_codec() const { return video_codec_; }
     uint8_t video_stream_type() const { return video_stream_type_; }
     const std::vector<uint16_t>& audio_pids() const { return audio_pids_; }
+    // stream_type - 8 bits, of each of audio_pids() (0x0F: AAC in ADTS, 0x03/0x04: MPEG audio, ...).
+    const std::vector<uint8_t>& audio_stream_types() const { return audio_stream_types_; }
     // PCR_PID - 13 bits; ts::kPidNull when the PMT says the program has no PCR.
     uint16_t pcr_pid() const { return pcr_pid_; }
 
@@ -72,6 +74,7 @@ private:
     VideoCodec video_codec_ = VideoCodec::none;
     uint8_t video_stream_type_ = 0;
     std::vector<uint16_t> audio_pids_;
+    std::vector<uint8_t> audio_stream_types_;
     uint16_t pcr_pid_ = ts::kPidNull;
 
     std::vector<uint8_t> pat_packets_;

@@ -56,6 +56,10 @@ const StreamMetric kStreamMetrics[] = {
      MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.starts); }},
     {"restreamer_stream_start_failures_total", "On-demand starts that failed and answered their viewers 503.",
      MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.start_failures); }},
+    {"restreamer_hls_requests_total", "HLS playlists and segments answered.", MetricType::Counter,
+     [](const StreamStats& s, uint64_t) { return double(s.hls_requests); }},
+    {"restreamer_hls_bytes_sent_total", "HLS segment bytes sent.", MetricType::Counter,
+     [](const StreamStats& s, uint64_t) { return double(s.hls_bytes_sent); }},
     {"restreamer_input_cc_errors_total", "Continuity counter gaps in the upstream's packets.",
      MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.cc_errors); }},
     {"restreamer_upstream_connects_total", "Connections to the stream's upstreams opened.",
@@ -210,6 +214,8 @@ HttpReply statistics_reply(const GlobalStatistics& global) {
     put(writer, "bytes_per_second_sent", rate.bytes_sent);
     put(writer, "bytes_per_second_dropped", rate.bytes_dropped);
     put(writer, "access_log_write_failures", global.server.access_log_write_failures);
+    put(writer, "total_hls_requests", global.hls_requests);
+    put(writer, "total_hls_bytes_sent", global.hls_bytes_sent);
     put_stream_states(writer, global);
     writer.EndObject();
     return json_reply(buffer);
@@ -285,6 +291,8 @@ GlobalStatistics StatisticsApi::sample(const StreamStatsList& streams, const Con
         TrafficCounters totals = TrafficCounters::of(stats);
         global.connections += stats.clients;
         global.stream_time += stats.viewer_time;
+        global.hls_requests += stats.hls_requests;
+        global.hls_bytes_sent += stats.hls_bytes_sent;
         ++global.streams_by_state[static_cast<std::size_t>(stats.state)];
         global.totals += totals;
 

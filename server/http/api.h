@@ -76,6 +76,8 @@ struct GlobalStatistics {
     TrafficCounters totals;
     TrafficCounters per_second;
     std::chrono::nanoseconds stream_time{0};  // summed viewer time
+    uint64_t hls_requests = 0;    // HLS playlists and segments answered, over all streams
+    uint64_t hls_bytes_sent = 0;  // HLS segment bytes sent, over all streams
     // Streams by state, indexed by StreamState: an idle on-demand stream is not a failed one.
     std::array<uint64_t, kStreamStateCount> streams_by_state{};
 };

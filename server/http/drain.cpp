@@ -14,6 +14,12 @@ bool Drain::start(seconds deadline) {
     return true;
 }
 
+std::optional<HttpReply> Drain::refusal(const std::string& path, const std::string& client) const {
+    if (!active()) return std::nullopt;
+    LogLine(LogLevel::info, "client_refused").kv("stream", path).kv("client", client).kv("reason", "server draining");
+    return HttpReply::text(503, "server draining");
+}
+
 void Drain::stop() {
     {
         std::lock_guard<std::mutex> lock(mutex_);

@@ -32,6 +32,8 @@ public:
     // False when a drain was started before (its deadline stays) or the drain was stopped.
     bool start(std::chrono::seconds deadline);
     bool active() const { return active_.load(std::memory_order_relaxed); }
+    // While active: a viewer's `503 server draining`, its refusal logged; else nullopt.
+    std::optional<HttpReply> refusal(const std::string& path, const std::string& client) const;
     // Ends the timer without closing anyone (the shutdown closes them anyway). Idempotent.
     void stop();
 

@@ -16,6 +16,7 @@
 #include "common/net/listener.h"
 #include "common/text.h"
 #include "server/http/connection_threads.h"
+#include "server/http/hls_responder.h"
 #include "server/http/http_server.h"
 #include "server/http/playlist.h"
 #include "server/http/viewer_session.h"
@@ -109,8 +110,10 @@ std::shared_ptr<const Site> HttpFrontend::site() const {
 
 bool HttpFrontend::reserve_viewer(const Config& config) {
     unsigned current = viewers_.load(std::memory_order_relaxed);
+    // Live HLS sessions take places too (they hold no slot of their own: see serve_hls).
+    const std::size_t hls = config.maxconnections != 0 ? site()->hls_sessions(steady_clock::now()) : 0;
     do {
-        if (config.maxconnections != 0 && current >= config.maxconnections) return false;
+        if (config.maxconnections != 0 && current + hls >= config.maxconnections) return false;
     } while (!viewers_.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
     if (Notifier* notifier = site()->notifier()) notifier->connections_changed(current + 1);
     return true;
@@ -195,6 +198,10 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
     }
     const Route* route = site->find(req.path);
     if (!route) return send(HttpReply::text(404, "not found"), request, *site, res);
+    if (route->hls && req.method == "OPTIONS")
+        if (auto preflight = hls_preflight(route->resource->hls->cors, request.info.header("origin")))
+            return send(*preflight, request, *site, res);
+    if (route->hls) set_hls_cors(route->resource->hls->cors, request.info.header("origin"), res);
     if (auto denial = deny(*site, *route, request)) return send(*denial, request, *site, res);
     const Resource& resource = *route->resource;
     const bool post_allowed = resource.type == Resource::Type::api && (resource.api == "reload" || resource.api == "drain");
@@ -204,6 +211,7 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
         return send(reply, request, *site, res);
     }
 
+    if (route->hls) return serve_hls(*site, *route, request, res);
     switch (resource.type) {
     case Resource::Type::stream: return serve_stream(*site, *route, request, res);
     case Resource::Type::static_content: {
@@ -315,6 +323,30 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
     serve_viewer(site, request, res, [&] { return ViewerAdmission{stream, channel.admit(request.info.client, request.user)}; });
 }
 
+// One access-log line per HLS session when it ends (a player asks for a segment every few seconds),
+// none per request. A new session counts against maxconnections like a TS viewer.
+void HttpFrontend::serve_hls(const Site& site, const Route& route, const Request& request, httplib::Response& res) {
+    const std::string& prefix = route.resource->hls->serve;
+    const std::string_view name = std::string_view(request.info.path).substr(prefix.size());
+    if (route.channel->stream()->is_offline()) return send(HttpReply::text(503, "stream offline"), request, site, res);
+    HlsSessions& sessions = route.hls->sessions();
+    const auto now = steady_clock::now();
+    log_hls_sessions(sessions.sweep(now), route.resource->serve, prefix, site.access_log().get());
+    const Config& config = site.config();
+    if (!sessions.is_known(request.client_ip, request.user, now) && config.maxconnections != 0 &&
+        viewers_.load(std::memory_order_relaxed) + site.hls_sessions(now) >= config.maxconnections) {
+        LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", request.info.client)
+            .kv("reason", "maxconnections reached");
+        return send(HttpReply::text(503, "too many connections"), request, site, res);
+    }
+    sessions.touch(request.client_ip, request.user, now);
+    if (is_hls_playlist(name)) {
+        const std::string refusal = route.channel->admit_hls(request.info.client);
+        if (!refusal.empty()) return send(HttpReply::text(503, refusal), request, site, res);
+    }
+    answer_hls(route.hls, name, request.info, HlsClient{request.client_ip, request.user}, res);
+}
+
 void HttpFrontend::serve_relay(const Site& site, const Route& route, const Request& request, httplib::Response& res) {
     const Resource& resource = *route.resource;
     res.set_header("Cache-Control", kCacheControl);
@@ -336,12 +368,8 @@ void HttpFrontend::serve_relay(const Site& site, const Route& route, const Reque
 void HttpFrontend::serve_viewer(const Site& site, const Request& request, httplib::Response& res,
                                 const std::function<ViewerAdmission()>& admit) {
     const std::string& address = request.info.client;
-    // Refused so that a balancer retries elsewhere (HAProxy's retry-on 503 and redispatch); HEAD
-    // too, which answers what GET would.
-    if (drain_.active()) {
-        LogLine(LogLevel::info, "client_refused").kv("stream", request.info.path).kv("client", address).kv("reason", "server draining");
-        return send(HttpReply::text(503, "server draining"), request, site, res);
-    }
+    // HEAD too, as GET: a balancer's retry on 503 (HAProxy's retry-on, redispatch) goes elsewhere.
+    if (auto refused = drain_.refusal(request.info.path, address)) return send(*refused, request, site, res);
     if (request.info.method == "HEAD") {
         set_stream_body(res, [](size_t, httplib::DataSink&) { return false; });  // httplib sends no body to HEAD
         if (const auto& log = site.access_log()) log->write(request.access_entry(200));  // one line per request

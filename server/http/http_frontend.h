@@ -55,6 +55,8 @@ private:
     void serve_stream(const Site& site, const Route& route, const Request& request, httplib::Response& res);
     // A relay's URL: its group's stream (400/403 for a URL the relay does not serve).
     void serve_relay(const Site& site, const Route& route, const Request& request, httplib::Response& res);
+    // A request under a stream's HLS prefix (hls_responder.h).
+    void serve_hls(const Site& site, const Route& route, const Request& request, httplib::Response& res);
     // What serving a viewer takes, for a stream or a relay's group: the stream, and the viewer or why not.
     struct ViewerAdmission {
         std::shared_ptr<Stream> stream;

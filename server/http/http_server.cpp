@@ -35,6 +35,9 @@ thread_local bool t_on_reserve = false;
 // read by the keep-alive loop, all on the connection's own thread: process_request returns nothing
 // of the response.
 thread_local bool t_close_after_response = false;
+// The request's Range field, hidden from httplib, and whether its handler answered ranges itself.
+thread_local std::string t_range_field;
+thread_local bool t_ranges_answered = false;
 
 // RFC 9110 section 5.6.7's IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string http_date() {
@@ -84,7 +87,7 @@ void finish_headers(const httplib::Request& req, httplib::Response& res) {
     const bool close = t_close_after_response || res.status == 400 || lists_token(res.headers, "Connection", "close");
     // httplib says "bytes" on HEAD only; serve_one hides Range from it.
     res.headers.erase("Accept-Ranges");
-    res.set_header("Accept-Ranges", "none");
+    res.set_header("Accept-Ranges", t_ranges_answered ? "bytes" : "none");
     res.set_header("Date", http_date());
     // httplib adds Keep-Alive whenever the request did not say close, even next to a handler's
     // Connection: close (RFC 9112 section 9.6: close means this is the last response).
@@ -114,6 +117,10 @@ HttpServer::HttpServer(UniqueFd listener) : refusal_log_(kRefusalLogInterval, kR
 HttpServer::~HttpServer() { svr_sock_ = INVALID_SOCKET; }
 
 bool HttpServer::serving_on_reserve() { return t_on_reserve; }
+
+const std::string& HttpServer::range_field() { return t_range_field; }
+
+void HttpServer::answer_ranges() { t_ranges_answered = true; }
 
 void HttpServer::run(std::size_t max_threads) {
     ConnectionThreads threads(max_threads);
@@ -176,7 +183,9 @@ bool HttpServer::serve_one(SocketStream& stream, milliseconds wait, bool last) {
     // live stream has no byte positions to ask for, and httplib's answers to Range are wrong (206
     // without Content-Range from a provider, Content-Range next to 200 on a body, 416 for a value its
     // regex cannot parse, before any hook of ours runs). So httplib never sees the field.
-    stream.remove_field("range");
+    // A handler that answers ranges itself (HLS segments: a known length) reads the field here.
+    t_range_field = stream.remove_field("range");
+    t_ranges_answered = false;
     t_close_after_response = false;
     bool closed_by_httplib = false;  // httplib's own reading of Connection; setup_request's decides
     // `last` makes httplib write Connection: close, which finish_headers then sees.

@@ -49,6 +49,11 @@ public:
     // On a connection's thread: the connection was accepted on a reserve descriptor. It gets one
     // request, and a stream must not keep it: answer 503.
     static bool serving_on_reserve();
+    // On a connection's thread: the request's Range field (empty when none). httplib never sees it
+    // (see serve_one); a handler that answers it itself calls answer_ranges(), which makes the
+    // response say Accept-Ranges: bytes instead of none.
+    static const std::string& range_field();
+    static void answer_ranges();
 
 private:
     // The keep-alive loop around process_request. Closes the socket.

@@ -72,7 +72,8 @@ SocketStream::HeadResult SocketStream::read_head(std::size_t max_bytes, Clock::t
     }
 }
 
-void SocketStream::remove_field(std::string_view name) {
+std::string SocketStream::remove_field(std::string_view name) {
+    std::string value;
     char* const head = buffer_.data() + begin_;
     // Field lines start after the request line; the head ends with its empty line (2 bytes).
     auto line = static_cast<std::size_t>(std::find(head, head + head_bytes_, '\n') - head) + 1;
@@ -84,10 +85,18 @@ void SocketStream::remove_field(std::string_view name) {
             line = next;
             continue;
         }
+        if (value.empty()) {
+            std::string_view text(head + line + name.size() + 1, next - line - name.size() - 1);
+            while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+            while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n'))
+                text.remove_suffix(1);
+            value = text;
+        }
         std::memmove(head + line, head + next, end_ - begin_ - next);
         end_ -= next - line;
         head_bytes_ -= next - line;
     }
+    return value;
 }
 
 bool SocketStream::has_unread_input() const {

@@ -27,8 +27,9 @@ public:
     // Waits until the buffer holds one whole request head (up to its empty line) of at most `max_bytes`,
     // empty lines before it included; drops those lines (RFC 9112 section 2.2). Call between requests.
     HeadResult read_head(std::size_t max_bytes, Clock::time_point deadline);
-    // Removes every field called `name` (lower case, e.g. "range") from the head read_head found.
-    void remove_field(std::string_view name);
+    // Removes every field called `name` (lower case, e.g. "range") from the head read_head found;
+    // returns the first one's value (trimmed), empty when there was none.
+    std::string remove_field(std::string_view name);
     // Bytes received and not read yet: after a failed read_head, a part of a head.
     std::size_t buffered() const { return end_ - begin_; }
     // Bytes have arrived that nobody has read (in the buffer or still in the socket).

@@ -66,15 +66,27 @@ void ViewerSession::finish(const std::string& reason) {
 }
 
 bool write_chunks(SocketStream& socket, const std::vector<ChunkRef>& batch, std::vector<iovec>& iov, std::size_t& sent) {
-    for (std::size_t next = 0; next < batch.size();) {
+    return write_chunk_range(socket, batch, 0, SIZE_MAX, iov, sent);
+}
+
+bool write_chunk_range(SocketStream& socket, const std::vector<ChunkRef>& chunks, std::size_t skip, std::size_t length,
+                       std::vector<iovec>& iov, std::size_t& sent) {
+    for (std::size_t next = 0; next < chunks.size() && length > 0;) {
         iov.clear();
         std::size_t bytes = 0;
-        for (; next < batch.size() && iov.size() < IOV_MAX; ++next) {
-            const std::vector<uint8_t>& data = batch[next]->bytes;
-            iov.push_back(iovec{const_cast<uint8_t*>(data.data()), data.size()});  // sendmsg only reads it
-            bytes += data.size();
+        for (; next < chunks.size() && iov.size() < IOV_MAX && length > 0; ++next) {
+            const std::vector<uint8_t>& data = chunks[next]->bytes;
+            if (skip >= data.size()) {
+                skip -= data.size();
+                continue;
+            }
+            const std::size_t take = std::min(data.size() - skip, length);
+            iov.push_back(iovec{const_cast<uint8_t*>(data.data() + skip), take});  // sendmsg only reads it
+            bytes += take;
+            length -= take;
+            skip = 0;
         }
-        if (!socket.write_vectored(iov.data(), iov.size())) return false;
+        if (!iov.empty() && !socket.write_vectored(iov.data(), iov.size())) return false;
         sent += bytes;
     }
     return true;

@@ -61,3 +61,6 @@ private:
 // `sent` counts the bytes written. False once the socket has failed (SocketStream::write_error()
 // says why).
 bool write_chunks(SocketStream& socket, const std::vector<ChunkRef>& batch, std::vector<iovec>& iov, std::size_t& sent);
+// The same for `length` bytes of `chunks` after the first `skip` (a slice of an HLS segment).
+bool write_chunk_range(SocketStream& socket, const std::vector<ChunkRef>& chunks, std::size_t skip, std::size_t length,
+                       std::vector<iovec>& iov, std::size_t& sent);

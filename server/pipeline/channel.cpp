@@ -65,11 +65,16 @@ ChannelSettings ChannelSettings::from_config(const Resource& resource, const Con
     s.demand.on_demand = resource.ondemand;
     s.demand.linger = seconds(resource.linger_s);
     s.demand.start_timeout = config.timeout_s > 0 ? seconds(config.timeout_s) : kDefaultStartTimeout;
+    if (resource.hls) {
+        s.hls = std::make_shared<HlsOutput>(HlsSettings{seconds(resource.hls->segment_s), resource.hls->window});
+        out.tap = s.hls;
+    }
     return s;
 }
 
 Channel::Channel(ChannelSettings settings)
     : demand_(settings.demand),
+      hls_(settings.hls),
       stream_(std::make_shared<Stream>(std::move(settings.stream))),
       loop_(std::move(settings.upstream), *stream_) {}
 
@@ -131,12 +136,45 @@ Channel::Admission Channel::admit(const std::string& address, const std::string&
     return {nullptr, "stream failed to start: " + outcome.reason};
 }
 
+std::string Channel::admit_hls(const std::string& address) {
+    const std::string no_segment = "no HLS segment within " + std::to_string(duration_cast<seconds>(demand_.start_timeout).count()) + " s";
+    if (!demand_.on_demand) return hls_->wait_for_segment(steady_clock::now() + demand_.start_timeout) ? "" : no_segment;
+    std::unique_lock<std::mutex> lock(demand_mutex_);
+    if (stopped_) return "stream stopped";
+    if (running_ && loop_.state().gave_up) stop_upstream();
+    if (!running_) {
+        hls_->begin_run();  // the reader is stopped: the last run's segments are hours old
+        start_upstream(address);
+    }
+    const steady_clock::time_point started = started_at_;
+    ++waiting_;
+    lock.unlock();
+    const bool ready = hls_->wait_for_segment(steady_clock::now() + demand_.start_timeout);
+    // The upstream's own failure, when it settled the start first, says more than the timeout.
+    const Stream::StartOutcome outcome = stream_->wait_for_start(steady_clock::now());
+    const std::string reason = !outcome.ready && !outcome.reason.empty() ? outcome.reason : no_segment;
+    lock.lock();
+    --waiting_;
+    last_demand_ = steady_clock::now();
+    if (ready) {
+        start_failed_ = false;
+        return {};
+    }
+    if (waiting_ == 0 && running_ && started == started_at_ && stream_->idle_since()) {
+        note_start_failed(reason, started);
+        stop_upstream();
+    }
+    return "stream failed to start: " + reason;
+}
+
 void Channel::stop_if_idle(steady_clock::time_point now) {
     std::lock_guard<std::mutex> lock(demand_mutex_);
     if (!demand_.on_demand || !running_ || waiting_ > 0) return;
     const auto idle = stream_->idle_since();
     if (!idle) return;
-    const steady_clock::time_point since = std::max({*idle, last_demand_, started_at_});
+    steady_clock::time_point since = std::max({*idle, last_demand_, started_at_});
+    // HLS clients have no connection to hold the stream: their last request counts as a viewer leaving.
+    if (hls_) since = std::max(since, hls_->last_request());
     if (now - since < demand_.linger) return;
     LogLine(LogLevel::info, "stream_idle")
         .kv("stream", stream_->path())
@@ -219,5 +257,10 @@ StreamStats Channel::stats() const {
     s.splice_dropped_packets = out.packetizer.splice_dropped;
     s.video_codec = out.video_codec;
     s.video_pid = out.video_pid;
+    if (hls_) {
+        s.clients += hls_->sessions().active(steady_clock::now());
+        s.hls_requests = hls_->requests();
+        s.hls_bytes_sent = hls_->bytes_sent();
+    }
     return s;
 }

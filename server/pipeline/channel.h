@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/config/config.h"
+#include "server/pipeline/hls_output.h"
 #include "server/pipeline/stream.h"
 #include "server/pipeline/upstream_loop.h"
 
@@ -25,6 +26,7 @@ struct ChannelSettings {
     UpstreamSettings upstream;
     StreamSettings stream;
     DemandSettings demand;
+    std::shared_ptr<HlsOutput> hls;  // also the stream's tap; null without `hls`
 
     static ChannelSettings from_config(const Resource& resource, const Config& config);
 };
@@ -49,7 +51,7 @@ struct StreamStats {
     std::string last_error;    // why the upstream last failed; empty once connected
     uint64_t upstream_connects = 0;
     uint64_t upstream_failures = 0;
-    std::size_t clients = 0;
+    std::size_t clients = 0;       // TS viewers and live HLS sessions
     uint64_t packets_received = 0;
     uint64_t bytes_received = 0;
     uint64_t packets_dropped = 0;  // summed over present and departed viewers
@@ -64,6 +66,8 @@ struct StreamStats {
     uint64_t splice_dropped_packets = 0;
     std::string video_codec = "none";
     uint16_t video_pid = 0;
+    uint64_t hls_requests = 0;     // playlists and segments answered
+    uint64_t hls_bytes_sent = 0;   // segment bodies sent
 };
 
 class Channel {
@@ -86,6 +90,10 @@ public:
         std::string refusal;
     };
     Admission admit(const std::string& address, const std::string& user);
+    // HTTP thread: a playlist request. Empty once the HLS window holds a segment, else why not (a
+    // 503's body). Waits for the first segment at most `start_timeout`; an idle on-demand channel
+    // starts its upstream here, as admit() does, and stays up while HLS clients come back.
+    std::string admit_hls(const std::string& address);
     // An on-demand channel nobody has watched for `linger` closes its upstream. Called periodically.
     void stop_if_idle(std::chrono::steady_clock::time_point now);
     bool is_on_demand() const { return demand_.on_demand; }
@@ -95,6 +103,8 @@ public:
     const std::string& path() const { return stream_->path(); }
     // Shared: a viewer's response keeps its stream alive after a reload has retired the channel.
     const std::shared_ptr<Stream>& stream() const { return stream_; }
+    // The HLS output, or null when the resource has no `hls`.
+    const std::shared_ptr<HlsOutput>& hls() const { return hls_; }
     bool is_connected() const { return loop_.is_connected(); }
     // The check API's 200: connected, or idle on demand and not failed at its last start.
     bool answers_check() const;
@@ -108,6 +118,7 @@ private:
     StreamState state(const UpstreamState& upstream) const;
 
     const DemandSettings demand_;
+    const std::shared_ptr<HlsOutput> hls_;
     const std::shared_ptr<Stream> stream_;
     UpstreamLoop loop_;  // after stream_: it feeds it until stopped
 

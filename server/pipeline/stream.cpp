@@ -130,6 +130,7 @@ std::vector<ViewerInfo> Stream::viewer_infos(std::size_t max) const {
 
 void Stream::upstream_connected(bool splice) {
     packetizer_.begin_upstream(splice);
+    if (settings_.tap) settings_.tap->upstream_connected(splice);
     gop_cache_.clear();  // the old source's pictures must not start a viewer on the new one
     live_.store(true);
 }
@@ -147,7 +148,10 @@ void Stream::outage_expired(const std::string& reason) { disconnect_viewers(reas
 void Stream::packets_received(std::vector<uint8_t>&& packets) {
     chunks_.clear();
     packetizer_.push(std::move(packets), steady_clock::now(), chunks_);
-    for (const ChunkRef& chunk : chunks_) fan_out(chunk);
+    for (const ChunkRef& chunk : chunks_) {
+        fan_out(chunk);
+        if (settings_.tap) settings_.tap->chunk(chunk, packetizer_.inspector());
+    }
     if (packetizer_.take_program_change()) note_program();
     if (start_open_.load(std::memory_order_relaxed) && has_first_picture()) settle_start(true, {});
     std::lock_guard<std::mutex> lock(output_mutex_);

@@ -17,6 +17,7 @@
 
 #include "server/pipeline/gop_cache.h"
 #include "server/pipeline/packetizer.h"
+#include "server/pipeline/stream_tap.h"
 #include "server/pipeline/upstream_loop.h"
 #include "server/pipeline/viewer.h"
 
@@ -25,6 +26,7 @@ struct StreamSettings {
     ViewerLimits viewer_limits;
     ChunkRef preamble;       // sent to every viewer before the stream (restreamer's HbbTV preamble), or null
     bool fast_start = true;  // a new viewer gets PAT, PMT and the GOP since the last keyframe first
+    std::shared_ptr<StreamTap> tap;  // an output fed after the viewers, each chunk (HLS), or null
     // With fast_start: a new viewer starts at the oldest keyframe that arrived within this of the
     // live edge (0 = the last keyframe), for players that probe seconds of stream before a picture.
     std::chrono::milliseconds prebuffer{0};

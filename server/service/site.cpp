@@ -10,6 +10,7 @@
 #include "common/periodic_thread.h"
 #include "server/service/notifier.h"
 #include "server/service/relay.h"
+#include "server/http/hls_responder.h"
 #include "server/http/static_content.h"
 
 using namespace std::chrono;
@@ -44,7 +45,8 @@ bool same_stream(const Resource& old_resource, const Config& old_config, const R
            old_resource.fast_start == resource.fast_start && old_resource.prebuffer_ms == resource.prebuffer_ms &&
            old_resource.tls_verify == resource.tls_verify &&
            old_resource.ondemand == resource.ondemand && old_resource.linger_s == resource.linger_s &&
-           same_channel_settings(old_config, config);
+           old_resource.hls.has_value() == resource.hls.has_value() &&
+           (!resource.hls || old_resource.hls->same_output(*resource.hls)) && same_channel_settings(old_config, config);
 }
 
 // Likewise for a relay and the groups it runs (which take its prebuffer).
@@ -128,6 +130,11 @@ void Site::build_routes() {
         switch (resource.type) {
         case Resource::Type::stream:
             route.channel = streams_.at(resource.serve);
+            if (resource.hls) {
+                Route hls = route;
+                hls.hls = route.channel->hls();
+                hls_routes_.emplace(resource.hls->serve, std::move(hls));
+            }
             break;
         case Resource::Type::static_content:
             route.static_content = std::make_shared<StaticContent>(resource.serve, resource.remote_text,
@@ -159,12 +166,17 @@ void Site::start() {
         if (channel->is_on_demand()) on_demand.push_back(channel);
     std::vector<std::shared_ptr<Relay>> relays;
     for (const auto& [path, relay] : relays_) relays.push_back(relay);
-    if (on_demand.empty() && relays.empty()) return;
-    // Shared streams and relays too: the previous site's thread stops when it retires.
-    linger_ = std::make_unique<PeriodicThread>(kLingerCheckInterval, [on_demand, relays] {
+    std::vector<Route> hls;
+    for (const auto& [prefix, route] : hls_routes_) hls.push_back(route);
+    if (on_demand.empty() && relays.empty() && hls.empty()) return;
+    // Shared streams and relays too: the previous site's thread stops when it retires. It also
+    // ends HLS sessions on time when no request comes to sweep them.
+    linger_ = std::make_unique<PeriodicThread>(kLingerCheckInterval, [on_demand, relays, hls, log = access_log_] {
         const auto now = steady_clock::now();
         for (const auto& channel : on_demand) channel->stop_if_idle(now);
         for (const auto& relay : relays) relay->close_idle(now);
+        for (const Route& route : hls)
+            log_hls_sessions(route.hls->sessions().sweep(now), route.resource->serve, route.resource->hls->serve, log.get());
     });
 }
 
@@ -196,6 +208,11 @@ void Site::disconnect_viewers(const std::string& reason) const {
 const Route* Site::find(const std::string& path) const {
     auto it = routes_.find(path);
     if (it != routes_.end()) return &it->second;
+    // HLS names (index.m3u8, N.ts) sit directly under their prefix.
+    if (!hls_routes_.empty()) {
+        auto hls = hls_routes_.find(path.substr(0, path.rfind('/') + 1));
+        if (hls != hls_routes_.end()) return &hls->second;
+    }
     // Not a path of its own: the relay with the longest prefix of it, if any (a handful at most).
     const Route* relay = nullptr;
     for (const auto& [prefix, ignored] : relays_) {
@@ -204,6 +221,12 @@ const Route* Site::find(const std::string& path) const {
         if (!relay || prefix.size() > relay->resource->serve.size()) relay = &route;
     }
     return relay;
+}
+
+std::size_t Site::hls_sessions(steady_clock::time_point now) const {
+    std::size_t sessions = 0;
+    for (const auto& [prefix, route] : hls_routes_) sessions += route.hls->sessions().active(now);
+    return sessions;
 }
 
 std::vector<std::pair<std::string, StreamStats>> Site::stream_stats() const {

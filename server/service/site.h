@@ -23,6 +23,7 @@ struct Route {
     std::shared_ptr<Channel> channel;    // a stream resource, or the stream a check/control API names
     std::shared_ptr<StaticContent> static_content;
     std::shared_ptr<Relay> relay;  // a relay resource
+    std::shared_ptr<HlsOutput> hls;  // a stream's HLS prefix (resource->hls->serve); `channel` is the stream's
 };
 
 class Site {
@@ -46,9 +47,12 @@ public:
     void disconnect_viewers(const std::string& reason) const;
 
     const Config& config() const { return *config_; }
-    // The resource at `path`, else the relay whose prefix is the longest part of it; null when neither.
+    // The resource at `path`, else the HLS prefix it is directly under, else the relay whose prefix
+    // is the longest part of it; null when none.
     const Route* find(const std::string& path) const;
     std::vector<std::pair<std::string, StreamStats>> stream_stats() const;
+    // Live HLS sessions over all streams (they count against maxconnections).
+    std::size_t hls_sessions(std::chrono::steady_clock::time_point now) const;
     // The streams the statistics show ("nostats" ones left out), in path order.
     std::vector<std::shared_ptr<Channel>> stats_channels() const;
     const std::shared_ptr<AccessLog>& access_log() const { return access_log_; }  // null when `log` is unset
@@ -69,6 +73,7 @@ private:
     std::vector<std::shared_ptr<Channel>> created_;            // not shared with the previous site
     std::map<std::string, std::shared_ptr<Relay>> relays_;     // by serve prefix
     std::map<std::string, Route> routes_;
+    std::map<std::string, Route> hls_routes_;  // by HLS prefix
     std::shared_ptr<AccessLog> access_log_;
     std::unique_ptr<Notifier> notifier_;
     std::unique_ptr<PeriodicThread> linger_;  // while on-demand streams exist; stopped by retire()

@@ -47,6 +47,7 @@ std::string errno_name(int err) {
 struct LoadClients::Connection {
     enum class Phase { waiting, connecting, head, body, ended };
     Phase phase = Phase::waiting;
+    const LoadTarget* target = nullptr;
     UniqueFd fd;
     Clock::time_point started;
     int64_t started_realtime_ns = 0;  // the same instant, for the kernel's receive timestamps
@@ -61,8 +62,8 @@ struct LoadClients::Connection {
 class LoadClients::Worker {
 public:
     // `spacing`: between this worker's connects; zero for all at once.
-    Worker(const LoadTarget& target, Clock::duration spacing, int stop_fd)
-        : target_(target), spacing_(spacing), epoll_(::epoll_create1(EPOLL_CLOEXEC)), stop_fd_(stop_fd),
+    Worker(Clock::duration spacing, int stop_fd)
+        : spacing_(spacing), epoll_(::epoll_create1(EPOLL_CLOEXEC)), stop_fd_(stop_fd),
           buffer_(kReadBuffer) {
         if (!epoll_) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
         epoll_event ev{};
@@ -92,7 +93,6 @@ private:
     void finish(Connection& c, std::string why);
     bool watch(Connection& c, int op, uint32_t events);
 
-    const LoadTarget& target_;
     std::vector<Connection*> mine_;
     std::size_t next_ = 0;     // mine_[next_] is the next to connect
     Clock::duration spacing_;
@@ -161,13 +161,14 @@ bool LoadClients::Worker::watch(Connection& c, int op, uint32_t events) {
 void LoadClients::Worker::start(Connection& c) {
     c.started = Clock::now();
     c.started_realtime_ns = realtime_ns();
-    c.fd.reset(::socket(target_.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    const LoadTarget& target = *c.target;
+    c.fd.reset(::socket(target.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!c.fd) return finish(c, errno_name(errno));
     // The times to first byte and keyframe are when the kernel got the data, not when this loop,
     // busy with up to 2000 other viewers, came to read it: the bench measures the server.
     enable_receive_timestamps(c.fd.get());
     c.phase = Connection::Phase::connecting;
-    int rc = ::connect(c.fd.get(), reinterpret_cast<const sockaddr*>(&target_.address), target_.address_len);
+    int rc = ::connect(c.fd.get(), reinterpret_cast<const sockaddr*>(&target.address), target.address_len);
     if (rc != 0 && errno != EINPROGRESS) return finish(c, errno_name(errno));
     if (!watch(c, EPOLL_CTL_ADD, EPOLLOUT)) return;
     if (rc == 0) on_connected(c);
@@ -180,8 +181,9 @@ void LoadClients::Worker::on_connected(Connection& c) {
     if (err != 0) return finish(c, errno_name(err));
     c.result.connect_ms = ms_since(c.started, Clock::now());
     // The request is far smaller than an empty socket buffer: one send either takes it or failed.
-    ssize_t n = ::send(c.fd.get(), target_.request.data(), target_.request.size(), MSG_NOSIGNAL);
-    if (n != static_cast<ssize_t>(target_.request.size())) return finish(c, n < 0 ? errno_name(errno) : "short request write");
+    const std::string& request = c.target->request;
+    ssize_t n = ::send(c.fd.get(), request.data(), request.size(), MSG_NOSIGNAL);
+    if (n != static_cast<ssize_t>(request.size())) return finish(c, n < 0 ? errno_name(errno) : "short request write");
     c.phase = Connection::Phase::head;
     watch(c, EPOLL_CTL_MOD, EPOLLIN);
 }
@@ -256,15 +258,21 @@ void LoadClients::Worker::finish(Connection& c, std::string why) {
     c.fd.reset();  // closing also removes it from the epoll set
 }
 
-LoadClients::LoadClients(const LoadTarget& target, std::size_t count, unsigned threads, double rate) {
+LoadClients::LoadClients(const LoadTarget& target, std::size_t count, unsigned threads, double rate)
+    : LoadClients(std::vector<LoadTarget>{target}, count, threads, rate) {}
+
+LoadClients::LoadClients(std::vector<LoadTarget> targets, std::size_t count, unsigned threads, double rate)
+    : targets_(std::move(targets)) {
     if (threads == 0) threads = 1;
+    if (targets_.empty()) throw std::invalid_argument("LoadClients: no target");
     // Each worker paces its own share; together they make `rate`.
     const auto spacing = rate > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(threads / rate))
                                   : Clock::duration::zero();
     for (unsigned t = 0; t < threads; ++t)
-        workers_.push_back(std::make_unique<Worker>(target, spacing, stop_.fd()));
+        workers_.push_back(std::make_unique<Worker>(spacing, stop_.fd()));
     for (std::size_t i = 0; i < count; ++i) {
         connections_.push_back(std::make_unique<Connection>());
+        connections_.back()->target = &targets_[i % targets_.size()];
         workers_[i % threads]->add(connections_.back().get());
     }
     for (auto& worker : workers_) threads_.emplace_back([w = worker.get()] { w->run(); });

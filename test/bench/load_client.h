@@ -1,6 +1,7 @@
-// load_client.h - LoadClients: N HTTP viewers of one stream, run by a few threads with epoll and
-// non-blocking sockets. Each viewer decodes a chunked or a plain body and checks it (StreamProbe).
-// The owner thread reads progress and byte counters while they run, and the full results after stop().
+// load_client.h - LoadClients: N HTTP viewers of one stream (or spread over several), run by a few
+// threads with epoll and non-blocking sockets. Each viewer decodes a chunked or a plain body and
+// checks it (StreamProbe). The owner thread reads progress and byte counters while they run, and the
+// full results after stop().
 #pragma once
 
 #include <sys/socket.h>
@@ -51,6 +52,8 @@ public:
     // `rate` > 0: `rate` connects a second, evenly spaced, as viewers of a channel arrive; 0: a join
     // storm, every connect issued at once with nothing held back.
     LoadClients(const LoadTarget& target, std::size_t count, unsigned threads, double rate);
+    // The same over several streams: viewer i watches targets[i % targets.size()] (a lineup's channels).
+    LoadClients(std::vector<LoadTarget> targets, std::size_t count, unsigned threads, double rate);
     ~LoadClients();
     LoadClients(const LoadClients&) = delete;
     LoadClients& operator=(const LoadClients&) = delete;
@@ -67,6 +70,7 @@ private:
     struct Connection;
     class Worker;
 
+    std::vector<LoadTarget> targets_;  // the connections point into it
     std::vector<std::unique_ptr<Connection>> connections_;
     std::vector<std::unique_ptr<Worker>> workers_;
     StopSignal stop_;

@@ -125,7 +125,7 @@ StepResult Rig::measure(Contender& c, const StepSettings& settings, std::optiona
     }
     const pid_t pid = c.process->pid();
     const std::size_t idle_fds = process_fd_count(pid);
-    StepResult r = run_step(c.target, pid, c.edge.get(), settings, interrupt_);
+    StepResult r = run_step({c.target}, pid, c.edge.get(), settings, interrupt_);
     // The next step starts from an idle server: every descriptor the step's viewers took is closed.
     if (!wait_until([&] { return process_fd_count(pid) <= idle_fds; }, kGoneTimeout, interrupt_))
         std::printf("  warning: %s still holds %zu descriptors more than before the step, %lld s after it\n",

@@ -13,7 +13,6 @@ using namespace std::chrono;
 
 namespace {
 constexpr milliseconds kPoll{50};
-constexpr double kHeldFraction = 0.9;
 constexpr double kUnreadSample = 0.5;  // seconds
 
 double seconds_since(steady_clock::time_point start) {
@@ -36,7 +35,7 @@ double ramp_limit_s(const StepSettings& s) {
 // What the viewers got: counts, the window's bytes and the slowest, failures, and percentiles.
 void tally_viewers(const std::vector<ViewerResult>& results, const std::vector<uint64_t>& bytes_before,
                    const std::vector<uint64_t>& bytes_after, const StepSettings& settings, StepResult& r) {
-    const double held_bytes = kHeldFraction * settings.expected_bps / 8 * r.window_s;
+    const double held_bytes = settings.held_fraction * settings.expected_bps / 8 * r.window_s;
     std::vector<double> connect, head, first_byte, keyframe, stall;
     uint64_t least = results.empty() ? 0 : UINT64_MAX;
     for (std::size_t i = 0; i < results.size(); ++i) {
@@ -74,7 +73,7 @@ double StepResult::other_cpu_percent() const {
     return 100 * (machine_busy - (server_cpu_s + bench_cpu_s) / window_s);
 }
 
-StepResult run_step(const LoadTarget& target, pid_t server, LiveEdgeProbe* edge, const StepSettings& settings,
+StepResult run_step(const std::vector<LoadTarget>& targets, pid_t server, LiveEdgeProbe* edge, const StepSettings& settings,
                     const StopSignal& interrupt) {
     StepResult r;
     r.expected_bps = settings.expected_bps;
@@ -85,7 +84,7 @@ StepResult run_step(const LoadTarget& target, pid_t server, LiveEdgeProbe* edge,
     ProcFile machine_stat("/proc/stat");
     r.rss_before_kib = rss_kib_of(server_status.read());
 
-    LoadClients clients(target, settings.clients, settings.threads, settings.rate);
+    LoadClients clients(targets, settings.clients, settings.threads, settings.rate);
     auto ramp_start = steady_clock::now();
     while (!ramp_done(clients.progress(), settings.clients) && seconds_since(ramp_start) < ramp_limit_s(settings))
         if (interrupt.wait_for(kPoll)) throw Interrupted{};

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "common/net/net.h"
 #include "edge_probe.h"
@@ -23,7 +24,8 @@ struct StepSettings {
     double rate = 0;             // new viewers per second; 0: a join storm, all at once
     double window_s = 10;
     double settle_s = 2;
-    double expected_bps = 8e6;   // the stream's rate; a viewer is held when it got >= 90% of it
+    double expected_bps = 8e6;   // the stream's rate; a viewer is held when it got >= held_fraction of it
+    double held_fraction = 0.9;
     // Measure anyway this long after the last viewer was due; the unanswered are not held.
     double ramp_grace_s = 10;
 };
@@ -32,7 +34,7 @@ struct StepResult {
     double expected_bps = 0;
     std::size_t attempted = 0;
     std::size_t answered = 0;  // got a 200 head
-    std::size_t held = 0;      // answered and received >= 90% of the expected rate over the window
+    std::size_t held = 0;      // answered and received >= held_fraction of the expected rate over the window
     std::map<std::string, std::size_t> failures;  // reason -> viewers, whether before or after the head
     double ramp_s = 0;
     double window_s = 0;
@@ -61,7 +63,8 @@ struct StepResult {
     double other_cpu_percent() const;
 };
 
-// Runs one step against `server` (the process serving `target`); the viewers are closed on return.
-// `edge` (may be null) is the probe watching that server: its figures are taken over the window.
-StepResult run_step(const LoadTarget& target, pid_t server, LiveEdgeProbe* edge, const StepSettings& settings,
+// Runs one step against `server` (the process serving `targets`; viewer i watches target i mod n);
+// the viewers are closed on return. `edge` (may be null) is the probe watching that server: its
+// figures are taken over the window.
+StepResult run_step(const std::vector<LoadTarget>& targets, pid_t server, LiveEdgeProbe* edge, const StepSettings& settings,
                     const StopSignal& interrupt);

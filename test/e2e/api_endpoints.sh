@@ -74,7 +74,7 @@ for key in viewer limit max bandwidth; do json_int "$key" health; done
 stat_keys="status connections max_connections full_connections accept_failures total_packets_received total_packets_sent
 total_packets_dropped total_bytes_received total_bytes_sent total_bytes_dropped total_stream_time_ns
 packets_per_second_received packets_per_second_sent packets_per_second_dropped bytes_per_second_received
-bytes_per_second_sent bytes_per_second_dropped access_log_write_failures streams"
+bytes_per_second_sent bytes_per_second_dropped access_log_write_failures total_hls_requests total_hls_bytes_sent streams"
 expect /statistics 200 application/json
 echo "$BODY"
 [[ $(json "sorted(j) == sorted('$(tr '\n' ' ' <<<"$stat_keys")'.split())") == True ]] || fail "statistics keys differ: $BODY"

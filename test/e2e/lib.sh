@@ -107,6 +107,23 @@ http_status() { curl -s -o /dev/null -m 3 -w '%{http_code}' "$1" || true; }
 # capture URL SECONDS OUT: saves what a GET delivers in SECONDS.
 capture() { curl -s -m "$2" -o "$3" "$1" || true; }
 
+# expect_starts_with_picture FILE: the capture begins with the PAT, the PMT and a video keyframe
+# (the sample's PIDs: PMT 4096, video 256), as a fast start sends them.
+expect_starts_with_picture() {
+    local head
+    head=$("$BIN/ts_check" --head 3 "$1" | cut -d' ' -f1-3 | tr '\n' ' ')
+    echo "$1 starts with: $head"
+    [[ $head == "pid=0 pusi=1 rai=0 pid=4096 pusi=1 rai=0 pid=256 pusi=1 rai=1 " ]] ||
+        fail "$1 does not start with PAT, PMT and a keyframe: $head"
+}
+
+# expect_decodes FILE FRAMES: ffmpeg decodes FILE's first FRAMES video frames without an error.
+expect_decodes() {
+    local errors
+    errors=$(ffmpeg -v error -i "$1" -frames:v "$2" -f null - 2>&1 | wc -l)
+    (( errors == 0 )) || { ffmpeg -v error -i "$1" -frames:v "$2" -f null - 2>&1 | head -5; fail "$1 decodes with $errors errors"; }
+}
+
 # ts_figure FILE KEY: one figure (bytes, packets, cc_errors, aligned, ...) from bin/ts_check.
 ts_figure() { "$BIN/ts_check" "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 

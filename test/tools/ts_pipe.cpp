@@ -1,12 +1,15 @@
 // ts_pipe.cpp - bin/ts_pipe: copies TS from stdin to a socket, as the far end of tcp, unix and udp
-// upstreams in tests: a TCP or unix listener, a unix datagram sender, or a UDP (multicast) sender.
+// upstreams in tests: a TCP or unix listener, a unix datagram sender, or a UDP (multicast) sender,
+// also to many consecutive groups at once (a lineup of channels for test/bench/lineup.sh).
 // Single-threaded: one poll loop over stdin and the socket.
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -22,7 +25,7 @@
 
 namespace {
 constexpr const char* kUsage =
-    "usage: ts_pipe MODE ADDRESS [--packets N] [--rtp | --rtp-ext] [--iface NAME] [--bind ADDR] < TS\n"
+    "usage: ts_pipe MODE ADDRESS [--packets N] [--rtp | --rtp-ext] [--iface NAME] [--bind ADDR] [--count N] < TS\n"
     "Copies TS from stdin to a socket, in units of N packets (default 7), discarding it while nobody listens.\n"
     "  tcp-listen HOST:PORT    accept connections (port 0: a free one, logged as event=listening\n"
     "                          address=HOST:PORT); the newest connection gets the stream\n"
@@ -30,12 +33,14 @@ constexpr const char* kUsage =
     "                          one record per unit\n"
     "  unixgram PATH           bind a datagram socket at PATH; send to whoever last sent a datagram to it\n"
     "  udp-send HOST:PORT      send datagrams to HOST:PORT, unicast or multicast\n"
+    "  udp-send-many IPV4:PORT send every datagram to --count N consecutive addresses from IPV4\n"
+    "                          (239.10.0.1, 239.10.0.2, ...), all on PORT: N channels from one stream\n"
     "  --rtp                   wrap each datagram or record in a 12-byte RTP header (payload type 33)\n"
     "  --rtp-ext               the same with a CSRC, a header extension and 4 bytes of padding\n"
     "  --iface NAME            udp-send to a multicast group: send on this interface\n"
     "  --bind ADDR             udp-send: send from this address (for source-specific multicast)\n";
 
-enum class Mode { tcp_listen, unix_listen, unixpacket_listen, unixgram, udp_send };
+enum class Mode { tcp_listen, unix_listen, unixpacket_listen, unixgram, udp_send, udp_send_many };
 
 struct Options {
     Mode mode = Mode::tcp_listen;
@@ -44,6 +49,7 @@ struct Options {
     int rtp = 0;  // 0 none, 1 plain header, 2 with CSRC, extension and padding
     std::string iface;
     std::string bind;
+    std::size_t count = 1;  // udp-send-many: how many groups
 };
 
 [[noreturn]] void die(const std::string& message) {
@@ -59,6 +65,7 @@ bool parse_args(int argc, char** argv, Options& o) {
     else if (mode == "unixpacket-listen") o.mode = Mode::unixpacket_listen;
     else if (mode == "unixgram") o.mode = Mode::unixgram;
     else if (mode == "udp-send") o.mode = Mode::udp_send;
+    else if (mode == "udp-send-many") o.mode = Mode::udp_send_many;
     else return false;
     o.address = argv[2];
     for (int i = 3; i < argc; ++i) {
@@ -69,9 +76,10 @@ bool parse_args(int argc, char** argv, Options& o) {
         else if (arg == "--packets" && has_value) o.packets = std::strtoul(argv[++i], nullptr, 10);
         else if (arg == "--iface" && has_value) o.iface = argv[++i];
         else if (arg == "--bind" && has_value) o.bind = argv[++i];
+        else if (arg == "--count" && has_value) o.count = std::strtoul(argv[++i], nullptr, 10);
         else return false;
     }
-    return o.packets > 0;
+    return o.packets > 0 && o.count > 0;
 }
 
 void resolve(const std::string& host_port, sockaddr_storage& addr, socklen_t& len) {
@@ -108,9 +116,15 @@ UniqueFd open_socket(const Options& o, sockaddr_storage& dest, socklen_t& dest_l
         LogLine(LogLevel::info, "listening").kv("address", format_address(reinterpret_cast<sockaddr*>(&addr)));
         return fd;
     }
-    if (o.mode == Mode::udp_send) {
+    if (o.mode == Mode::udp_send || o.mode == Mode::udp_send_many) {
         resolve(o.address, dest, dest_len);
         UniqueFd fd(::socket(dest.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        if (o.mode == Mode::udp_send_many) {
+            if (dest.ss_family != AF_INET) die("udp-send-many takes an IPv4 address: " + o.address);
+            // The sender's own side has no receiver: spare the kernel a looped-back copy of each datagram.
+            const int off = 0;
+            ::setsockopt(fd.get(), IPPROTO_IP, IP_MULTICAST_LOOP, &off, sizeof off);
+        }
         const int sndbuf = 4 << 20;
         ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf);
         if (!o.bind.empty()) {
@@ -161,7 +175,10 @@ std::vector<uint8_t> rtp_wrap(const uint8_t* data, std::size_t len, int kind, ui
 
 class Pipe {
 public:
-    explicit Pipe(const Options& o) : o_(o) { socket_ = open_socket(o, dest_, dest_len_); }
+    explicit Pipe(const Options& o) : o_(o) {
+        socket_ = open_socket(o, dest_, dest_len_);
+        if (o.mode == Mode::udp_send_many) address_groups();
+    }
 
     int run() {
         std::vector<uint8_t> pending;
@@ -169,7 +186,7 @@ public:
         char buf[65536];
         for (;;) {
             pollfd fds[2] = {{0, POLLIN, 0}, {socket_.get(), POLLIN, 0}};
-            const bool watch_socket = o_.mode != Mode::udp_send;
+            const bool watch_socket = o_.mode != Mode::udp_send && o_.mode != Mode::udp_send_many;
             if (::poll(fds, watch_socket ? 2 : 1, -1) < 0) {
                 if (errno == EINTR) continue;
                 die(std::string("poll: ") + std::strerror(errno));
@@ -238,6 +255,39 @@ private:
             // Nobody listening yet is normal for UDP: the datagram is lost, as on a real network.
             ::sendto(socket_.get(), data, len, 0, reinterpret_cast<sockaddr*>(&dest_), dest_len_);
             return;
+        case Mode::udp_send_many:
+            send_to_groups(data, len);
+            return;
+        }
+    }
+
+    // udp-send-many: one message per group, all naming the one iovec that holds the datagram, so
+    // a datagram goes to every group in a few sendmmsg() calls and is never copied here.
+    void address_groups() {
+        const auto& first = reinterpret_cast<const sockaddr_in&>(dest_);
+        groups_.resize(o_.count, first);
+        messages_.resize(o_.count);
+        for (std::size_t i = 0; i < o_.count; ++i) {
+            groups_[i].sin_addr.s_addr = htonl(ntohl(first.sin_addr.s_addr) + static_cast<uint32_t>(i));
+            msghdr& m = messages_[i].msg_hdr;
+            m.msg_name = &groups_[i];
+            m.msg_namelen = sizeof groups_[i];
+            m.msg_iov = &datagram_;
+            m.msg_iovlen = 1;
+        }
+        LogLine(LogLevel::info, "groups").kv("count", o_.count);
+    }
+
+    void send_to_groups(const uint8_t* data, std::size_t len) {
+        datagram_.iov_base = const_cast<uint8_t*>(data);
+        datagram_.iov_len = len;
+        std::size_t at = 0;
+        while (at < messages_.size()) {
+            const unsigned batch = static_cast<unsigned>(std::min<std::size_t>(messages_.size() - at, UIO_MAXIOV));
+            const int sent = ::sendmmsg(socket_.get(), &messages_[at], batch, 0);
+            if (sent < 0 && errno == EINTR) continue;
+            // A datagram the kernel refused is lost, as on a real network; the next group still gets its own.
+            at += sent > 0 ? static_cast<std::size_t>(sent) : 1;
         }
     }
 
@@ -249,6 +299,9 @@ private:
     sockaddr_storage peer_{};  // unixgram: the receiver
     socklen_t peer_len_ = 0;
     uint16_t seq_ = 0;
+    std::vector<sockaddr_in> groups_;  // udp-send-many
+    std::vector<mmsghdr> messages_;
+    iovec datagram_{};
 };
 }  // namespace
 

@@ -158,11 +158,16 @@ TEST_CASE("statistics: every key, its type and its value, summed over streams", 
     ServerCounters server;
     server.accept_failures = 12;
     server.access_log_write_failures = 7;
+    streams[0].second.hls_requests = 5;
+    streams[1].second.hls_requests = 2;
+    streams[1].second.hls_bytes_sent = 1000;
     HttpReply reply = api.statistics(streams, {50, 40}, server);
     CHECK(reply.status == 200);
     CHECK(reply.content_type == "application/json");
     auto json = parse_json(reply);
-    CHECK(json.MemberCount() == 20);
+    CHECK(json.MemberCount() == 22);
+    CHECK(uint_member(json, "total_hls_requests") == 7);
+    CHECK(uint_member(json, "total_hls_bytes_sent") == 1000);
     CHECK(uint_member(json, "accept_failures") == 12);
     // Streams by state: an idle on-demand stream is counted apart from a failed one.
     REQUIRE(json["streams"].IsObject());
@@ -361,6 +366,8 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     a.splice_dropped_packets = 8;
     a.starts = 11;
     a.start_failures = 13;
+    a.hls_requests = 14;
+    a.hls_bytes_sent = 15;
     StreamStats b = stream_stats(0, 20, 0, 0);
     b.connected = false;
     b.state = StreamState::idle;
@@ -389,6 +396,7 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
         {"restreamer_input_bitrate", "gauge"}, {"restreamer_connections", "gauge"},
         {"restreamer_max_connections", "gauge"},             {"restreamer_full_connections", "gauge"},
         {"restreamer_access_log_write_failures_total", "counter"},
+        {"restreamer_hls_requests_total", "counter"},        {"restreamer_hls_bytes_sent_total", "counter"},
     };
     for (const auto& [name, type] : families) {
         INFO(name);
@@ -413,6 +421,8 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     CHECK(at("restreamer_source_connected{stream=\"/a.ts\"}") == 1);
     CHECK(at("restreamer_source_connected{stream=\"/b.ts\"}") == 0);
     CHECK(at("restreamer_input_cc_errors_total{stream=\"/a.ts\"}") == 3);
+    CHECK(at("restreamer_hls_requests_total{stream=\"/a.ts\"}") == 14);
+    CHECK(at("restreamer_hls_bytes_sent_total{stream=\"/a.ts\"}") == 15);
     CHECK(at("restreamer_upstream_connects_total{stream=\"/a.ts\"}") == 9);
     CHECK(at("restreamer_upstream_failures_total{stream=\"/a.ts\"}") == 10);
     CHECK(at("restreamer_input_sync_losses_total{stream=\"/a.ts\"}") == 2);
@@ -433,7 +443,7 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     CHECK(at("restreamer_stream_failed{stream=\"/a.ts\"}") == 0);
     CHECK(at("restreamer_stream_starts_total{stream=\"/a.ts\"}") == 11);
     CHECK(at("restreamer_stream_start_failures_total{stream=\"/a.ts\"}") == 13);
-    CHECK(samples.size() == 23 * 2 + 5);
+    CHECK(samples.size() == 25 * 2 + 5);
 }
 
 TEST_CASE("prometheus: without streams only the global metrics remain", "[api]") {

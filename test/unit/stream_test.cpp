@@ -227,6 +227,40 @@ TEST_CASE("Stream: idle_since is empty while anyone is attached and set when the
     CHECK(*live.stream.idle_since() >= before);
 }
 
+TEST_CASE("Stream: a tap gets every chunk after the viewers, in order, and each upstream connect", "[stream]") {
+    // The HLS output's feed: the same shared chunks (no copies), with the programme as of the read.
+    struct RecordingTap : StreamTap {
+        std::vector<ChunkRef> chunks;
+        std::vector<bool> connects;
+        uint16_t video_pid = 0;
+        void chunk(const ChunkRef& c, const TsInspector& program) override {
+            chunks.push_back(c);
+            video_pid = program.video_pid();
+        }
+        void upstream_connected(bool splice) override { connects.push_back(splice); }
+    };
+    auto tap = std::make_shared<RecordingTap>();
+    StreamSettings s = settings();
+    s.tap = tap;
+    Stream stream(s);
+    Program program;
+    stream.upstream_connected(false);
+    stream.packets_received(program.gop(0, 2));
+    std::shared_ptr<Viewer> viewer = stream.attach("127.0.0.1:1");
+    stream.packets_received(program.gop(1, 2));
+    stream.upstream_connected(true);
+    CHECK(tap->connects == std::vector<bool>{false, true});
+    CHECK(tap->video_pid == Program::kVideoPid);
+    std::vector<uint8_t> tapped;
+    for (const ChunkRef& c : tap->chunks) tapped.insert(tapped.end(), c->bytes.begin(), c->bytes.end());
+    Program again;  // numbers the same packets as `program` did
+    std::vector<uint8_t> sent = again.gop(0, 2);
+    Program::append(sent, again.gop(1, 2));
+    CHECK(tapped == sent);
+    REQUIRE(tap->chunks.size() >= 2);
+    CHECK(tap->chunks.back().use_count() >= 2);  // shared with the viewer's queue, not copied
+}
+
 TEST_CASE("Stream: with a prebuffer a newcomer starts at the oldest cached keyframe, with its PAT and PMT", "[stream]") {
     StreamSettings s = settings();
     s.prebuffer = hours(1);  // every GOP of the test is within it
