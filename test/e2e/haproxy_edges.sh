@@ -22,7 +22,8 @@ stop_viewers() {
     local pid
     for pid in "${VIEWER_LOOPS[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
 }
-trap 'rc=$?; stop_viewers; (exit $rc); cleanup' EXIT
+# errexit would end the trap at `(exit $rc)` before cleanup when the test failed.
+trap 'rc=$?; set +e; stop_viewers; (exit $rc); cleanup' EXIT
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 now_ns() { date +%s%N; }
 
