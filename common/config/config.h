@@ -79,6 +79,7 @@ struct Config {
     bool nostats = false;          // the top-level `nostats`: the default of every Resource::nostats
     bool ondemand = false;         // the default of every Resource::ondemand
     unsigned linger_s = 30;        // the default of every Resource::linger_s
+    unsigned draindeadline_s = 60; // a drain closes the viewers left after this (SIGUSR1, drain API)
     std::string log;               // access log file; empty = none
     std::vector<Resource> resources;
     Userlist userlist;

@@ -9,7 +9,7 @@
 
 namespace {
 
-constexpr const char* kApiNames[] = {"health", "statistics", "check", "control", "prometheus", "reload", "streams", "status", "playlist"};
+constexpr const char* kApiNames[] = {"health", "statistics", "check", "control", "prometheus", "reload", "streams", "status", "playlist", "drain"};
 
 // guide and publicurl end up in a playlist that players fetch: only a plain http(s) URL, with a host
 // and without spaces, quotes or control characters that would break the M3U line.
@@ -92,6 +92,11 @@ KeyReader::KeyTable ConfigSchema::top_level_keys(Config& config, bool& has_strea
         // Ours: the defaults of every stream's "ondemand" and "linger".
         {"ondemand", reader_.into(config.ondemand)},
         {"linger", reader_.into(config.linger_s)},
+        // Ours: how long a drain (SIGUSR1, or the drain API without ?deadline) lets viewers stay.
+        {"draindeadline", [this, &config](const Value& value, const std::string& path) {
+             config.draindeadline_s = reader_.read_uint(value, path);
+             if (config.draindeadline_s > 86400) reader_.fail(path, "must be at most 86400 (seconds)");
+         }},
         // restreamer's switch for Go's profiler (pprof) and Go runtime metrics, which have no
         // counterpart here. Its documented example file says false, so only true is worth a word.
         {"profile", [this](const Value& value, const std::string& path) {
@@ -224,7 +229,7 @@ Resource ConfigSchema::build_resource(ResourceKeys& keys, const std::string& pat
         if (!keys.api) reader_.fail(child_path(path, "api"), "missing");
         if (std::find(std::begin(kApiNames), std::end(kApiNames), *keys.api) == std::end(kApiNames)) {
             reader_.fail(child_path(path, "api"), "unknown api " + quoted(*keys.api) +
-                                                      " (expected health, statistics, check, control, prometheus, reload, streams, status, playlist)");
+                                                      " (expected health, statistics, check, control, prometheus, reload, drain, streams, status, playlist)");
         }
         resource.api = *keys.api;
         resource.remote_text = keys.remote;

@@ -169,8 +169,12 @@ HttpReply health_reply(const GlobalStatistics& global) {
     JsonWriter writer(buffer);
     writer.StartObject();
     writer.Key("status");
-    // A balancer that sends new viewers here while accept() lacks descriptors gets them refused.
-    writer.String(global.server.descriptors_exhausted ? "full" : health_status(global.connections, global.limits));
+    // A balancer that sends new viewers here while accept() lacks descriptors, or while the server
+    // drains, gets them refused: both take it out of rotation for new viewers, as "full" does.
+    if (global.server.draining)
+        writer.String("draining");
+    else
+        writer.String(global.server.descriptors_exhausted ? "full" : health_status(global.connections, global.limits));
     if (global.server.descriptors_exhausted) {
         writer.Key("reason");
         writer.String("out of file descriptors");

@@ -65,6 +65,7 @@ struct ServerCounters {
     uint64_t accept_failures = 0;            // accept() calls that failed, for any reason
     bool descriptors_exhausted = false;      // accept() lacked descriptors within the last seconds
     uint64_t access_log_write_failures = 0;  // access-log lines lost to failed writes
+    bool draining = false;                   // a drain refuses new viewers (server/http/drain.h)
 };
 
 // Everything health and statistics report, at one instant.
@@ -82,7 +83,7 @@ struct GlobalStatistics {
 };
 
 // "ok", or "full" once either limit is reached (restreamer's health resource); health_reply also says
-// "full" while the server is out of descriptors.
+// "full" while the server is out of descriptors, and "draining" (which wins) during a drain.
 const char* health_status(uint64_t connections, const ConnectionLimits& limits);
 // "overload" at the hard limit, "full" at the soft one, else "ok" (restreamer's statistics resource).
 const char* load_status(uint64_t connections, const ConnectionLimits& limits);

@@ -166,6 +166,7 @@ bool HttpFrontend::start(std::string& error) {
 }
 
 void HttpFrontend::stop() {
+    drain_.stop();  // before the sites go: its deadline would close viewers through them
     if (!listener_.joinable()) return;
     rate_sampler_.reset();
     // From here on a response that ends is logged as ended by the shutdown, whether httplib (once
@@ -203,7 +204,7 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
     if (route->hls) set_hls_cors(route->resource->hls->cors, request.info.header("origin"), res);
     if (auto denial = deny(*site, *route, request)) return send(*denial, request, *site, res);
     const Resource& resource = *route->resource;
-    const bool post_allowed = resource.type == Resource::Type::api && resource.api == "reload";
+    const bool post_allowed = resource.type == Resource::Type::api && (resource.api == "reload" || resource.api == "drain");
     if (req.method != "GET" && req.method != "HEAD" && !(req.method == "POST" && post_allowed)) {
         HttpReply reply = HttpReply::text(405, "method not allowed");
         reply.headers.emplace_back("Allow", post_allowed ? "POST" : "GET, HEAD");
@@ -266,6 +267,7 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
     server.accept_failures = server_->accept_failures();
     server.descriptors_exhausted = server_->descriptors_exhausted();
     if (const auto& log = site.access_log()) server.access_log_write_failures = log->write_failures();
+    server.draining = drain_.active();
     if (resource.api == "health") return statistics_.health(site.stream_stats(), limits, server);
     // restreamer's "nostats": no statistics are collected for anyone to read; health stays, for balancers.
     if (config.nostats && (resource.api == "statistics" || resource.api == "prometheus"))
@@ -283,6 +285,8 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
         Stream& stream = *route.channel->stream();
         return control_reply(request.info, [&stream](bool offline) { stream.set_offline(offline); });
     }
+    if (resource.api == "drain")
+        return drain_reply(request.info, seconds(config.draindeadline_s), [this](seconds deadline) { return drain(deadline); });
     if (resource.api == "reload") {
         if (request.info.method != "POST") {
             HttpReply reply = HttpReply::text(405, "405 method not allowed");
@@ -364,6 +368,8 @@ void HttpFrontend::serve_relay(const Site& site, const Route& route, const Reque
 void HttpFrontend::serve_viewer(const Site& site, const Request& request, httplib::Response& res,
                                 const std::function<ViewerAdmission()>& admit) {
     const std::string& address = request.info.client;
+    // HEAD too, as GET: a balancer's retry on 503 (HAProxy's retry-on, redispatch) goes elsewhere.
+    if (auto refused = drain_.refusal(request.info.path, address)) return send(*refused, request, site, res);
     if (request.info.method == "HEAD") {
         set_stream_body(res, [](size_t, httplib::DataSink&) { return false; });  // httplib sends no body to HEAD
         if (const auto& log = site.access_log()) log->write(request.access_entry(200));  // one line per request

@@ -12,6 +12,7 @@
 
 #include "common/periodic_thread.h"
 #include "server/http/api.h"
+#include "server/http/drain.h"
 #include "server/http/http_reply.h"
 #include "server/service/site.h"
 
@@ -37,6 +38,10 @@ public:
     // The bound address, e.g. "127.0.0.1:8000" (the real port when the config asked for 0).
     const std::string& address() const { return address_; }
     const std::string& listen() const { return listen_; }
+
+    // Starts a drain (server/http/drain.h) that closes the viewers left after `deadline`; false when
+    // one was started before or the frontend is stopping. Any thread.
+    bool drain(std::chrono::seconds deadline) { return drain_.start(deadline); }
 
     // Requests from now on are served from `site`; ones in progress finish with the old one.
     void set_site(std::shared_ptr<const Site> site);
@@ -79,4 +84,10 @@ private:
     // Samples the streams' counters once a second, so that the rates the API reports are those of
     // the last second, whenever it is asked (the first scrape after start included).
     std::unique_ptr<PeriodicThread> rate_sampler_;
+    // Closes the viewers at its deadline through the current site; stopped first by stop().
+    Drain drain_{[this] {
+        const unsigned viewers = viewers_.load();
+        site()->disconnect_viewers("server draining");
+        return viewers;
+    }};
 };

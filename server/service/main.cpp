@@ -47,18 +47,19 @@ std::optional<Config> load(const std::string& path) {
     return std::move(*loaded);
 }
 
-// SIGINT, SIGTERM and SIGHUP are taken by sigwait() in main; every thread inherits the blocked mask.
+// SIGINT, SIGTERM, SIGHUP and SIGUSR1 are taken by sigwait() in main; every thread inherits the blocked mask.
 sigset_t block_handled_signals() {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     return set;
 }
 
-// Serves until SIGINT or SIGTERM; SIGHUP reloads CONFIG. Returns the exit status.
+// Serves until SIGINT or SIGTERM; SIGHUP reloads CONFIG, SIGUSR1 drains. Returns the exit status.
 int serve(const std::string& config_path, Config config) {
     // Large chunks (an upstream read of up to `inputbuffer` packets) must go back to the system when freed. glibc raises
     // its mmap threshold after such frees and then keeps them in per-thread arenas: with hundreds
@@ -89,6 +90,11 @@ int serve(const std::string& config_path, Config config) {
     for (;;) {
         int signal = 0;
         sigwait(&signals, &signal);
+        if (signal == SIGUSR1) {
+            // A second SIGUSR1 keeps the first deadline; only the log says so.
+            if (!service.drain()) LogLine(LogLevel::warn, "drain_refused").kv("reason", "already draining");
+            continue;
+        }
         if (signal != SIGHUP) {
             LogLine(LogLevel::info, "stopping").kv("signal", strsignal(signal));
             break;

@@ -48,6 +48,12 @@ bool Service::reload(std::string& error) {
     return true;
 }
 
+bool Service::drain() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!site_ || stopping_) return false;
+    return frontend_->drain(std::chrono::seconds(site_->config().draindeadline_s));
+}
+
 void Service::stop() {
     {
         std::lock_guard<std::mutex> lock(mutex_);

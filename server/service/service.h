@@ -21,6 +21,9 @@ public:
     // keep their viewers. On any error the running configuration stays and `error` says why.
     // Any thread; reloads are serialised.
     bool reload(std::string& error);
+    // Starts a graceful drain with the configuration's `draindeadline` (SIGUSR1); false when one
+    // was started before or the server is stopping.
+    bool drain();
     // Stops accepting, ends every viewer's response, joins everything. Idempotent.
     void stop();
 

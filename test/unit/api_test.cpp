@@ -470,3 +470,14 @@ TEST_CASE("prometheus: promtool check metrics accepts the exposition", "[api]") 
     INFO(result.output);
     CHECK(result.exit_code == 0);
 }
+
+TEST_CASE("health: draining wins over ok and full; the keys stay the same", "[api]") {
+    GlobalStatistics global;
+    global.connections = 90;
+    global.limits = {100, 80};
+    global.server.draining = true;
+    auto json = parse_json(health_reply(global));
+    CHECK(string_member(json, "status") == "draining");
+    CHECK(json.MemberCount() == 5);
+    CHECK(uint_member(json, "viewer") == 90);
+}

@@ -51,5 +51,5 @@ TEST_CASE("Config: guide and publicurl must be plain http(s) URLs", "[config][pl
 
 TEST_CASE("Config: an unknown api still names playlist among the expected ones", "[config][playlist]") {
     CHECK(error_of(R"({"resources": [{"type": "api", "api": "m3u", "serve": "/p"}]})") ==
-          "server.json: resources[0].api: unknown api \"m3u\" (expected health, statistics, check, control, prometheus, reload, streams, status, playlist)");
+          "server.json: resources[0].api: unknown api \"m3u\" (expected health, statistics, check, control, prometheus, reload, drain, streams, status, playlist)");
 }

@@ -137,7 +137,7 @@ TEST_CASE("Config: resource errors", "[config]") {
     CHECK(error_of(R"json({"resources": [{"type": "api", "serve": "/h"}]})json") == "server.json: resources[0].api: missing");
     CHECK(error_of(R"json({"resources": [{"type": "api", "api": "stats", "serve": "/h"}]})json") ==
           "server.json: resources[0].api: unknown api \"stats\" (expected health, statistics, check, control, prometheus, "
-          "reload, streams, status, playlist)");
+          "reload, drain, streams, status, playlist)");
 }
 
 TEST_CASE("Config: duplicate serve paths name the first resource", "[config]") {

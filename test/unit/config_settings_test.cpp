@@ -161,3 +161,14 @@ TEST_CASE("Config: requesttimeout bounds a request head, 5 s by default, never u
     CHECK(error_of(R"json({"requesttimeout": "5", "resources": []})json") ==
           "server.json: requesttimeout: expected a non-negative integer");
 }
+
+TEST_CASE("Config: draindeadline, 60 s by default, at most a day; the drain api is known", "[config][drain]") {
+    CHECK(parse_ok(R"json({"resources": []})json").draindeadline_s == 60);
+    CHECK(parse_ok(R"json({"draindeadline": 0, "resources": []})json").draindeadline_s == 0);
+    CHECK(parse_ok(R"json({"DrainDeadline": 300, "resources": []})json").draindeadline_s == 300);
+    CHECK(error_of(R"json({"draindeadline": 86401, "resources": []})json") ==
+          "server.json: draindeadline: must be at most 86400 (seconds)");
+    CHECK(error_of(R"json({"draindeadline": -1, "resources": []})json") ==
+          "server.json: draindeadline: expected a non-negative integer");
+    CHECK(parse_ok(R"json({"resources": [{"type": "api", "api": "drain", "serve": "/drain"}]})json").resources[0].api == "drain");
+}
