@@ -57,6 +57,17 @@ edge_config() {
 JSON
 }
 
+# expect_played_again WAIT SINCE_NS HELD WHAT: within WAIT s, the HELD viewers that lost their edge
+# at SINCE_NS (what happened: WHAT) are all playing again, none after more than MAX_GAP_S s.
+expect_played_again() {
+    local wait=$1 since=$2 held=$3 what=$4 result
+    back() { $SESSIONS reconnected "$T" "$since" "$held"; }
+    wait_until "$wait" back || { back || true; fail "$what: its $held viewers did not all play again"; }
+    result=$(back); echo "$what ($held viewers): $result"
+    [[ $result =~ max_gap_s=([0-9.]+) ]] && awk -v g="${BASH_REMATCH[1]}" -v m="$MAX_GAP_S" 'BEGIN { exit !(g <= m) }' ||
+        fail "$what: a viewer took more than $MAX_GAP_S s to play again"
+}
+
 log "source, two origins, three edges, HAProxy with contrib/haproxy/haproxy.cfg"
 start_source src "$SAMPLE"
 remote="http://127.0.0.1:$SOURCE_PORT/stream.ts"
@@ -176,21 +187,13 @@ NVIEWERS=$((NVIEWERS + CHANNELS))
 (( $(connected_count "edge$C") == connected )) || fail "the draining edge$C got new viewers"
 wait_until 10 grep -q "event=drain_deadline" "$T/edge$C.log" || fail "edge$C never reached its drain deadline"
 grep "event=drain" "$T/edge$C.log"
-back() { $SESSIONS reconnected "$T" "$drained_at" "$held"; }
-wait_until 10 back || { back || true; fail "edge$C's $held viewers did not all play again"; }
-result=$(back); echo "edge$C drained ($held viewers): $result"
-[[ $result =~ max_gap_s=([0-9.]+) ]] && awk -v g="${BASH_REMATCH[1]}" -v m=$MAX_GAP_S 'BEGIN { exit !(g <= m) }' ||
-    fail "a drained viewer took more than $MAX_GAP_S s to play again"
+expect_played_again 10 "$drained_at" "$held" "edge$C drained"
 
 log "an edge killed: its viewers play again through the others within $MAX_GAP_S s"
 B=$(busiest $(for e in 1 2 3; do [[ $e != "$C" ]] && echo $e; done))
 held=$(viewers_of "${EDGE[$B]}") killed_at=$(now_ns)
 kill -KILL "${EDGE_PID[$B]}"
-back() { $SESSIONS reconnected "$T" "$killed_at" "$held"; }
-wait_until 15 back || { back || true; fail "edge$B's $held viewers did not all play again"; }
-result=$(back); echo "edge$B killed ($held viewers): $result"
-[[ $result =~ max_gap_s=([0-9.]+) ]] && awk -v g="${BASH_REMATCH[1]}" -v m=$MAX_GAP_S 'BEGIN { exit !(g <= m) }' ||
-    fail "a viewer of the killed edge took more than $MAX_GAP_S s to play again"
+expect_played_again 15 "$killed_at" "$held" "edge$B killed"
 
 log "the edges saw the viewers' address through X-Forwarded-For"
 grep -q '"forwarded_for":"127.0.0.9"' "$T/access-127.0.0.1$C.json" || fail "edge$C's access log does not name 127.0.0.9"
