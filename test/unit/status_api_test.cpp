@@ -112,13 +112,26 @@ TEST_CASE("Streams API: strings are escaped and read back unchanged", "[status]"
     CHECK(doc[0]["viewer_list"][0]["user"].GetString() == s.viewer_rows[0].user);
 }
 
-TEST_CASE("Stream: viewer_infos lists present viewers, bounded, oldest first, with their user", "[status]") {
-    StreamSettings settings;
-    settings.path = "/tv.ts";
-    Stream stream(settings);
+namespace {
+// A stream whose upstream is connected and has sent PAT, PMT and a GOP: viewers can attach.
+struct LiveStream {
     synthetic::Program program;
-    stream.upstream_connected(false);
-    stream.packets_received(program.gop(0, 2));
+    Stream stream{settings()};
+    static StreamSettings settings() {
+        StreamSettings s;
+        s.path = "/tv.ts";
+        return s;
+    }
+    LiveStream() {
+        stream.upstream_connected(false);
+        stream.packets_received(program.gop(0, 2));
+    }
+};
+}  // namespace
+
+TEST_CASE("Stream: viewer_infos lists present viewers, bounded, oldest first, with their user", "[status]") {
+    LiveStream live;
+    Stream& stream = live.stream;
     auto first = stream.attach("127.0.0.1:1", "alice");
     auto second = stream.attach("127.0.0.1:2");
     auto third = stream.attach("127.0.0.1:3");
@@ -137,12 +150,8 @@ TEST_CASE("Stream: viewer_infos lists present viewers, bounded, oldest first, wi
 }
 
 TEST_CASE("Stream: viewer_infos from another thread while viewers come, go and are fed", "[status]") {
-    StreamSettings settings;
-    settings.path = "/tv.ts";
-    Stream stream(settings);
-    synthetic::Program program;
-    stream.upstream_connected(false);
-    stream.packets_received(program.gop(0, 2));
+    LiveStream live;
+    Stream& stream = live.stream;
     std::atomic<bool> done{false};
     std::atomic<std::size_t> reads{0};
     std::thread api([&] {
@@ -153,7 +162,7 @@ TEST_CASE("Stream: viewer_infos from another thread while viewers come, go and a
     std::vector<std::shared_ptr<Viewer>> viewers;
     for (int i = 0; i < 300; ++i) {
         viewers.push_back(stream.attach("127.0.0.1:" + std::to_string(i), "u"));
-        stream.packets_received(program.picture(false));
+        stream.packets_received(live.program.picture(false));
         if (i % 3 == 0) stream.detach(viewers[i / 3], "gone");
     }
     done.store(true);
