@@ -108,6 +108,10 @@ void linger_briefly(SocketStream& stream) { stream.linger(SocketStream::Clock::n
 
 HttpServer::HttpServer(UniqueFd listener) : refusal_log_(kRefusalLogInterval, kRefusalLogAddresses) {
     set_post_routing_handler(finish_headers);
+    // An HLS player asks for a playlist and a segment every segment duration on one connection;
+    // httplib's 5 would make it reconnect every few seconds. nginx's keepalive_requests was 100 for
+    // years; idle connections still end after the request timeout.
+    set_keep_alive_max_count(kKeepAliveRequests);
     // httplib ends every content provider once svr_sock_ is invalid, which it is until a listen of its
     // own. httplib only compares it; the Acceptor owns (and closes) the socket.
     svr_sock_ = listener.get();

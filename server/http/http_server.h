@@ -25,6 +25,8 @@ public:
     // httplib's limit for one line (8 KiB) and far above what players send (a few hundred bytes), while
     // a thousand connections still hold at most 16 MiB of heads.
     static constexpr std::size_t kMaxHeadBytes = 16 * 1024;
+    // Requests served on one keep-alive connection before it is closed.
+    static constexpr std::size_t kKeepAliveRequests = 100;
 
     // Owns the post-routing handler (do not set another): it fixes the headers of every response.
     // `listener` is a listening socket (listen_tcp).

@@ -71,6 +71,13 @@ EdgeFigures LiveEdgeProbe::take() {
     return out;
 }
 
+std::optional<int64_t> LiveEdgeProbe::tapped_at(uint16_t pid, uint64_t pcr) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = tapped_.find(uint64_t(pid) << 48 | pcr);
+    if (it == tapped_.end()) return std::nullopt;
+    return it->second;
+}
+
 std::string LiveEdgeProbe::error() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return error_;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -42,6 +43,8 @@ public:
     void watch(const std::string& host, uint16_t port, const std::string& path);
     // The figures over what the viewer got since the last take().
     EdgeFigures take();
+    // When the tap relayed the packet carrying this PCR on `pid` (realtime ns), while it remembers it.
+    std::optional<int64_t> tapped_at(uint16_t pid, uint64_t pcr) const;
     // Why the tap's last relay or the viewer ended ("" when neither did).
     std::string error() const;
 

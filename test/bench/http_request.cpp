@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string_view>
@@ -39,6 +40,23 @@ UniqueFd http_request(const std::string& host, uint16_t port, const std::string&
     head = std::move(*parsed);
     body_start.assign(text.begin() + static_cast<long>(end + 4), text.end());
     return fd;
+}
+
+bool http_get(const std::string& host, uint16_t port, const std::string& target, std::chrono::milliseconds timeout,
+              HttpResponseHead& head, std::vector<uint8_t>& body, std::string& error) {
+    UniqueFd fd = http_request(host, port, "GET", target, timeout, head, body, error);
+    if (!fd) return false;
+    const std::string length = head.header("content-length");
+    if (length.empty()) return error = "no Content-Length", false;
+    const std::size_t want = std::strtoull(length.c_str(), nullptr, 10);
+    char buf[65536];
+    while (body.size() < want) {
+        long n = read_with_deadline(fd.get(), buf, sizeof buf, -1, timeout, error);
+        if (n <= 0) return error = n == 0 ? "closed before the body's end" : error, false;
+        body.insert(body.end(), buf, buf + n);
+    }
+    body.resize(want);
+    return true;
 }
 
 UniqueFd listen_on(const std::string& address, std::string& bound, std::string& error) {

@@ -17,6 +17,10 @@ UniqueFd http_request(const std::string& host, uint16_t port, const std::string&
                       std::chrono::milliseconds timeout, HttpResponseHead& head, std::vector<uint8_t>& body_start,
                       std::string& error);
 
+// GET `target` and its whole body (by Content-Length); false with `error` when any step failed.
+bool http_get(const std::string& host, uint16_t port, const std::string& target, std::chrono::milliseconds timeout,
+              HttpResponseHead& head, std::vector<uint8_t>& body, std::string& error);
+
 // A listening TCP socket on HOST:PORT (port 0: any), non-blocking; `bound` gets the address it got.
 // An invalid fd and `error` when it could not be made.
 UniqueFd listen_on(const std::string& address, std::string& bound, std::string& error);

@@ -8,7 +8,7 @@
 
 const char* const kUsage =
     "usage: bench [--runs N] [--clients N,N,...] [--rate R] [--seconds S] [--settle S] [--storm N]\n"
-    "             [--many N] [--many-rate R] [--many-seconds S] [--edge-seconds S] [--threads T] [--phase MS]\n"
+    "             [--hls N] [--hls-rate R] [--many N] [--many-rate R] [--many-seconds S] [--edge-seconds S] [--threads T] [--phase MS]\n"
     "             [--stream FILE] [--low-stream FILE] [--bin DIR] [--work-dir DIR] [--no-floor]\n"
     "  --runs          runs of the whole bench; each figure is the median over them (default 3)\n"
     "  --clients       viewer counts of the main stream, one step each; 0 = none (default 1000,2000)\n"
@@ -16,6 +16,9 @@ const char* const kUsage =
     "  --seconds       measurement window of those steps (default 10)\n"
     "  --settle        seconds between a ramp's end and its window (default 2)\n"
     "  --storm         viewers of the join storm, all connects at once; 0 = none (default 1000)\n"
+    "  --hls           HLS players of the main stream (its HLS output), each fetching every segment\n"
+    "                  on a keep-alive connection, as hls.js does; 0 = none (default 1000)\n"
+    "  --hls-rate      their arrivals per second (default 1000)\n"
     "  --many          viewers of the low-rate stream; 0 = none (default 5000)\n"
     "  --many-rate     their arrivals per second (default 500)\n"
     "  --many-seconds  their window, in which each must get >= 90% of the rate (default 15)\n"
@@ -67,6 +70,8 @@ const std::map<std::string, NumberOption>& number_options() {
         {"--seconds", {[](Options& o, double v) { o.seconds = v; }, 0.1}},
         {"--settle", {[](Options& o, double v) { o.settle = v; }, 0}},
         {"--storm", {[](Options& o, double v) { o.storm = std::size_t(v); }, 0}},
+        {"--hls", {[](Options& o, double v) { o.hls = std::size_t(v); }, 0}},
+        {"--hls-rate", {[](Options& o, double v) { o.hls_rate = v; }, 1}},
         {"--many", {[](Options& o, double v) { o.many = std::size_t(v); }, 0}},
         {"--many-rate", {[](Options& o, double v) { o.many_rate = v; }, 1}},
         {"--many-seconds", {[](Options& o, double v) { o.many_seconds = v; }, 0.1}},

@@ -16,6 +16,8 @@ struct Options {
     std::size_t many = 5000;                       // viewers of the low-rate stream; 0: none
     double many_rate = 500;
     double many_seconds = 15;
+    std::size_t hls = 1000;                        // HLS players of the main stream; 0: none
+    double hls_rate = 1000;                        // their arrivals per second
     double edge_seconds = 8;                       // live-edge window with no other viewer; 0: none
     unsigned threads = 2;                          // load-client threads
     std::string stream = "build/media/bench.ts";

@@ -57,3 +57,21 @@ void print_edge(const std::string& server, const std::string& step, const EdgeFi
                 edge_text(e).c_str(), error.empty() ? "" : "; ", error.c_str());
     std::fflush(stdout);
 }
+
+void print_hls_step(const std::string& step, const HlsStepResult& r) {
+    std::printf("%-6s %-12s players %zu, playing %zu, held %zu; in the window: %llu segments, %llu playlists, %llu missed "
+                "(404), %llu not starting with a PAT, %llu connects\n",
+                "server", step.c_str(), r.attempted, r.playing, r.held, static_cast<unsigned long long>(r.segments),
+                static_cast<unsigned long long>(r.playlists), static_cast<unsigned long long>(r.missed),
+                static_cast<unsigned long long>(r.bad), static_cast<unsigned long long>(r.connects));
+    std::printf("       %.1f Mbit/s; CPU: server %.0f%% (%.3f s/GB); RSS %.1f -> %.1f MiB (%.0f KiB/player); segment listed "
+                "after its keyframe p50/p99/max %s/%s/%s ms over %zu segments%s%s",
+                r.window_s > 0 ? double(r.window_bytes) * 8 / r.window_s / 1e6 : 0, percent(r.server_cpu_s, r.window_s),
+                r.cpu_s_per_gb(), double(r.rss_before_kib) / 1024, double(r.rss_after_kib) / 1024, r.kib_per_player(),
+                fixed(r.listed_ms.p50, 0).c_str(), fixed(r.listed_ms.p99, 0).c_str(), fixed(r.listed_ms.max, 0).c_str(),
+                r.listed_ms.count, r.listed_unmatched ? (", " + std::to_string(r.listed_unmatched) + " unmatched").c_str() : "",
+                r.probe_error.empty() ? "" : ("; probe: " + r.probe_error).c_str());
+    for (const auto& [reason, count] : r.failures) std::printf("; %zu %s", count, reason.c_str());
+    std::printf("\n");
+    std::fflush(stdout);
+}

@@ -62,8 +62,9 @@ std::string write_server_config(const RigSettings& s, const std::string& upstrea
     std::ofstream out(path);
     out << "{\n  \"\": \"written by bin/bench\",\n  \"listen\": \"127.0.0.1:0\",\n  \"timeout\": 5,\n"
         << "  \"reconnect\": 1,\n  \"maxconnections\": " << s.max_viewers + kSpareConnections << ",\n"
-        << "  \"resources\": [\n    { \"type\": \"stream\", \"serve\": \"" << kPath << "\", \"remote\": \"" << upstream
-        << "\" }\n  ]\n}\n";
+        << "  \"resources\": [\n    { \"type\": \"stream\", \"serve\": \"" << kPath << "\", \"remote\": \"" << upstream << "\"";
+    if (s.hls_segment_s > 0) out << ",\n      \"hls\": { \"serve\": \"" << kHlsPrefix << "\", \"segment\": " << s.hls_segment_s << " }";
+    out << " }\n  ]\n}\n";
     if (!out) throw std::runtime_error("cannot write " + path);
     return path;
 }
@@ -123,13 +124,30 @@ StepResult Rig::measure(Contender& c, const StepSettings& settings, std::optiona
             throw std::runtime_error(*error);
         if (interrupt_.wait_for(milliseconds(static_cast<long>(*phase_ms)))) throw Interrupted{};
     }
+    const std::size_t idle_fds = process_fd_count(c.process->pid());
+    StepResult r = run_step({c.target}, c.process->pid(), c.edge.get(), settings, interrupt_);
+    wait_idle(c, idle_fds);
+    return r;
+}
+
+HlsStepResult Rig::measure_hls(Contender& c, const HlsStepSettings& settings) {
+    HlsTarget target;
+    target.address = c.target.address;
+    target.address_len = c.target.address_len;
+    target.host = c.endpoint.host;
+    target.port = c.endpoint.port;
+    target.prefix = kHlsPrefix;
+    const std::size_t idle_fds = process_fd_count(c.process->pid());
+    HlsStepResult r = run_hls_step(target, c.process->pid(), *c.edge, settings, interrupt_);
+    wait_idle(c, idle_fds);
+    return r;
+}
+
+// The next step starts from an idle server: every descriptor the step's viewers took is closed.
+void Rig::wait_idle(Contender& c, std::size_t idle_fds) {
     const pid_t pid = c.process->pid();
-    const std::size_t idle_fds = process_fd_count(pid);
-    StepResult r = run_step({c.target}, pid, c.edge.get(), settings, interrupt_);
-    // The next step starts from an idle server: every descriptor the step's viewers took is closed.
     if (!wait_until([&] { return process_fd_count(pid) <= idle_fds; }, kGoneTimeout, interrupt_))
         std::printf("  warning: %s still holds %zu descriptors more than before the step, %lld s after it\n",
                     c.name.c_str(), process_fd_count(pid) - idle_fds, static_cast<long long>(kGoneTimeout.count() / 1000));
     if (!c.process->running()) throw std::runtime_error(c.name + " exited; see " + c.process->log_path());
-    return r;
 }

@@ -14,6 +14,7 @@
 
 #include "common/net/net.h"
 #include "edge_probe.h"
+#include "hls_step.h"
 #include "load_client.h"
 #include "processes.h"
 #include "step.h"
@@ -39,7 +40,10 @@ struct RigSettings {
     std::string label;          // names the logs and configs: server-<label>.log, ...
     bool floor = true;
     std::size_t max_viewers = 0;  // the largest step; bin/server's maxconnections leaves room above it
+    double hls_segment_s = 0;     // > 0: bin/server also serves the stream as HLS at kHlsPrefix
 };
+
+constexpr const char* kHlsPrefix = "/hls/";
 
 class Rig {
 public:
@@ -55,7 +59,12 @@ public:
     // has closed the step's viewers. Throws when `c` exited.
     StepResult measure(Contender& c, const StepSettings& settings, std::optional<double> phase_ms);
 
+    // The HLS step against bin/server (`c`), then the same wait as measure().
+    HlsStepResult measure_hls(Contender& c, const HlsStepSettings& settings);
+
 private:
+    // Waits until `c` holds no more descriptors than `idle_fds` again; throws when it exited.
+    void wait_idle(Contender& c, std::size_t idle_fds);
     // Starts the tap, then the process `argv` makes for the tap's URL, and waits until it serves.
     void add_contender(const std::string& name, const Endpoint& source, const std::string& log_path,
                        const std::function<std::vector<std::string>(const std::string& upstream)>& argv);

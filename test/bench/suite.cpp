@@ -52,13 +52,42 @@ void run_step_on_all(Rig& rig, const std::string& step, const StepSettings& s, b
 }
 
 RigSettings rig_settings(const Options& o, const std::string& stream, const std::string& label, std::size_t max_viewers) {
-    return RigSettings{o.bin_dir, o.work_dir, stream, label, o.floor, max_viewers};
+    return RigSettings{o.bin_dir, o.work_dir, stream, label, o.floor, max_viewers, 0};
+}
+
+// Against bin/server only (the floor serves no HLS). Its CPU per GB is compared with the TS viewers'
+// of the same run: those of the steady step with as many viewers, else of the first steady step.
+void run_hls_step(Rig& rig, const Options& o, Figures& f) {
+    HlsStepSettings s;
+    s.players = o.hls;
+    s.threads = o.threads;
+    s.rate = o.hls_rate;
+    s.window_s = o.seconds;
+    s.segment_s = kHlsSegmentS;
+    // A player starts three segments back: its first fetches are a burst, done within a segment.
+    s.settle_s = o.settle + kHlsSegmentS;
+    const HlsStepResult r = rig.measure_hls(*rig.contenders().front(), s);
+    print_hls_step(kHlsStep, r);
+    auto put = [&](const char* name, double v) { f[std::string(kHlsStep) + ".server." + name] = v; };
+    put("cpu_gb", r.cpu_s_per_gb());
+    put("held", double(r.held));
+    put("listed_p50", r.listed_ms.p50);
+    put("listed_max", r.listed_ms.max);
+    put("missed", double(r.missed));
+    put("bad", double(r.bad));
+    put("rss_kib", r.kib_per_player());
+    if (o.clients.empty()) return;
+    const bool same = std::find(o.clients.begin(), o.clients.end(), o.hls) != o.clients.end();
+    auto ts = f.find(steady_step(same ? o.hls : o.clients.front()) + ".server.cpu_gb");
+    if (ts != f.end() && ts->second > 0) put("cpu_ratio", r.cpu_s_per_gb() / ts->second);
 }
 
 void run_main_stream(const Options& o, double bps, const StopSignal& interrupt, Figures& f) {
-    std::size_t largest = o.storm;
+    std::size_t largest = std::max(o.storm, o.hls);
     for (std::size_t n : o.clients) largest = std::max(largest, n);
-    Rig rig(rig_settings(o, o.stream, "main", largest), interrupt);
+    RigSettings settings = rig_settings(o, o.stream, "main", largest);
+    if (o.hls > 0) settings.hls_segment_s = kHlsSegmentS;
+    Rig rig(settings, interrupt);
     if (o.edge_seconds > 0) measure_edge(rig, o.edge_seconds, kEdgeMainStep, f, interrupt);
     StepSettings s;
     s.threads = o.threads;
@@ -70,6 +99,7 @@ void run_main_stream(const Options& o, double bps, const StopSignal& interrupt, 
         s.window_s = o.seconds;
         run_step_on_all(rig, steady_step(n), s, true, o.phase_ms, f);
     }
+    if (o.hls > 0) run_hls_step(rig, o, f);
     if (o.storm == 0) return;
     // Against bin/server only: the floor has no cache of the past, so its viewers wait up to a GOP
     // for a keyframe and a storm says nothing about it.
@@ -99,7 +129,7 @@ std::string steady_step(std::size_t clients) { return "steady" + std::to_string(
 
 Figures run_suite(const Options& o, const StreamRates& rates, const StopSignal& interrupt) {
     Figures f;
-    if (!o.clients.empty() || o.storm > 0 || o.edge_seconds > 0) run_main_stream(o, rates.main_bps, interrupt, f);
+    if (!o.clients.empty() || o.storm > 0 || o.hls > 0 || o.edge_seconds > 0) run_main_stream(o, rates.main_bps, interrupt, f);
     if (o.many > 0 || o.edge_seconds > 0) run_low_stream(o, rates.low_bps, interrupt, f);
     return f;
 }

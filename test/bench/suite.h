@@ -28,5 +28,7 @@ Figures run_suite(const Options& o, const StreamRates& rates, const StopSignal& 
 std::string steady_step(std::size_t clients);
 constexpr const char* kStormStep = "storm";
 constexpr const char* kManyStep = "many";
+constexpr const char* kHlsStep = "hls";
+constexpr double kHlsSegmentS = 2;  // the HLS step's "segment": the default, one GOP of the bench stream  // figures: cpu_gb, cpu_ratio, held, listed_p50, listed_max, missed, bad, rss_kib
 constexpr const char* kEdgeMainStep = "edge.main";
 constexpr const char* kEdgeLowStep = "edge.low";

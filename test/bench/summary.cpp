@@ -2,6 +2,7 @@
 // the fixed-width table. test/bench/README.md says what each figure means.
 #include "summary.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -53,6 +54,23 @@ void add_steady_rows(std::vector<Row>& rows, const Options& o, const StreamRates
     }
 }
 
+void add_hls_rows(std::vector<Row>& rows, const Options& o, const StreamRates& rates) {
+    const std::string who = std::to_string(o.hls) + " HLS players of " + mbit(rates.main_bps) + " arriving " + number(o.hls_rate) + "/s";
+    const std::size_t ts = o.clients.empty() ? 0
+                           : std::find(o.clients.begin(), o.clients.end(), o.hls) != o.clients.end() ? o.hls
+                                                                                                      : o.clients.front();
+    rows.push_back({who + ": CPU s/GB", kHlsStep, {"cpu_gb"}, 3, false, kNoTarget});
+    rows.push_back({"  CPU s/GB / that of " + std::to_string(ts) + " TS viewers", kHlsStep, {"cpu_ratio"}, 2, false,
+                    at_most(1.5, "<= 1.5")});
+    rows.push_back({"  held (a segment per segment duration)", kHlsStep, {"held"}, 0, false, all_of(o.hls)});
+    rows.push_back({"  segments missed (404)", kHlsStep, {"missed"}, 0, false, kNone});
+    rows.push_back({"  segments not starting with a PAT", kHlsStep, {"bad"}, 0, false, kNone});
+    const double limit_ms = kHlsSegmentS * 1000 + 100;  // one segment duration + 100 ms
+    rows.push_back({"  segment listed after its keyframe p50 / max, ms", kHlsStep, {"listed_p50", "listed_max"}, 0, false,
+                    at_most(limit_ms, "max <= " + number(limit_ms))});
+    rows.push_back({"  RSS per player, KiB", kHlsStep, {"rss_kib"}, 0, false, kNoTarget});
+}
+
 std::vector<Row> rows_for(const Options& o, const StreamRates& rates) {
     std::vector<Row> rows;
     if (o.edge_seconds > 0) {
@@ -62,6 +80,7 @@ std::vector<Row> rows_for(const Options& o, const StreamRates& rates) {
                         {"edge_p99", "edge_max"}, 1, false, at_most(500, "max <= 500")});
     }
     add_steady_rows(rows, o, rates);
+    if (o.hls > 0) add_hls_rows(rows, o, rates);
     if (o.storm > 0) {
         rows.push_back({"join storm of " + std::to_string(o.storm) + ", all at once: served (got a keyframe)", kStormStep,
                         {"kf_count"}, 0, false, all_of(o.storm)});

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 # Its output and the logs of the processes it starts go to $T/*.log, where lib.sh looks for sanitizer reports.
 "$BIN/bench" --bin "$BIN" --stream "$SAMPLE" --low-stream "$SAMPLE" --work-dir "$T" --runs 1 \
     --clients 10 --rate 50 --seconds 1 --settle 0.2 --storm 10 --many 10 --many-rate 50 --many-seconds 1 \
-    --edge-seconds 1 >"$T/bench.log" 2>&1 || { tail -30 "$T/bench.log"; fail "bench failed"; }
+    --hls 10 --hls-rate 50 --edge-seconds 1 >"$T/bench.log" 2>&1 || { tail -30 "$T/bench.log"; fail "bench failed"; }
 cat "$T/bench.log"
 
 # row LABEL: the summary's row whose label starts with LABEL (the first one, for the indented ones).
@@ -22,6 +22,10 @@ measured "$(row "10 viewers of 2.0 Mbit/s arriving 50/s: CPU s/GB")" "steady arr
 measured "$(row "  slowest viewer, % of the stream's rate")" "the slowest viewer"
 measured "$(row "join storm of 10")" "the join storm"
 measured "$(row "10 viewers of 2.0 Mbit/s arriving 50/s: held")" "the many-viewer step"
+measured "$(row "10 HLS players of 2.0 Mbit/s arriving 50/s: CPU s/GB")" "the HLS players' CPU"
+row "  CPU s/GB / that of 10 TS viewers" >/dev/null  # a number once a window holds CPU ticks of both
+grep -q "^server hls  *players 10, playing 10," "$T/bench.log" || fail "not every HLS player fetched a segment"
+[[ $(row "  segments not starting with a PAT") =~ \ 0\ +-\ +-\ +=\ 0\ +yes ]] || fail "HLS segments without a PAT first"
 # Keyframe timings need a keyframe within a window this short: the rows must be there, not the figures.
 row "  first keyframe p50 / p99, ms" >/dev/null
 row "  worst behind the stream's clock" >/dev/null

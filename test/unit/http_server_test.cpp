@@ -121,6 +121,19 @@ TEST_CASE("HttpServer: pipelined requests are all answered, in order, on one con
     CHECK(count(answers, "Connection: close\r\n") == 1);
 }
 
+TEST_CASE("HttpServer: one keep-alive connection serves kKeepAliveRequests requests, the last says close", "[http_server]") {
+    TestServer server;
+    std::string requests;
+    for (std::size_t i = 0; i <= HttpServer::kKeepAliveRequests; ++i) requests += "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n";
+    bool closed = false;
+    const std::string answers = exchange(server.port(), requests, &closed);
+    CHECK(closed);
+    CHECK(HttpServer::kKeepAliveRequests == 100);  // an HLS player's playlists and segments for minutes
+    CHECK(count(answers, "HTTP/1.1 200 OK\r\n") == HttpServer::kKeepAliveRequests);
+    CHECK(count(answers, "Connection: close\r\n") == 1);
+    CHECK(answers.find("Connection: close\r\n") > answers.rfind("HTTP/1.1 200 OK\r\n"));
+}
+
 TEST_CASE("HttpServer: Range is ignored: 200, the whole body, Accept-Ranges: none", "[http_server]") {
     TestServer server;
     const char* range = GENERATE("bytes=0-", "bytes=1-2", "bytes=100-200", "bytes=5-2", "pages=1", "bytes=0-0,1-1");
