@@ -25,6 +25,21 @@ struct HlsConfig {
     bool operator==(const HlsConfig& o) const { return same_output(o) && cors == o.cors; }
 };
 
+// A stream's content-aware failover ("failover", "order", "failback").
+struct FailoverConfig {
+    unsigned cc_errors_per_s = 0;  // 0: not judged
+    unsigned min_bitrate = 0;      // bit/s; 0: not judged
+    bool require_video = false;
+    unsigned after_s = 3;          // seconds a rule must stay broken
+    bool listed_order = false;     // "order": "listed": remotes tried as written, the first is the primary
+    unsigned failback_s = 0;       // with listed_order: probe the primary this often while on a backup; 0: never
+    bool judges() const { return cc_errors_per_s > 0 || min_bitrate > 0 || require_video; }
+    bool operator==(const FailoverConfig& o) const {
+        return cc_errors_per_s == o.cc_errors_per_s && min_bitrate == o.min_bitrate && require_video == o.require_video &&
+               after_s == o.after_s && listed_order == o.listed_order && failback_s == o.failback_s;
+    }
+};
+
 struct Resource {
     enum class Type { stream, static_content, api, relay };
     Type type = Type::stream;
@@ -47,6 +62,7 @@ struct Resource {
     RelayRules relay;                  // relay: `groups`, `iface`, `ifacequery`; groups is never empty
     unsigned maxgroups = 64;           // relay: groups joined at once, at least 1
     std::optional<HlsConfig> hls;      // stream: HLS output, when `hls` is set
+    FailoverConfig failover;           // stream: "failover", "order", "failback"
 };
 // Every field, so that a reload can tell which resources changed.
 bool operator==(const Resource& a, const Resource& b);

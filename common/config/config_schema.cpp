@@ -202,6 +202,7 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
         {"hls", [&](const Value& v, const std::string& p) { resource.hls = read_hls(v, p); }},
     };
     for (KeyReader::Key& key : relay_keys(resource)) table.push_back(std::move(key));
+    for (KeyReader::Key& key : failover_keys(resource)) table.push_back(std::move(key));
     reader_.read_members(value, path, table);
     return keys;
 }
@@ -219,6 +220,7 @@ Resource ConfigSchema::build_resource(ResourceKeys& keys, const std::string& pat
     switch (resource.type) {
     case Resource::Type::stream:
         resource.remotes = read_remotes(keys, path);
+        check_failover(resource, path);
         break;
     case Resource::Type::static_content:
         if (keys.remote.empty()) reader_.fail(path, "a static resource needs \"remote\"");

@@ -1,7 +1,8 @@
 // config_schema.h - restreamer's keys of server.json and what each means here, read with the key
 // tables of key_table.h into a Config. Internal to common/config: callers use parse_config().
 // config_schema.cpp reads the top level and the resources; config_schema_users.cpp the userlist,
-// authentication and notifications; config_schema_relay.cpp a relay's own keys.
+// authentication and notifications; config_schema_relay.cpp a relay's own keys;
+// config_schema_hls.cpp and config_schema_failover.cpp a stream's "hls" and "failover".
 #pragma once
 
 #include <functional>
@@ -44,6 +45,10 @@ private:
     // config_schema_relay.cpp
     KeyReader::KeyTable relay_keys(Resource& resource);
     void check_relay(const Resource& resource, const std::string& path) const;
+
+    // config_schema_failover.cpp
+    KeyReader::KeyTable failover_keys(Resource& resource);
+    void check_failover(const Resource& resource, const std::string& path) const;
 
     // config_schema_hls.cpp
     HlsConfig read_hls(const Value& value, const std::string& path);

@@ -32,6 +32,8 @@ void write_stream(JsonWriter& writer, const StreamStatus& stream) {
     put(writer, "output_bytes_per_second", stream.output_bytes_per_second);
     put(writer, "packets_dropped", stream.packets_dropped);
     put(writer, "cc_errors", stream.cc_errors);
+    put(writer, "failovers", stream.failovers);
+    put(writer, "failbacks", stream.failbacks);
     writer.Key("viewer_list");
     writer.StartArray();
     const std::size_t rows = std::min(stream.viewer_rows.size(), kMaxViewerRows);
@@ -75,6 +77,8 @@ std::vector<StreamStatus> collect_stream_status(const std::vector<std::shared_pt
         status.output_bytes_per_second = rates[path].bytes_sent;
         status.packets_dropped = s.packets_dropped;
         status.cc_errors = s.cc_errors;
+        status.failovers = s.upstream_failovers;
+        status.failbacks = s.upstream_failbacks;
         // One more than shown: it tells the reply that the list is truncated.
         status.viewer_rows = channels[i]->stream()->viewer_infos(kMaxViewerRows + 1);
         streams.push_back(std::move(status));

@@ -26,6 +26,7 @@ struct StreamStatus {
     uint64_t output_bytes_per_second = 0;
     uint64_t packets_dropped = 0;
     uint64_t cc_errors = 0;
+    uint64_t failovers = 0, failbacks = 0;  // content-aware switches between remotes
     // Any number: the reply lists kMaxViewerRows and says whether there were more.
     std::vector<ViewerInfo> viewer_rows;
 };

@@ -52,6 +52,13 @@ ChannelSettings ChannelSettings::from_config(const Resource& resource, const Con
     up.read_timeout = seconds(config.readtimeout_s);
     if (config.timeout_s > 0) up.outage_grace = seconds(config.timeout_s);
     up.read_size = std::max<std::size_t>(config.inputbuffer, 16) * ts::kPacketSize;
+    const FailoverConfig& failover = resource.failover;
+    up.content.cc_errors_per_s = failover.cc_errors_per_s;
+    up.content.min_bitrate = failover.min_bitrate;
+    up.content.require_video = failover.require_video;
+    up.content.after = seconds(failover.after_s);
+    up.listed_order = failover.listed_order;
+    up.failback = seconds(failover.failback_s);
 
     StreamSettings& out = s.stream;
     out.path = resource.serve;
@@ -242,6 +249,8 @@ StreamStats Channel::stats() const {
     }
     s.upstream_connects = up.connects;
     s.upstream_failures = up.failures;
+    s.upstream_failovers = up.failovers;
+    s.upstream_failbacks = up.failbacks;
     s.clients = out.viewers.viewers;
     s.packets_received = up.packets_received;
     s.bytes_received = up.bytes_received;

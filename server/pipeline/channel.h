@@ -51,6 +51,8 @@ struct StreamStats {
     std::string last_error;    // why the upstream last failed; empty once connected
     uint64_t upstream_connects = 0;
     uint64_t upstream_failures = 0;
+    uint64_t upstream_failovers = 0;  // switches away from a remote whose content broke the failover rules
+    uint64_t upstream_failbacks = 0;  // switches back to the first remote
     std::size_t clients = 0;       // TS viewers and live HLS sessions
     uint64_t packets_received = 0;
     uint64_t bytes_received = 0;

@@ -1,11 +1,11 @@
 // upstream_loop.cpp - connect, read, frame, fail over, back off; the outage grace.
 #include "server/pipeline/upstream_loop.h"
 
+#include <numeric>
 #include <random>
 
 #include "common/log.h"
-#include "server/upstreams/remote_schedule.h"
-#include "server/upstreams/upstream.h"
+#include "server/pipeline/upstream_candidate.h"
 
 using namespace std::chrono;
 
@@ -49,6 +49,8 @@ UpstreamState UpstreamLoop::state() const {
     s.bytes_skipped = bytes_skipped_.load(std::memory_order_relaxed);
     s.sync_losses = sync_losses_.load(std::memory_order_relaxed);
     s.gave_up = gave_up_.load(std::memory_order_relaxed);
+    s.failovers = failovers_.load(std::memory_order_relaxed);
+    s.failbacks = failbacks_.load(std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(status_mutex_);
     s.remote = remote_;
     s.last_error = last_error_;
@@ -56,15 +58,17 @@ UpstreamState UpstreamLoop::state() const {
 }
 
 void UpstreamLoop::run() {
-    UpstreamOptions options;
-    options.stream = settings_.path;
-    options.stop_fd = stop_->fd();
-    options.connect_timeout = settings_.connect_timeout;
-    options.read_timeout = settings_.read_timeout;
-    options.tls_verify = settings_.tls_verify;
+    options_.stream = settings_.path;
+    options_.stop_fd = stop_->fd();
+    options_.connect_timeout = settings_.connect_timeout;
+    options_.read_timeout = settings_.read_timeout;
+    options_.tls_verify = settings_.tls_verify;
 
-    RemoteSchedule schedule(RemoteSchedule::shuffled_order(settings_.remotes.size(), std::random_device{}()),
-                            settings_.reconnect_delay, kMaxBackoff);
+    std::vector<std::size_t> order(settings_.remotes.size());
+    std::iota(order.begin(), order.end(), 0);
+    if (!settings_.listed_order) order = RemoteSchedule::shuffled_order(order.size(), std::random_device{}());
+    schedule_.emplace(std::move(order), settings_.reconnect_delay, kMaxBackoff);
+    RemoteSchedule& schedule = *schedule_;
     bool first_connection = true;
     std::string last_failure;
     lost_at_.reset();  // an outage of the previous run (an on-demand stream restarts) is over
@@ -82,11 +86,11 @@ void UpstreamLoop::run() {
             if (sleep_between_attempts(next.wait)) break;
             continue;
         }
-        const std::size_t index = *next.remote;
+        std::size_t index = *next.remote;
         const UpstreamUrl& remote = settings_.remotes[index];
         std::string error;
         note_attempt(remote);
-        auto upstream = open_upstream(remote, options, error);
+        auto upstream = open_upstream(remote, options_, error);
         if (!upstream) {
             if (stop_->is_signalled()) break;
             schedule.report_failure(index, steady_clock::now());
@@ -100,7 +104,8 @@ void UpstreamLoop::run() {
         const auto connected_at = steady_clock::now();
         note_connected(remote);
         // Viewers that waited through an outage get a clean join; a first connection needs none.
-        ReadEnd end = read_until_end(*upstream, remote, !first_connection);
+        ReadEnd end = read_until_end(upstream, index, !first_connection);
+        end_candidate();
         if (end.delivered) {
             first_connection = false;
             connected_.store(false, std::memory_order_release);
@@ -113,7 +118,7 @@ void UpstreamLoop::run() {
         if (stop_->is_signalled()) break;
         if (end.delivered) schedule.report_success(index);
         schedule.report_failure(index, steady_clock::now());
-        note_lost(remote, end.reason, connected_at);
+        note_lost(settings_.remotes[index], end.reason, connected_at);
         last_failure = end.reason;
     }
     listener_.outage_expired(stop_->is_signalled() ? "server shutting down" : "stream offline");
@@ -124,6 +129,7 @@ void UpstreamLoop::note_connected(const UpstreamUrl& remote) {
     // and upstream_disconnected only.
     LogLine(LogLevel::info, "upstream_opened").kv("stream", settings_.path).kv("remote", remote.text);
     framer_.reset();
+    if (settings_.content.enabled()) health_ = std::make_unique<ContentHealth>(settings_.content, steady_clock::now());
     connects_.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -159,27 +165,33 @@ void UpstreamLoop::go_live(const UpstreamUrl& remote, bool splice) {
     lost_at_.reset();
 }
 
-UpstreamLoop::ReadEnd UpstreamLoop::read_until_end(Upstream& upstream, const UpstreamUrl& remote, bool splice) {
+UpstreamLoop::ReadEnd UpstreamLoop::read_until_end(std::unique_ptr<Upstream>& upstream, std::size_t& index, bool splice) {
     ReadEnd end;
     std::vector<uint8_t> buf(settings_.read_size);
     silence_ = Silence{steady_clock::now()};
     for (;;) {
-        const long n = upstream.read(buf.data(), buf.size());
+        const long n = upstream->read(buf.data(), buf.size());
         if (n == 0) return end.reason = "end of stream", end;
-        if (n < 0) return end.reason = upstream.error(), end;
+        if (n < 0) return end.reason = upstream->error(), end;
         std::vector<uint8_t> packets;
         packets.reserve(static_cast<std::size_t>(n) + framer_.held_bytes());
-        if (!frame(buf.data(), static_cast<std::size_t>(n), remote, packets)) return end.reason = stall_reason(), end;
+        if (!frame(buf.data(), static_cast<std::size_t>(n), settings_.remotes[index], packets)) return end.reason = stall_reason(), end;
         if (packets.empty()) continue;
         // Live from the first packet, not from the connect: a remote that answers with bytes that
         // are not TS never lets viewers in, and does not end the grace of those waiting.
-        if (!end.delivered) go_live(remote, splice);
+        if (!end.delivered) go_live(settings_.remotes[index], splice);
         end.delivered = true;
-        const std::size_t bytes = packets.size();
-        listener_.packets_received(std::move(packets));
-        packets_received_.fetch_add(bytes / ts::kPacketSize, std::memory_order_relaxed);
-        bytes_received_.fetch_add(bytes, std::memory_order_relaxed);
+        if (health_) health_->feed(packets.data(), packets.size(), steady_clock::now());
+        deliver(std::move(packets));
+        if (auto reason = check_switch(upstream, index)) return end.reason = *reason, end;
     }
+}
+
+void UpstreamLoop::deliver(std::vector<uint8_t>&& packets) {
+    const std::size_t bytes = packets.size();
+    listener_.packets_received(std::move(packets));
+    packets_received_.fetch_add(bytes / ts::kPacketSize, std::memory_order_relaxed);
+    bytes_received_.fetch_add(bytes, std::memory_order_relaxed);
 }
 
 bool UpstreamLoop::frame(const uint8_t* data, std::size_t len, const UpstreamUrl& remote, std::vector<uint8_t>& packets) {

@@ -19,6 +19,11 @@
 #include "common/net/url.h"
 #include "common/ts/ts_framer.h"
 #include "common/ts/ts_packet.h"
+#include "server/pipeline/content_health.h"
+#include "server/upstreams/remote_schedule.h"
+#include "server/upstreams/upstream.h"
+
+class UpstreamCandidate;
 
 // What the reader thread tells the next stage. Every call comes from the reader thread, in this
 // order per connection that yields packets: upstream_connected, packets_received..., upstream_lost
@@ -48,6 +53,12 @@ struct UpstreamSettings {
     std::chrono::milliseconds outage_grace{10000};
     std::size_t read_size = 1000 * ts::kPacketSize;    // bytes per upstream read (inputbuffer)
     bool tls_verify = true;
+    // Content-aware failover: the connection is judged by these rules when any is set, and left
+    // for the next remote once they have been broken for `after` (make before break where the
+    // upstream is a network connection: viewers switch at the new one's first keyframe).
+    FailoverRules content;
+    bool listed_order = false;            // remotes tried in the order written, else shuffled
+    std::chrono::seconds failback{0};     // with listed_order: probe the first remote this often while on another
 };
 
 // What the API shows of the loop's upstream.
@@ -60,6 +71,8 @@ struct UpstreamState {
     uint64_t bytes_skipped = 0;  // garbage between packets
     uint64_t sync_losses = 0;    // times the framer lost the packet boundaries
     bool gave_up = false;        // every remote failed and reconnect is 0: the loop has ended
+    uint64_t failovers = 0;      // switches away from a connection whose content broke the failover rules
+    uint64_t failbacks = 0;      // switches back to the first remote once it was healthy again
     std::string remote;          // the remote tried or connected last (its logged form), or empty
     std::string last_error;      // why it last failed; cleared once a connection delivers
 };
@@ -85,8 +98,18 @@ private:
         std::string reason;
         bool delivered = false;  // at least one packet went out
     };
-    // `splice`: passed to the listener when the connection goes live (its first packets).
-    ReadEnd read_until_end(class Upstream& upstream, const UpstreamUrl& remote, bool splice);
+    // `splice`: passed to the listener when the connection goes live (its first packets). A switch
+    // to a candidate replaces `upstream` and `index` (upstream_switch.cpp).
+    ReadEnd read_until_end(std::unique_ptr<Upstream>& upstream, std::size_t& index, bool splice);
+    // upstream_switch.cpp: after each read of a live connection, the content judgement, candidates
+    // for a failover or a failback, and the switch to a ready one. A reason when the connection
+    // must end now (its content failed and the upstream cannot be opened twice: break before make).
+    std::optional<std::string> check_switch(std::unique_ptr<Upstream>& upstream, std::size_t& index);
+    void start_candidate(std::size_t index, bool failback, const std::string& reason);
+    void take_over(std::unique_ptr<Upstream>& upstream, std::size_t& index);
+    void end_candidate();
+    // The packets go to the listener, and into the counters.
+    void deliver(std::vector<uint8_t>&& packets);
     // The connection delivers: the listener hears of it, and the outage (if any) is over.
     void go_live(const UpstreamUrl& remote, bool splice);
     // Frames one read; false when the upstream has stalled (only null packets or garbage for read_timeout).
@@ -110,6 +133,12 @@ private:
     std::atomic<bool> connected_{false};
 
     // Reader thread only.
+    UpstreamOptions options_;
+    std::optional<RemoteSchedule> schedule_;
+    std::unique_ptr<ContentHealth> health_;       // the live connection's, when rules are set
+    std::unique_ptr<UpstreamCandidate> candidate_;
+    bool candidate_is_failback_ = false;
+    std::chrono::steady_clock::time_point next_failback_{};
     TsFramer framer_;
     std::optional<std::chrono::steady_clock::time_point> lost_at_;  // viewers wait through an outage
     // Since the last packet that was not null: what the connection sent instead.
@@ -129,6 +158,8 @@ private:
     std::atomic<uint64_t> bytes_skipped_{0};
     std::atomic<uint64_t> sync_losses_{0};
     std::atomic<bool> gave_up_{false};
+    std::atomic<uint64_t> failovers_{0};
+    std::atomic<uint64_t> failbacks_{0};
     // Strings need a lock; the reader takes it once per attempt or failure, never per read.
     mutable std::mutex status_mutex_;
     std::string remote_;      // guarded by status_mutex_

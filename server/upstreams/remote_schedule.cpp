@@ -37,6 +37,16 @@ RemoteSchedule::Next RemoteSchedule::next(Clock::time_point now) const {
     return result;
 }
 
+std::optional<std::size_t> RemoteSchedule::next_other(std::size_t current, Clock::time_point now) const {
+    for (std::size_t step = 0; step < order_.size(); ++step) {
+        const std::size_t remote = order_[(cursor_ + step) % order_.size()];
+        const RemoteState& state = states_[remote];
+        if (remote == current || (state.failures > 0 && (reconnect_.count() == 0 || state.retry_at > now))) continue;
+        return remote;
+    }
+    return std::nullopt;
+}
+
 void RemoteSchedule::report_failure(std::size_t remote, Clock::time_point now) {
     RemoteState& state = states_[remote];
     ++state.failures;

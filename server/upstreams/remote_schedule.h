@@ -27,6 +27,10 @@ public:
     };
     Next next(Clock::time_point now) const;
 
+    // A remote other than `current` that may be tried now (a failover while `current` still
+    // delivers), in the order of trial from the cursor; nullopt when every other one is backing off.
+    std::optional<std::size_t> next_other(std::size_t current, Clock::time_point now) const;
+
     void report_failure(std::size_t remote, Clock::time_point now);
     // The remote delivered packets: its backoff starts over.
     void report_success(std::size_t remote);

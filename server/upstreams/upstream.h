@@ -20,13 +20,18 @@ struct UpstreamOptions {
 
 class Upstream {
 public:
+    explicit Upstream(const UpstreamOptions& options) : options_(options) {}
     virtual ~Upstream() = default;
 
     // Reads up to `len` bytes. > 0: bytes read. 0: the upstream ended cleanly. < 0: failed, see error().
     virtual long read(uint8_t* buf, std::size_t len) = 0;
     const std::string& error() const { return error_; }
+    // Another thread reads it from now on: a connection opened beside the live one (make before
+    // break) is handed to the stream's reader with the reader's stop signal and timeouts.
+    void rebind(const UpstreamOptions& options) { options_ = options; }
 
 protected:
+    UpstreamOptions options_;
     std::string error_;
 };
 
@@ -36,12 +41,11 @@ std::unique_ptr<Upstream> open_upstream(const UpstreamUrl& url, const UpstreamOp
 // Upstreams that are a plain descriptor: files, FIFOs, and later sockets and pipes.
 class FdUpstream : public Upstream {
 public:
-    FdUpstream(UniqueFd fd, const UpstreamOptions& options) : fd_(std::move(fd)), options_(options) {}
+    FdUpstream(UniqueFd fd, const UpstreamOptions& options) : Upstream(options), fd_(std::move(fd)) {}
     long read(uint8_t* buf, std::size_t len) override;
 
 protected:
     UniqueFd fd_;
-    UpstreamOptions options_;
 };
 
 std::unique_ptr<Upstream> open_file_upstream(const UpstreamUrl& url, const UpstreamOptions& options, std::string& error);

@@ -39,7 +39,7 @@ private:
 class HttpUpstream : public Upstream {
 public:
     HttpUpstream(Transport transport, const UpstreamOptions& options, bool chunked, std::vector<uint8_t> body_start)
-        : transport_(std::move(transport)), options_(options), chunked_(chunked), pending_(std::move(body_start)) {}
+        : Upstream(options), transport_(std::move(transport)), chunked_(chunked), pending_(std::move(body_start)) {}
 
     long read(uint8_t* buf, std::size_t len) override {
         while (pending_offset_ == pending_.size()) {
@@ -70,7 +70,6 @@ public:
 
 private:
     Transport transport_;
-    UpstreamOptions options_;
     bool chunked_;
     ChunkedDecoder decoder_;
     bool decoder_done_ = false;

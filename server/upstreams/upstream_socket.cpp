@@ -30,7 +30,7 @@ class DatagramUpstream : public Upstream {
 public:
     // records: SOCK_SEQPACKET, where an empty record means the peer closed.
     DatagramUpstream(UniqueFd fd, const UpstreamOptions& options, bool records)
-        : fd_(std::move(fd)), options_(options), records_(records) {}
+        : Upstream(options), fd_(std::move(fd)), records_(records) {}
 
     long read(uint8_t* buf, std::size_t len) override {
         while (next_ == pending_.size()) {
@@ -104,7 +104,6 @@ private:
     }
 
     UniqueFd fd_;
-    UpstreamOptions options_;
     bool records_;
     bool ended_ = false;
     std::size_t slot_bytes_ = kFirstSlotBytes;

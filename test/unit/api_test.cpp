@@ -366,6 +366,8 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     a.splice_dropped_packets = 8;
     a.starts = 11;
     a.start_failures = 13;
+    a.upstream_failovers = 14;
+    a.upstream_failbacks = 15;
     a.hls_requests = 14;
     a.hls_bytes_sent = 15;
     StreamStats b = stream_stats(0, 20, 0, 0);
@@ -443,7 +445,9 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     CHECK(at("restreamer_stream_failed{stream=\"/a.ts\"}") == 0);
     CHECK(at("restreamer_stream_starts_total{stream=\"/a.ts\"}") == 11);
     CHECK(at("restreamer_stream_start_failures_total{stream=\"/a.ts\"}") == 13);
-    CHECK(samples.size() == 25 * 2 + 5);
+    CHECK(at("restreamer_upstream_failovers_total{stream=\"/a.ts\"}") == 14);
+    CHECK(at("restreamer_upstream_failbacks_total{stream=\"/a.ts\"}") == 15);
+    CHECK(samples.size() == 27 * 2 + 5);
 }
 
 TEST_CASE("prometheus: without streams only the global metrics remain", "[api]") {

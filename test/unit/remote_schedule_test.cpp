@@ -61,3 +61,16 @@ TEST_CASE("RemoteSchedule: shuffled_order is a permutation that depends on the s
     }
     CHECK(orders.size() > 1);
 }
+
+TEST_CASE("RemoteSchedule: next_other skips the live remote and the ones backing off", "[remote_schedule]") {
+    RemoteSchedule schedule({0, 1, 2}, seconds(10), seconds(60));
+    auto t = Clock::time_point{} + hours(1);
+    CHECK(schedule.next_other(0, t) == std::size_t(1));
+    schedule.report_failure(1, t);  // the cursor moves past 1
+    CHECK(schedule.next_other(0, t) == std::size_t(2));
+    schedule.report_failure(2, t);
+    CHECK_FALSE(schedule.next_other(0, t));
+    CHECK(schedule.next_other(0, t + seconds(10)) == std::size_t(1));
+    RemoteSchedule alone({0}, seconds(10), seconds(60));
+    CHECK_FALSE(alone.next_other(0, t));
+}

@@ -67,7 +67,7 @@ TEST_CASE("Streams API: every key of a stream and of a viewer", "[status]") {
     const auto& stream = doc[0];
     CHECK(keys(stream) == std::set<std::string>{"path", "state", "upstream", "last_error", "viewers",
                                                 "input_bits_per_second", "output_bytes_per_second", "packets_dropped",
-                                                "cc_errors", "viewer_list", "viewers_truncated"});
+                                                "cc_errors", "failovers", "failbacks", "viewer_list", "viewers_truncated"});
     CHECK(stream["path"].GetString() == std::string("/tv.ts"));
     CHECK(stream["state"].GetString() == std::string("connected"));
     CHECK(stream["upstream"].GetString() == std::string("http://upstream:8000/tv"));
