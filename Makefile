@@ -234,3 +234,52 @@ fuzz-replay-bins: deps
 
 test: fuzz-replay-bins
 # ==== end of fuzzing ==============================================================================
+
+# ==== Install and package (issue 20) ==============================================================
+# `make install` (PREFIX=/usr/local; DESTDIR honoured): the server as $(SBINDIR)/restreamer, the
+# commented example config in $(CONFDIR) (restreamer.json only when there is none, so an admin's file
+# is kept; restreamer.json.example always), the systemd unit, the sysusers.d entry for its user, the
+# man page and contrib/'s examples (HAProxy, dashboards, alerts) under $(DOCDIR)/examples/.
+# `make uninstall` removes what install put there; restreamer.json only while it is the unmodified
+# example. SERVER_BINARY names another build (the tests pass $BIN/server).
+PREFIX        ?= /usr/local
+SBINDIR       ?= $(PREFIX)/sbin
+SYSCONFDIR    ?= /etc
+CONFDIR       := $(SYSCONFDIR)/restreamer
+MANDIR        ?= $(PREFIX)/share/man
+DOCDIR        ?= $(PREFIX)/share/doc/restreamer
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR   ?= $(PREFIX)/lib/sysusers.d
+SERVER_BINARY ?= $(BIN)/server
+VERSION       := $(shell sed -n 's/.*kVersion = "\(.*\)";/\1/p' server/service/main.cpp)
+EXAMPLES      := $(filter-out contrib/systemd/% contrib/debian/% contrib/restreamer.json,$(shell find contrib -type f | sort))
+EXAMPLE_DIRS  := $(sort $(dir $(patsubst contrib/%,$(DOCDIR)/examples/%,$(EXAMPLES))))
+INSTALLED     := $(SBINDIR)/restreamer $(CONFDIR)/restreamer.json.example $(UNITDIR)/restreamer.service \
+                 $(SYSUSERSDIR)/restreamer.conf $(MANDIR)/man8/restreamer.8 \
+                 $(patsubst contrib/%,$(DOCDIR)/examples/%,$(EXAMPLES))
+
+.PHONY: install uninstall deb
+install: $(SERVER_BINARY)
+	install -D -m 0755 $(SERVER_BINARY) $(DESTDIR)$(SBINDIR)/restreamer
+	install -D -m 0644 docs/restreamer.8 $(DESTDIR)$(MANDIR)/man8/restreamer.8
+	install -D -m 0644 contrib/systemd/restreamer.sysusers $(DESTDIR)$(SYSUSERSDIR)/restreamer.conf
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' contrib/systemd/restreamer.service.in \
+	  >$(DESTDIR)$(UNITDIR)/restreamer.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/restreamer.service
+	install -D -m 0640 contrib/restreamer.json $(DESTDIR)$(CONFDIR)/restreamer.json.example
+	@if [ -e $(DESTDIR)$(CONFDIR)/restreamer.json ]; then echo "kept $(DESTDIR)$(CONFDIR)/restreamer.json"; \
+	else install -m 0640 contrib/restreamer.json $(DESTDIR)$(CONFDIR)/restreamer.json; fi
+	@# The config may hold passwords: readable by the service's group only (once the user exists).
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && getent group restreamer >/dev/null; then \
+	  chgrp restreamer $(CONFDIR)/restreamer.json $(CONFDIR)/restreamer.json.example; fi
+	@for f in $(EXAMPLES); do install -D -m 0644 $$f $(DESTDIR)$(DOCDIR)/examples/$${f#contrib/} || exit 1; done
+
+uninstall:
+	@if [ -e $(DESTDIR)$(CONFDIR)/restreamer.json ] && ! cmp -s contrib/restreamer.json $(DESTDIR)$(CONFDIR)/restreamer.json; \
+	then echo "kept $(DESTDIR)$(CONFDIR)/restreamer.json: it differs from the example"; \
+	else rm -f $(DESTDIR)$(CONFDIR)/restreamer.json; fi
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@# Only the folders that are restreamer's own, deepest first.
+	@for d in $(sort $(EXAMPLE_DIRS)) $(DOCDIR)/examples $(DOCDIR) $(CONFDIR); do echo $$d; done | sort -r | \
+	  while read -r d; do [ ! -d "$(DESTDIR)$$d" ] || rmdir --ignore-fail-on-non-empty "$(DESTDIR)$$d"; done
