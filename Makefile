@@ -92,7 +92,7 @@ $(OBJ)/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -c -o $@ $<
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)
 
 # Installs the Debian packages the build, `make run` and the tests need, when any is missing.
 PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev openssl prometheus-cpp-dev prometheus ffmpeg curl procps iproute2 python3 haproxy chromium mpv python3-m3u8 \
@@ -283,3 +283,33 @@ uninstall:
 	@# Only the folders that are restreamer's own, deepest first.
 	@for d in $(sort $(EXAMPLE_DIRS)) $(DOCDIR)/examples $(DOCDIR) $(CONFDIR); do echo $$d; done | sort -r | \
 	  while read -r d; do [ ! -d "$(DESTDIR)$$d" ] || rmdir --ignore-fail-on-non-empty "$(DESTDIR)$$d"; done
+
+# `make deb`: $(DEB_DIR)/restreamer_$(VERSION)_$(DEB_ARCH).deb with dpkg-deb, from `make install` into
+# a staging root (PREFIX=/usr, the unit in /lib/systemd/system) and contrib/debian/: the config as a
+# conffile, postinst creating the system user, postrm purge removing it, Depends from dpkg-shlibdeps.
+DEB_DIR  ?= build/deb
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB      := $(DEB_DIR)/restreamer_$(VERSION)_$(DEB_ARCH).deb
+DEB_ROOT := $(abspath $(DEB_DIR))/root
+DEB_DOC  := $(DEB_ROOT)/usr/share/doc/restreamer
+
+deb: $(SERVER_BINARY)
+	@rm -rf $(DEB_ROOT) $(DEB_DIR)/src
+	@mkdir -p $(DEB_ROOT)/DEBIAN $(DEB_DIR)/src/debian
+	@$(MAKE) --no-print-directory -s install DESTDIR=$(DEB_ROOT) PREFIX=/usr UNITDIR=/lib/systemd/system \
+	  SYSUSERSDIR=/usr/lib/sysusers.d SERVER_BINARY=$(SERVER_BINARY)
+	strip --strip-unneeded --remove-section=.comment --remove-section=.note $(DEB_ROOT)/usr/sbin/restreamer
+	gzip -9n $(DEB_ROOT)/usr/share/man/man8/restreamer.8
+	install -m 0644 contrib/debian/copyright $(DEB_DOC)/copyright
+	gzip -9nc contrib/debian/changelog >$(DEB_DOC)/changelog.gz
+	install -m 0755 contrib/debian/postinst contrib/debian/prerm contrib/debian/postrm $(DEB_ROOT)/DEBIAN/
+	printf '%s\n' /etc/restreamer/restreamer.json /etc/restreamer/restreamer.json.example >$(DEB_ROOT)/DEBIAN/conffiles
+	cd $(DEB_ROOT) && find . -type f ! -path './DEBIAN/*' ! -path './etc/*' -printf '%P\0' | sort -z | xargs -0 md5sum >DEBIAN/md5sums
+	@# dpkg-shlibdeps wants a debian/control in its working directory.
+	printf 'Source: restreamer\n\nPackage: restreamer\nArchitecture: any\n' >$(DEB_DIR)/src/debian/control
+	depends=$$(cd $(DEB_DIR)/src && dpkg-shlibdeps -O $(DEB_ROOT)/usr/sbin/restreamer | sed -n 's/^shlibs:Depends=//p'); \
+	[ -n "$$depends" ] || { echo "dpkg-shlibdeps found no dependencies" >&2; exit 1; }; \
+	size=$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1); \
+	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@ARCH@|$(DEB_ARCH)|' -e "s|@DEPENDS@|$$depends|" -e "s|@INSTALLED_SIZE@|$$size|" \
+	  contrib/debian/control.in >$(DEB_ROOT)/DEBIAN/control
+	dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) $(DEB)
