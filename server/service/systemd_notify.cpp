@@ -49,8 +49,8 @@ void SystemdNotifier::reloading() {
 
 void SystemdNotifier::stopping() {
     if (!enabled_) return;
+    monitor_.reset();  // first: a probe in flight must not ping after STOPPING=1
     notify("STOPPING=1");
-    monitor_.reset();
 }
 
 void SystemdNotifier::update_status(const char* prefix) {
