@@ -46,6 +46,7 @@ getent passwd restreamer >/dev/null || fail "no system user restreamer"
     fail "the config is $(stat -c '%a %U:%G' /etc/restreamer/restreamer.json), not 640 root:restreamer"
 dpkg-query --showformat='${Conffiles}' -W restreamer | grep -q /etc/restreamer/restreamer.json || fail "the config is no conffile"
 [[ -f /lib/systemd/system/restreamer.service ]] || fail "no unit"
+systemd-analyze verify /lib/systemd/system/restreamer.service || fail "systemd-analyze verify rejects the installed unit"
 as_user() { local user=$1; shift; setpriv --reuid="$user" --regid="$user" --init-groups "$@"; }
 as_user restreamer /usr/sbin/restreamer --check-config /etc/restreamer/restreamer.json || fail "the service user cannot read its config"
 as_user nobody /usr/sbin/restreamer --check-config /etc/restreamer/restreamer.json 2>/dev/null && fail "any user can read the config"
