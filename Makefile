@@ -36,7 +36,7 @@ LIBCOMMON := $(OBJ)/libcommon.a
 LIBSERVER := $(OBJ)/libserver.a
 LIBSOURCE := $(OBJ)/libsource.a
 
-SERVER_LIBS := -lcpp-httplib -lprometheus-cpp-core -lssl -lcrypto
+SERVER_LIBS := -lcpp-httplib -lprometheus-cpp-core -lssl -lcrypto -lsystemd
 
 .PHONY: all deps run test bench bench-players bench-lineup soak clean
 all: $(BIN)/server $(BIN)/source $(BIN)/ts_check $(BIN)/tls_forward $(BIN)/ts_pipe
@@ -92,10 +92,11 @@ $(OBJ)/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -c -o $@ $<
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)
 
 # Installs the Debian packages the build, `make run` and the tests need, when any is missing.
-PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev openssl prometheus-cpp-dev prometheus ffmpeg curl procps iproute2 python3 haproxy chromium mpv python3-m3u8 vlc-bin vlc-plugin-base
+PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev openssl prometheus-cpp-dev prometheus ffmpeg curl procps iproute2 python3 haproxy chromium mpv python3-m3u8 \
+            vlc-bin vlc-plugin-base libsystemd-dev systemd lintian dpkg-dev man-db adduser
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -233,3 +234,82 @@ fuzz-replay-bins: deps
 
 test: fuzz-replay-bins
 # ==== end of fuzzing ==============================================================================
+
+# ==== Install and package (issue 20) ==============================================================
+# `make install` (PREFIX=/usr/local; DESTDIR honoured): the server as $(SBINDIR)/restreamer, the
+# commented example config in $(CONFDIR) (restreamer.json only when there is none, so an admin's file
+# is kept; restreamer.json.example always), the systemd unit, the sysusers.d entry for its user, the
+# man page and contrib/'s examples (HAProxy, dashboards, alerts) under $(DOCDIR)/examples/.
+# `make uninstall` removes what install put there; restreamer.json only while it is the unmodified
+# example. SERVER_BINARY names another build (the tests pass $BIN/server).
+PREFIX        ?= /usr/local
+SBINDIR       ?= $(PREFIX)/sbin
+SYSCONFDIR    ?= /etc
+CONFDIR       := $(SYSCONFDIR)/restreamer
+MANDIR        ?= $(PREFIX)/share/man
+DOCDIR        ?= $(PREFIX)/share/doc/restreamer
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR   ?= $(PREFIX)/lib/sysusers.d
+SERVER_BINARY ?= $(BIN)/server
+VERSION       := $(shell sed -n 's/.*kVersion = "\(.*\)";/\1/p' server/service/main.cpp)
+EXAMPLES      := $(filter-out contrib/systemd/% contrib/debian/% contrib/restreamer.json,$(shell find contrib -type f | sort))
+EXAMPLE_DIRS  := $(sort $(dir $(patsubst contrib/%,$(DOCDIR)/examples/%,$(EXAMPLES))))
+INSTALLED     := $(SBINDIR)/restreamer $(CONFDIR)/restreamer.json.example $(UNITDIR)/restreamer.service \
+                 $(SYSUSERSDIR)/restreamer.conf $(MANDIR)/man8/restreamer.8 \
+                 $(patsubst contrib/%,$(DOCDIR)/examples/%,$(EXAMPLES))
+
+.PHONY: install uninstall deb
+install: $(SERVER_BINARY)
+	install -D -m 0755 $(SERVER_BINARY) $(DESTDIR)$(SBINDIR)/restreamer
+	install -D -m 0644 docs/restreamer.8 $(DESTDIR)$(MANDIR)/man8/restreamer.8
+	install -D -m 0644 contrib/systemd/restreamer.sysusers $(DESTDIR)$(SYSUSERSDIR)/restreamer.conf
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' contrib/systemd/restreamer.service.in \
+	  >$(DESTDIR)$(UNITDIR)/restreamer.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/restreamer.service
+	install -D -m 0640 contrib/restreamer.json $(DESTDIR)$(CONFDIR)/restreamer.json.example
+	@if [ -e $(DESTDIR)$(CONFDIR)/restreamer.json ]; then echo "kept $(DESTDIR)$(CONFDIR)/restreamer.json"; \
+	else install -m 0640 contrib/restreamer.json $(DESTDIR)$(CONFDIR)/restreamer.json; fi
+	@# The config may hold passwords: readable by the service's group only (once the user exists).
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && getent group restreamer >/dev/null; then \
+	  chgrp restreamer $(CONFDIR)/restreamer.json $(CONFDIR)/restreamer.json.example; fi
+	@for f in $(EXAMPLES); do install -D -m 0644 $$f $(DESTDIR)$(DOCDIR)/examples/$${f#contrib/} || exit 1; done
+
+uninstall:
+	@if [ -e $(DESTDIR)$(CONFDIR)/restreamer.json ] && ! cmp -s contrib/restreamer.json $(DESTDIR)$(CONFDIR)/restreamer.json; \
+	then echo "kept $(DESTDIR)$(CONFDIR)/restreamer.json: it differs from the example"; \
+	else rm -f $(DESTDIR)$(CONFDIR)/restreamer.json; fi
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@# Only the folders that are restreamer's own, deepest first.
+	@for d in $(sort $(EXAMPLE_DIRS)) $(DOCDIR)/examples $(DOCDIR) $(CONFDIR); do echo $$d; done | sort -r | \
+	  while read -r d; do [ ! -d "$(DESTDIR)$$d" ] || rmdir --ignore-fail-on-non-empty "$(DESTDIR)$$d"; done
+
+# `make deb`: $(DEB_DIR)/restreamer_$(VERSION)_$(DEB_ARCH).deb with dpkg-deb, from `make install` into
+# a staging root (PREFIX=/usr, the unit in /lib/systemd/system) and contrib/debian/: the config as a
+# conffile, postinst creating the system user, postrm purge removing it, Depends from dpkg-shlibdeps.
+DEB_DIR  ?= build/deb
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB      := $(DEB_DIR)/restreamer_$(VERSION)_$(DEB_ARCH).deb
+DEB_ROOT := $(abspath $(DEB_DIR))/root
+DEB_DOC  := $(DEB_ROOT)/usr/share/doc/restreamer
+
+deb: $(SERVER_BINARY)
+	@rm -rf $(DEB_ROOT) $(DEB_DIR)/src
+	@mkdir -p $(DEB_ROOT)/DEBIAN $(DEB_DIR)/src/debian
+	@$(MAKE) --no-print-directory -s install DESTDIR=$(DEB_ROOT) PREFIX=/usr UNITDIR=/lib/systemd/system \
+	  SYSUSERSDIR=/usr/lib/sysusers.d SERVER_BINARY=$(SERVER_BINARY)
+	strip --strip-unneeded --remove-section=.comment --remove-section=.note $(DEB_ROOT)/usr/sbin/restreamer
+	gzip -9n $(DEB_ROOT)/usr/share/man/man8/restreamer.8
+	install -m 0644 contrib/debian/copyright $(DEB_DOC)/copyright
+	gzip -9nc contrib/debian/changelog >$(DEB_DOC)/changelog.gz
+	install -m 0755 contrib/debian/postinst contrib/debian/prerm contrib/debian/postrm $(DEB_ROOT)/DEBIAN/
+	printf '%s\n' /etc/restreamer/restreamer.json /etc/restreamer/restreamer.json.example >$(DEB_ROOT)/DEBIAN/conffiles
+	cd $(DEB_ROOT) && find . -type f ! -path './DEBIAN/*' ! -path './etc/*' -printf '%P\0' | sort -z | xargs -0 md5sum >DEBIAN/md5sums
+	@# dpkg-shlibdeps wants a debian/control in its working directory.
+	printf 'Source: restreamer\n\nPackage: restreamer\nArchitecture: any\n' >$(DEB_DIR)/src/debian/control
+	depends=$$(cd $(DEB_DIR)/src && dpkg-shlibdeps -O $(DEB_ROOT)/usr/sbin/restreamer | sed -n 's/^shlibs:Depends=//p'); \
+	[ -n "$$depends" ] || { echo "dpkg-shlibdeps found no dependencies" >&2; exit 1; }; \
+	size=$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1); \
+	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@ARCH@|$(DEB_ARCH)|' -e "s|@DEPENDS@|$$depends|" -e "s|@INSTALLED_SIZE@|$$size|" \
+	  contrib/debian/control.in >$(DEB_ROOT)/DEBIAN/control
+	dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) $(DEB)

@@ -1,11 +1,14 @@
 // log.cpp - formatting and the single write(2) of a log line.
 #include "common/log.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 
 #include "common/text.h"
 #include "common/utc_time.h"
@@ -23,6 +26,27 @@ const char* level_name(LogLevel level) {
     return "?";
 }
 
+// syslog(3) priorities: journald reads a leading "<N>" as the line's priority.
+int syslog_priority(LogLevel level) {
+    switch (level) {
+    case LogLevel::debug: return 7;
+    case LogLevel::info: return 6;
+    case LogLevel::warn: return 4;
+    case LogLevel::error: return 3;
+    }
+    return 6;
+}
+
+// Decided once: systemd sets JOURNAL_STREAM to the device and inode of the stream it connected
+// stderr to; a child's redirected stderr no longer matches them.
+bool stderr_is_journal() {
+    static const bool journal = [] {
+        struct stat st {};
+        return ::fstat(STDERR_FILENO, &st) == 0 && journal_stream_matches(std::getenv("JOURNAL_STREAM"), st.st_dev, st.st_ino);
+    }();
+    return journal;
+}
+
 bool needs_quotes(std::string_view v) {
     if (v.empty()) return true;
     for (char c : v) {
@@ -35,11 +59,23 @@ bool needs_quotes(std::string_view v) {
 
 void set_log_level(LogLevel level) { g_min_level = level; }
 
+bool journal_stream_matches(const char* journal_stream, dev_t device, ino_t inode) {
+    if (journal_stream == nullptr) return false;
+    unsigned long long dev = 0, ino = 0;
+    char extra = 0;
+    return std::sscanf(journal_stream, "%llu:%llu%c", &dev, &ino, &extra) == 2 && dev == device && ino == inode;
+}
+
 LogLine::LogLine(LogLevel level, std::string_view event)
     : level_(level), enabled_(level >= g_min_level.load(std::memory_order_relaxed)) {
     if (!enabled_) return;
-    line_ = iso8601_utc(std::chrono::system_clock::now());
-    line_ += ' ';
+    if (stderr_is_journal()) {
+        // The journal stamps each line itself; a priority prefix instead of a second timestamp.
+        line_ = '<' + std::to_string(syslog_priority(level)) + '>';
+    } else {
+        line_ = iso8601_utc(std::chrono::system_clock::now());
+        line_ += ' ';
+    }
     line_ += level_name(level);
     line_ += " event=";
     line_ += event;

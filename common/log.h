@@ -1,6 +1,10 @@
 // log.h - one line per event on stderr: time, level, event, then key=value fields.
 // Thread-safe: a line is written with a single write(2), so lines never interleave.
+// When stderr is systemd's journal (JOURNAL_STREAM names it), the time gives way to a "<N>" syslog
+// priority: the journal keeps its own timestamp and reads the priority from the prefix.
 #pragma once
+
+#include <sys/types.h>
 
 #include <sstream>
 #include <string>
@@ -10,6 +14,9 @@ enum class LogLevel { debug, info, warn, error };
 
 // Lowest level that is printed; set once at start-up.
 void set_log_level(LogLevel level);
+
+// JOURNAL_STREAM's "DEVICE:INODE" (may be null) names the file of `device` and `inode`.
+bool journal_stream_matches(const char* journal_stream, dev_t device, ino_t inode);
 
 // Builds one log line and prints it when the statement ends:
 //   LogLine(LogLevel::info, "client_connected").kv("stream", path).kv("client", addr);

@@ -5,8 +5,11 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "common/log.h"
 
@@ -23,6 +26,23 @@ constexpr steady_clock::duration kExhaustedFor = seconds(3);
 constexpr steady_clock::duration kLogInterval = seconds(1);
 
 bool lacks_descriptors(int error) { return error == EMFILE || error == ENFILE; }
+
+// TEST HOOK, for test/e2e/systemd_notify.sh only: RESTREAMER_TEST_WEDGE_ACCEPTOR_AFTER=SECONDS makes
+// the accept loop stop accepting that long after it starts, as a deadlocked loop would, so that the
+// test sees the systemd watchdog stop pinging (SIGSTOP would stop the watchdog thread too).
+std::optional<steady_clock::time_point> test_wedge_deadline() {
+    const char* after = std::getenv("RESTREAMER_TEST_WEDGE_ACCEPTOR_AFTER");
+    if (after == nullptr || *after == '\0') return std::nullopt;
+    return steady_clock::now() + milliseconds(static_cast<long>(std::atof(after) * 1000));
+}
+
+// The wedge: nothing but the stop signal ends it.
+void wedge_until_stopped(int stop_fd) {
+    LogLine(LogLevel::warn, "acceptor_wedged").kv("reason", "test hook RESTREAMER_TEST_WEDGE_ACCEPTOR_AFTER");
+    pollfd stop = {stop_fd, POLLIN, 0};
+    while (::poll(&stop, 1, -1) < 0 && errno == EINTR) {
+    }
+}
 }  // namespace
 
 Acceptor::Acceptor(UniqueFd listener, int stop_fd)
@@ -45,9 +65,18 @@ bool Acceptor::descriptors_exhausted() const {
 
 void Acceptor::run(const Handler& handle) {
     pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    const std::optional<steady_clock::time_point> wedge = test_wedge_deadline();
     for (;;) {
         // A burst's last failures are logged a second later, even when no connection follows.
-        const int timeout = unlogged_failures_ > 0 ? 1000 : -1;
+        int timeout = unlogged_failures_ > 0 ? 1000 : -1;
+        if (wedge) {
+            const auto left = duration_cast<milliseconds>(*wedge - steady_clock::now()).count();
+            if (left <= 0) {
+                wedge_until_stopped(stop_fd_);
+                break;
+            }
+            timeout = timeout < 0 ? static_cast<int>(left) : std::min(timeout, static_cast<int>(left));
+        }
         if (::poll(fds, 2, timeout) < 0 && errno != EINTR) break;
         if (fds[1].revents != 0) break;
         if (unlogged_failures_ > 0 && steady_clock::now() - last_logged_ >= kLogInterval) log_failures();

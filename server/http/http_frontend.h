@@ -38,6 +38,8 @@ public:
     // The bound address, e.g. "127.0.0.1:8000" (the real port when the config asked for 0).
     const std::string& address() const { return address_; }
     const std::string& listen() const { return listen_; }
+    // Viewers of TS streams and relays being served now (HLS sessions are the site's).
+    unsigned viewers() const { return viewers_.load(std::memory_order_relaxed); }
 
     // Starts a drain (server/http/drain.h) that closes the viewers left after `deadline`; false when
     // one was started before or the frontend is stopping. Any thread.

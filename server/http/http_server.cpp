@@ -13,6 +13,7 @@
 #include "common/net/http_message.h"
 #include "common/text.h"
 #include "server/http/connection_threads.h"
+#include "server/http/liveness_probe.h"
 #include "server/http/socket_stream.h"
 
 using namespace std::chrono;
@@ -182,6 +183,14 @@ bool HttpServer::serve_one(SocketStream& stream, milliseconds wait, bool last) {
         return false;
     case SocketStream::HeadResult::closed:
     case SocketStream::HeadResult::stopped: return false;
+    }
+    if (stream.head().rfind("OPTIONS * ", 0) == 0) {
+        // The server-wide no-op (RFC 9110 section 9.3.7): the systemd watchdog's probe
+        // (liveness_probe.h), answered here so that it is neither routed nor logged.
+        const std::string reply = std::string(kLivenessProbeStatusLine) + "Allow: GET, HEAD, POST, OPTIONS\r\n" +
+                                  "Connection: close\r\nContent-Length: 0\r\nDate: " + http_date() + "\r\n\r\n";
+        stream.write(reply.data(), reply.size());
+        return false;
     }
     // Every answer is the whole representation (RFC 9110 section 14.2 lets a server ignore Range): a
     // live stream has no byte positions to ask for, and httplib's answers to Range are wrong (206

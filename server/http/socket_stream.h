@@ -30,6 +30,8 @@ public:
     // Removes every field called `name` (lower case, e.g. "range") from the head read_head found;
     // returns the first one's value (trimmed), empty when there was none.
     std::string remove_field(std::string_view name);
+    // The head read_head found, request line first.
+    std::string_view head() const { return std::string_view(buffer_.data() + begin_, head_bytes_); }
     // Bytes received and not read yet: after a failed read_head, a part of a head.
     std::size_t buffered() const { return end_ - begin_; }
     // Bytes have arrived that nobody has read (in the buffer or still in the socket).

@@ -18,6 +18,7 @@
 #include "server/service/process_limits.h"
 #include "server/service/command_line.h"
 #include "server/service/service.h"
+#include "server/service/systemd_notify.h"
 
 namespace {
 constexpr const char* kVersion = "0.1.0";
@@ -86,6 +87,8 @@ int serve(const std::string& config_path, Config config) {
         return 1;
     }
     LogLine(LogLevel::info, "listening").kv("address", service.address());
+    SystemdNotifier systemd(service.address(), [&service] { return service.status(); });
+    systemd.ready();
 
     for (;;) {
         int signal = 0;
@@ -100,8 +103,11 @@ int serve(const std::string& config_path, Config config) {
             break;
         }
         LogLine(LogLevel::info, "reloading").kv("config", config_path).kv("signal", strsignal(signal));
+        systemd.reloading();
         service.reload(error);  // logs the outcome; a bad file keeps the running configuration
+        systemd.ready();
     }
+    systemd.stopping();
     service.stop();
     LogLine(LogLevel::info, "stopped");
     return 0;

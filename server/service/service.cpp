@@ -54,6 +54,14 @@ bool Service::drain() {
     return frontend_->drain(std::chrono::seconds(site_->config().draindeadline_s));
 }
 
+std::string Service::status() const {
+    const std::shared_ptr<const Site> site = frontend_->site();
+    const std::size_t viewers = frontend_->viewers() + site->hls_sessions(std::chrono::steady_clock::now());
+    const std::size_t streams = site->config().streams().size();
+    return std::to_string(viewers) + (viewers == 1 ? " viewer, " : " viewers, ") + std::to_string(streams) +
+           (streams == 1 ? " stream" : " streams");
+}
+
 void Service::stop() {
     {
         std::lock_guard<std::mutex> lock(mutex_);

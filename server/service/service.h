@@ -28,6 +28,9 @@ public:
     void stop();
 
     const std::string& address() const { return frontend_->address(); }
+    // "3 viewers, 5 streams" (viewers include live HLS sessions), for systemd's STATUS=. Any thread,
+    // after a successful start().
+    std::string status() const;
 
 private:
     const std::string config_path_;

@@ -12,6 +12,7 @@
 #include "common/net/net.h"
 #include "common/net/listener.h"
 #include "server/http/http_server.h"
+#include "server/http/liveness_probe.h"
 #include "wait_until.h"
 
 using namespace std::chrono;
@@ -261,4 +262,25 @@ TEST_CASE("HttpServer: stop() ends connections waiting for a request at once", "
     CHECK(steady_clock::now() - started < seconds(2));
     read_all(idle.get(), milliseconds(500), &closed);
     CHECK(closed);
+}
+
+TEST_CASE("HttpServer: OPTIONS * is answered before routing, and the liveness probe reads it", "[http_server]") {
+    TestServer server;
+    const std::string answer = exchange(server.port(), kLivenessProbeRequest);
+    CHECK(answer.rfind(kLivenessProbeStatusLine, 0) == 0);
+    CHECK(answer.find("Allow: GET, HEAD, POST, OPTIONS\r\n") != std::string::npos);
+    CHECK(answer.find("other") == std::string::npos);  // the router's answer to any other target
+    std::string error;
+    CHECK(probe_acceptor("127.0.0.1:" + std::to_string(server.port()), seconds(2), error));
+    CHECK(probe_acceptor(":" + std::to_string(server.port()), seconds(2), error));  // a wildcard: the loopback
+}
+
+TEST_CASE("liveness probe: a socket that is listening but never accepts fails within the timeout", "[http_server]") {
+    Listener listener = listen_tcp("127.0.0.1", "0", ListenOptions{});  // the kernel completes connects; nobody answers
+    REQUIRE(listener.fd);
+    std::string error;
+    const auto start = steady_clock::now();
+    CHECK_FALSE(probe_acceptor(listener.address, milliseconds(300), error));
+    CHECK(steady_clock::now() - start < seconds(2));
+    CHECK(error.find("no answer within 300 ms") != std::string::npos);
 }
