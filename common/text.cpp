@@ -51,3 +51,19 @@ std::string_view as_utf8(std::string_view text, std::string& storage) {
     }
     return storage;
 }
+
+std::string percent_encode(std::string_view text) {
+    static const char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+            out += c;
+            continue;
+        }
+        out += '%';
+        out += kHex[u >> 4];
+        out += kHex[u & 15];
+    }
+    return out;
+}

@@ -45,6 +45,10 @@ bool is_utf8(std::string_view text);
 // and "xff" looks the same, which for a log is the lesser loss.
 std::string_view as_utf8(std::string_view text, std::string& storage);
 
+// `text` as a URI query value (RFC 3986): unreserved characters and '/' as they are, every other
+// byte as %HH (upper-case hex).
+std::string percent_encode(std::string_view text);
+
 // ASCII lower case; header names, schemes and keys are compared this way.
 inline std::string to_lower(std::string_view text) {
     std::string out(text);

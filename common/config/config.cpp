@@ -31,6 +31,8 @@ const char* to_string(Notification::Event event) {
     case Notification::Event::limit_hit: return "limit_hit";
     case Notification::Event::limit_miss: return "limit_miss";
     case Notification::Event::heartbeat: return "heartbeat";
+    case Notification::Event::failover: return "failover";
+    case Notification::Event::failback: return "failback";
     }
     return "heartbeat";
 }

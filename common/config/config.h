@@ -70,7 +70,8 @@ inline bool operator!=(const Resource& a, const Resource& b) { return !(a == b);
 
 // restreamer's "notifications": a GET to `url` when the event happens.
 struct Notification {
-    enum class Event { limit_hit, limit_miss, heartbeat };
+    // failover and failback: a stream switched remotes for its content (its "failover" rules).
+    enum class Event { limit_hit, limit_miss, heartbeat, failover, failback };
     Event event = Event::heartbeat;
     std::string url;  // http:// or https://, as configured
     AuthPolicy::Type auth_type = AuthPolicy::Type::none;
@@ -78,7 +79,7 @@ struct Notification {
 };
 bool operator==(const Notification& a, const Notification& b);
 inline bool operator!=(const Notification& a, const Notification& b) { return !(a == b); }
-const char* to_string(Notification::Event event);  // "limit_hit", "limit_miss", "heartbeat"
+const char* to_string(Notification::Event event);  // "limit_hit", "limit_miss", "heartbeat", "failover", "failback"
 
 struct Config {
     std::string listen = "localhost:8000";

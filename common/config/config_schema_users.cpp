@@ -138,7 +138,9 @@ Notification ConfigSchema::read_notification(const Value& value, const std::stri
     if (*event == "limit_hit") notification.event = Notification::Event::limit_hit;
     else if (*event == "limit_miss") notification.event = Notification::Event::limit_miss;
     else if (*event == "heartbeat") notification.event = Notification::Event::heartbeat;
-    else reader_.fail(event_path, "unknown event " + quoted(*event) + " (expected limit_hit, limit_miss, heartbeat)");
+    else if (*event == "failover") notification.event = Notification::Event::failover;
+    else if (*event == "failback") notification.event = Notification::Event::failback;
+    else reader_.fail(event_path, "unknown event " + quoted(*event) + " (expected limit_hit, limit_miss, heartbeat, failover, failback)");
 
     if (!type) reader_.fail(child_path(path, "type"), "missing");
     if (*type != "url") reader_.fail(child_path(path, "type"), "unknown type " + quoted(*type) + " (expected url)");

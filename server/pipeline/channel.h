@@ -108,6 +108,8 @@ public:
     // The HLS output, or null when the resource has no `hls`.
     const std::shared_ptr<HlsOutput>& hls() const { return hls_; }
     bool is_connected() const { return loop_.is_connected(); }
+    // Failovers and failbacks of the upstream so far (content-aware switches).
+    std::pair<uint64_t, uint64_t> upstream_switches() const { return loop_.switches(); }
     // The check API's 200: connected, or idle on demand and not failed at its last start.
     bool answers_check() const;
     StreamStats stats() const;

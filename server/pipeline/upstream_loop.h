@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/net/net.h"
@@ -89,6 +90,10 @@ public:
     void stop();
     bool is_connected() const { return connected_.load(std::memory_order_acquire); }
     UpstreamState state() const;
+    // Content-aware switches so far (UpstreamState's failovers and failbacks), without its lock.
+    std::pair<uint64_t, uint64_t> switches() const {
+        return {failovers_.load(std::memory_order_relaxed), failbacks_.load(std::memory_order_relaxed)};
+    }
     const UpstreamSettings& settings() const { return settings_; }
 
 private:

@@ -9,15 +9,18 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "server/http/http_client.h"
 
 using namespace std::chrono;
 
 namespace {
 
-bool wants(const std::vector<NotificationTarget>& targets, bool limit_events) {
+using Event = NotificationTarget::Event;
+
+bool wants(const std::vector<NotificationTarget>& targets, std::initializer_list<Event> events) {
     return std::any_of(targets.begin(), targets.end(), [&](const NotificationTarget& t) {
-        return (t.event == NotificationTarget::Event::heartbeat) != limit_events;
+        return std::find(events.begin(), events.end(), t.event) != events.end();
     });
 }
 
@@ -25,9 +28,11 @@ bool wants(const std::vector<NotificationTarget>& targets, bool limit_events) {
 
 Notifier::Notifier(std::vector<NotificationTarget> targets, milliseconds heartbeat_interval, unsigned full_connections,
                    milliseconds timeout)
-    : heartbeat_interval_(wants(targets, false) ? std::max(heartbeat_interval, milliseconds::zero()) : milliseconds::zero()),
-      full_connections_(wants(targets, true) ? full_connections : 0),
-      timeout_(timeout > milliseconds::zero() ? timeout : milliseconds(seconds(10))) {
+    : heartbeat_interval_(wants(targets, {Event::heartbeat}) ? std::max(heartbeat_interval, milliseconds::zero())
+                                                             : milliseconds::zero()),
+      full_connections_(wants(targets, {Event::limit_hit, Event::limit_miss}) ? full_connections : 0),
+      timeout_(timeout > milliseconds::zero() ? timeout : milliseconds(seconds(10))),
+      wants_switches_(wants(targets, {Event::failover, Event::failback})) {
     for (NotificationTarget& t : targets) {
         Parsed<UpstreamUrl> parsed = parse_upstream_url(t.url);
         const bool http =
@@ -59,6 +64,7 @@ void Notifier::stop() {
         std::lock_guard<std::mutex> lock(mutex_);
         stopping_ = true;
         pending_.clear();
+        switches_.clear();
     }
     wakeup_.notify_all();
     {
@@ -89,6 +95,20 @@ void Notifier::connections_changed(unsigned connections) {
     wakeup_.notify_one();
 }
 
+void Notifier::stream_switched(Event event, const std::string& stream) {
+    if (!wants_switches_) return;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (stopping_) return;
+        if (switches_.size() >= kMaxPendingEvents) {
+            switches_.pop_front();
+            ++dropped_;
+        }
+        switches_.emplace_back(event, stream);
+    }
+    wakeup_.notify_one();
+}
+
 void Notifier::run() {
     const bool heartbeat = heartbeat_interval_ > milliseconds::zero();
     auto next_heartbeat = Clock::now() + heartbeat_interval_;
@@ -111,8 +131,16 @@ void Notifier::run() {
             // Logged here, once per batch of drops, not by the HTTP threads that dropped them.
             if (dropped)
                 LogLine(LogLevel::warn, "notification_dropped").kv("events", dropped)
-                    .kv("reason", "the worker fell behind; oldest limit_hit/limit_miss pairs dropped");
+                    .kv("reason", "the worker fell behind; oldest events dropped");
             send(event);
+            lock.lock();
+            continue;
+        }
+        if (!switches_.empty()) {
+            auto [event, stream] = std::move(switches_.front());
+            switches_.pop_front();
+            lock.unlock();
+            send(event, std::string("event=") + to_string(event) + "&stream=" + percent_encode(stream));
             lock.lock();
             continue;
         }
@@ -123,14 +151,14 @@ void Notifier::run() {
     }
 }
 
-void Notifier::send(Event event) {
+void Notifier::send(Event event, const std::string& query) {
     for (const Target& target : targets_) {
         if (stopping_) return;
-        if (target.event == event) send_to(target, event);
+        if (target.event == event) send_to(target, event, query);
     }
 }
 
-void Notifier::send_to(const Target& target, Event event) {
+void Notifier::send_to(const Target& target, Event event, const std::string& query) {
     std::unique_ptr<httplib::ClientImpl> client = make_http_client(target.url, timeout_);
     httplib::Headers headers;
     if (!target.authorization.empty()) headers.emplace("Authorization", target.authorization);
@@ -142,7 +170,9 @@ void Notifier::send_to(const Target& target, Event event) {
     }
     // The body is not wanted; the deadline bounds a target that trickles it.
     const auto deadline = Clock::now() + timeout_;
-    httplib::Result result = client->Get(target.url.target, headers, [&](uint64_t, uint64_t) {
+    std::string path = target.url.target;
+    if (!query.empty()) path += (path.find('?') == std::string::npos ? "?" : "&") + query;
+    httplib::Result result = client->Get(path, headers, [&](uint64_t, uint64_t) {
         return !stopping_ && Clock::now() < deadline;
     });
     {

@@ -1,5 +1,6 @@
 // notifier.h - restreamer's notifications: limit_hit and limit_miss when the viewer count crosses the
-// soft limit (fullconnections), and a periodic heartbeat, each sent as an HTTP GET to its URLs.
+// soft limit (fullconnections), a periodic heartbeat, and ours, failover and failback when a stream
+// switched remotes for its content (GET URL?event=failover&stream=/tv.ts), each sent as an HTTP GET.
 // connections_changed() is called from many HTTP threads and never waits on the network: one worker
 // thread, owned by the Notifier, does all the sending.
 #pragma once
@@ -57,6 +58,12 @@ public:
     // sets the state right.
     void connections_changed(unsigned connections);
 
+    // Some target wants failover or failback events.
+    bool wants_switches() const { return wants_switches_; }
+    // `stream` switched remotes (`event`: failover or failback). Any thread; queued, the oldest
+    // dropped past kMaxPendingEvents.
+    void stream_switched(Event event, const std::string& stream);
+
 private:
     struct Target {
         Event event;
@@ -65,17 +72,20 @@ private:
     };
 
     void run();
-    void send(Event event);
-    void send_to(const Target& target, Event event);
+    // `query`: appended to each target's URL ("event=failover&stream=..."), or empty.
+    void send(Event event, const std::string& query = {});
+    void send_to(const Target& target, Event event, const std::string& query);
 
     std::vector<Target> targets_;
     const std::chrono::milliseconds heartbeat_interval_;  // 0 also when no target wants heartbeats
     const unsigned full_connections_;                     // 0 also when no target wants limit events
     const std::chrono::milliseconds timeout_;
+    bool wants_switches_ = false;
 
     std::mutex mutex_;  // guards the fields below; never held while sending
     std::condition_variable wakeup_;
     std::deque<Event> pending_;
+    std::deque<std::pair<Event, std::string>> switches_;  // failover/failback and the stream
     bool full_ = false;        // the state the last queued limit event announced
     std::size_t dropped_ = 0;  // events dropped since the worker last logged it
     std::atomic<bool> stopping_{false};

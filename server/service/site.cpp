@@ -45,7 +45,7 @@ bool same_stream(const Resource& old_resource, const Config& old_config, const R
            old_resource.fast_start == resource.fast_start && old_resource.prebuffer_ms == resource.prebuffer_ms &&
            old_resource.tls_verify == resource.tls_verify &&
            old_resource.ondemand == resource.ondemand && old_resource.linger_s == resource.linger_s &&
-           old_resource.hls.has_value() == resource.hls.has_value() &&
+           old_resource.failover == resource.failover && old_resource.hls.has_value() == resource.hls.has_value() &&
            (!resource.hls || old_resource.hls->same_output(*resource.hls)) && same_channel_settings(old_config, config);
 }
 
@@ -54,6 +54,15 @@ bool same_relay(const Resource& old_resource, const Config& old_config, const Re
     return old_resource.relay == resource.relay && old_resource.maxgroups == resource.maxgroups &&
            old_resource.linger_s == resource.linger_s && old_resource.prebuffer_ms == resource.prebuffer_ms &&
            same_channel_settings(old_config, config);
+}
+
+// Each stream's failovers and failbacks as last told to the notifier.
+using SwitchWatch = std::vector<std::tuple<std::string, std::shared_ptr<Channel>, std::pair<uint64_t, uint64_t>>>;
+
+void notify_switches(Notifier& notifier, const std::string& path, const Channel& channel, std::pair<uint64_t, uint64_t>& seen) {
+    const std::pair<uint64_t, uint64_t> now = channel.upstream_switches();
+    for (; seen.first < now.first; ++seen.first) notifier.stream_switched(Notifier::Event::failover, path);
+    for (; seen.second < now.second; ++seen.second) notifier.stream_switched(Notifier::Event::failback, path);
 }
 
 milliseconds request_timeout(const Config& config) { return config.timeout_s ? seconds(config.timeout_s) : seconds(10); }
@@ -168,15 +177,21 @@ void Site::start() {
     for (const auto& [path, relay] : relays_) relays.push_back(relay);
     std::vector<Route> hls;
     for (const auto& [prefix, route] : hls_routes_) hls.push_back(route);
-    if (on_demand.empty() && relays.empty() && hls.empty()) return;
+    SwitchWatch switches;
+    if (notifier_ && notifier_->wants_switches())
+        for (const auto& [path, channel] : streams_) switches.emplace_back(path, channel, channel->upstream_switches());
+    if (on_demand.empty() && relays.empty() && hls.empty() && switches.empty()) return;
     // Shared streams and relays too: the previous site's thread stops when it retires. It also
-    // ends HLS sessions on time when no request comes to sweep them.
-    linger_ = std::make_unique<PeriodicThread>(kLingerCheckInterval, [on_demand, relays, hls, log = access_log_] {
+    // ends HLS sessions on time when no request comes to sweep them, and tells the notifier of
+    // the streams' failovers and failbacks (the reader threads know no site).
+    linger_ = std::make_unique<PeriodicThread>(kLingerCheckInterval, [on_demand, relays, hls, switches, notifier = notifier_.get(),
+                                                                      log = access_log_]() mutable {
         const auto now = steady_clock::now();
         for (const auto& channel : on_demand) channel->stop_if_idle(now);
         for (const auto& relay : relays) relay->close_idle(now);
         for (const Route& route : hls)
             log_hls_sessions(route.hls->sessions().sweep(now), route.resource->serve, route.resource->hls->serve, log.get());
+        for (auto& [path, channel, seen] : switches) notify_switches(*notifier, path, *channel, seen);
     });
 }
 

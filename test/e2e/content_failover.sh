@@ -3,9 +3,13 @@
 # keeps its connection but loses its video PID is left for the backup within `after` + 1 s, make
 # before break: the viewer sees no CC error and the video resumes at a keyframe; once the primary
 # has video again, the stream fails back to it. Each switch is one log line and counted in metrics.
-# A command (fork://), which cannot run twice at once, is ended first: break before make.
+# The notifications failover and failback reach their target, naming the stream. A command
+# (fork://), which cannot run twice at once, is ended first: break before make.
 source "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+python3 "$ROOT/test/tools/fake_http.py" 2>"$T/fake.log" & PIDS+=($!)
+wait_until 10 grep -q "event=listening" "$T/fake.log" || fail "fake http server did not start"
+fake="http://127.0.0.1:$(listening_port "$T/fake.log")"
 start_source src "$SAMPLE"
 # The primary: bin/source's stream through a gate that drops the video PID (0x100) while $T/novideo
 # exists, served raw over TCP.
@@ -18,6 +22,8 @@ script="curl -s $backup | $ROOT/test/tools/pid_gate.py 0x100 $T/novideo-fork"
 fork="fork:///bin/sh?-c+$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$script")"
 cat >"$T/server.json" <<JSON
 { "listen": "127.0.0.1:0", "timeout": 5, "reconnect": 1, "readtimeout": 5,
+  "notifications": [ { "event": "failover", "type": "url", "url": "$fake/record/switch?site=a" },
+                     { "event": "failback", "type": "url", "url": "$fake/record/back" } ],
   "resources": [
     { "type": "stream", "serve": "/tv.ts", "remotes": [ "$primary", "$backup" ], "order": "listed",
       "failover": { "require_video": true, "after": 2 }, "failback": 3 },
@@ -53,7 +59,11 @@ grep -q "event=upstream_failback stream=/tv.ts from=$backup to=$primary" "$T/ser
 metric() { curl -s "http://127.0.0.1:$SERVER_PORT/metrics" | sed -n "s|^$1{stream=\"/tv.ts\"} ||p"; }
 [[ $(metric restreamer_upstream_failovers_total) == 1 ]] || fail "failovers_total $(metric restreamer_upstream_failovers_total)"
 [[ $(metric restreamer_upstream_failbacks_total) == 1 ]] || fail "failbacks_total $(metric restreamer_upstream_failbacks_total)"
-sleep 2
+wait_until 3 grep -q "event=record .* path=/record/switch?site=a&event=failover&stream=/tv.ts" "$T/fake.log" ||
+    { grep "event=record" "$T/fake.log"; fail "no failover notification for /tv.ts"; }
+wait_until 3 grep -q "event=record .* path=/record/back?event=failback&stream=/tv.ts" "$T/fake.log" ||
+    { grep "event=record" "$T/fake.log"; fail "no failback notification for /tv.ts"; }
+sleep 1
 kill "$viewer" 2>/dev/null || true
 wait "$viewer" 2>/dev/null || true
 
@@ -64,6 +74,7 @@ wait_until 6 grep -q "event=upstream_disconnected stream=/fork.ts remote=fork://
     { grep "/fork.ts" "$T/server.log" | tail -5; fail "the command was not ended for its content"; }
 wait_until 6 grep -q "event=upstream_connected stream=/fork.ts remote=$backup" "$T/server.log" || fail "/fork.ts did not go to its backup"
 grep -q "event=upstream_candidate stream=/fork.ts" "$T/server.log" && fail "a second connection was opened beside the command"
+(( $(grep -c "event=record .*stream=/tv.ts" "$T/fake.log") == 2 )) || fail "not one notification per switch"
 
 log "the viewer: no CC error across both switches; the video came back at a keyframe"
 "$BIN/ts_check" "$T/viewer.ts" || true  # the capture ends mid-packet: not aligned

@@ -55,7 +55,7 @@ TEST_CASE("Config: notification errors", "[config][notifications]") {
     CHECK(notification_error(R"json("http://h/")json") == "server.json: notifications[1]: expected an object");
     CHECK(notification_error(R"json({"type": "url", "url": "http://h/"})json") == "server.json: notifications[1].event: missing");
     CHECK(notification_error(R"json({"event": "limit", "type": "url", "url": "http://h/"})json") ==
-          "server.json: notifications[1].event: unknown event \"limit\" (expected limit_hit, limit_miss, heartbeat)");
+          "server.json: notifications[1].event: unknown event \"limit\" (expected limit_hit, limit_miss, heartbeat, failover, failback)");
     CHECK(notification_error(R"json({"event": 1, "type": "url", "url": "http://h/"})json") ==
           "server.json: notifications[1].event: expected a string");
     CHECK(notification_error(R"json({"event": "heartbeat", "url": "http://h/"})json") == "server.json: notifications[1].type: missing");

@@ -22,6 +22,7 @@ namespace {
 struct Received {
     std::string path;
     std::string authorization;
+    std::string switch_params;  // "site event stream" from the query, when it has an event
     steady_clock::time_point at;
 };
 
@@ -33,7 +34,10 @@ public:
         http_.server().Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
             {
                 std::lock_guard<std::mutex> lock(mutex_);
-                received_.push_back({req.path, req.get_header_value("Authorization"), steady_clock::now()});
+                const std::string params = req.has_param("event") ? req.get_param_value("site") + " " + req.get_param_value("event") +
+                                                                        " " + req.get_param_value("stream")
+                                                                  : "";
+                received_.push_back({req.path, req.get_header_value("Authorization"), params, steady_clock::now()});
             }
             changed_.notify_all();
             if (req.path.rfind("/hang", 0) == 0) http_.hold();
@@ -117,6 +121,26 @@ TEST_CASE("Notifier: limit_hit and limit_miss fire once per crossing, with their
     CHECK(got[1].path == "/miss");
     CHECK(got[1].authorization == "Bearer token");
     CHECK(got[2].path == "/hit");
+}
+
+TEST_CASE("Notifier: failover and failback name the stream in the query; no switch target, no switch events", "[notifier]") {
+    FakeTarget target;
+    {
+        Notifier notifier({{Event::failover, target.url("/switch?site=a"), ""}, {Event::failback, target.url("/back"), ""},
+                           {Event::limit_hit, target.url("/hit"), ""}},
+                          seconds(3600), 0, seconds(1));
+        CHECK(notifier.wants_switches());
+        notifier.start();
+        notifier.stream_switched(Event::failover, "/tv one.ts");
+        notifier.stream_switched(Event::failback, "/tv one.ts");
+        REQUIRE(target.wait_for(2));
+    }
+    std::vector<std::string> got;
+    for (const auto& r : target.received()) got.push_back(r.path + " " + r.switch_params);
+    // The configured query is kept; the stream's path arrives decoded.
+    CHECK(got == std::vector<std::string>{"/switch a failover /tv one.ts", "/back  failback /tv one.ts"});
+    Notifier quiet({{Event::heartbeat, target.url("/beat"), ""}}, seconds(3600), 0, seconds(1));
+    CHECK_FALSE(quiet.wants_switches());
 }
 
 TEST_CASE("Notifier: user:password in the URL is sent as Basic, unless an Authorization is configured", "[notifier]") {

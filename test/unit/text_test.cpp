@@ -81,3 +81,9 @@ TEST_CASE("LogLine: a control character in a value is escaped inside quotes, so 
     CHECK(lines[0].find("ua=\"x\\x0dy\\x7f\"") != std::string::npos);
     CHECK(captured.lines_with("event=forged").size() == 1);  // only inside the one line
 }
+
+TEST_CASE("percent_encode: unreserved characters and '/' stay, the rest becomes %HH", "[text]") {
+    CHECK(percent_encode("/tv.ts") == "/tv.ts");
+    CHECK(percent_encode("/a b&c=d?e#f") == "/a%20b%26c%3Dd%3Fe%23f");
+    CHECK(percent_encode("\xc3\xa4-_.~") == "%C3%A4-_.~");
+}
