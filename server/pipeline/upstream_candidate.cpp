@@ -10,6 +10,11 @@ namespace {
 // More than any GOP of a live stream: a connection that sends this much without a keyframe is not
 // one a viewer can switch to.
 constexpr std::size_t kMaxKeptBytes = 64 << 20;
+
+std::string seconds_text(UpstreamCandidate::Clock::duration d) {
+    const auto ms = duration_cast<milliseconds>(d).count();
+    return std::to_string(ms / 1000) + (ms % 1000 >= 100 ? "." + std::to_string(ms % 1000 / 100) : "") + " s";
+}
 }  // namespace
 
 UpstreamCandidate::UpstreamCandidate(Settings settings) : settings_(std::move(settings)), thread_([this] { run(); }) {}
@@ -61,9 +66,10 @@ std::string UpstreamCandidate::read(Upstream& upstream) {
     std::vector<uint8_t>& kept = handover_.packets;
     for (;;) {
         if (status() == Status::trying && Clock::now() - start > settings_.deadline)
-            return health.verdict().value_or("no keyframe within " + std::to_string(duration_cast<seconds>(settings_.deadline).count()) + " s");
+            return health.verdict().value_or("no keyframe within " + seconds_text(settings_.deadline));
         const long n = upstream.read(buf.data(), buf.size());
-        if (stop_.is_signalled()) return {};
+        // Bytes read as the stop came are kept: the reader that takes over must not miss them.
+        if (n <= 0 && stop_.is_signalled()) return {};
         if (n == 0) return "end of stream";
         if (n < 0) return upstream.error();
         const std::size_t before = kept.size();
@@ -81,5 +87,6 @@ std::string UpstreamCandidate::read(Upstream& upstream) {
         if (kept.size() > kMaxKeptBytes) return "no keyframe in " + std::to_string(kMaxKeptBytes >> 20) + " MiB";
         if (startable && !health.failing() && health.healthy_for(now) >= settings_.must_be_healthy)
             status_.store(Status::ready, std::memory_order_release);
+        if (stop_.is_signalled()) return {};
     }
 }
