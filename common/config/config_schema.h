@@ -53,6 +53,8 @@ private:
     // config_schema_users.cpp
     Authentication read_authentication(const Value& value, const std::string& path);
     void check_resource_users(const Authentication& auth, const std::string& path);
+    std::string read_link_expression(const Value& value, const std::string& path);
+    void read_link_hmac(const Value& value, const std::string& path, SecureLinkPolicy& link);
     Userlist read_userlist(const Value& value, const std::string& path);
     UserCredential read_user(const Value& value, const std::string& path);
     std::vector<Notification> read_notifications(const Value& list, const std::string& path);

@@ -158,7 +158,7 @@ bool operator==(const UserCredential& a, const UserCredential& b) {
 }
 
 bool operator==(const AuthPolicy& a, const AuthPolicy& b) {
-    return a.type == b.type && a.realm == b.realm && a.users == b.users;
+    return a.type == b.type && a.realm == b.realm && a.users == b.users && a.securelink == b.securelink;
 }
 
 const char* to_string(AuthPolicy::Type type) {
@@ -166,6 +166,7 @@ const char* to_string(AuthPolicy::Type type) {
     case AuthPolicy::Type::none: return "none";
     case AuthPolicy::Type::basic: return "basic";
     case AuthPolicy::Type::bearer: return "bearer";
+    case AuthPolicy::Type::securelink: return "securelink";
     }
     return "none";
 }
@@ -174,6 +175,7 @@ AuthResult authenticate(const AuthPolicy& policy, const Userlist& users, std::st
                         std::string* user_out) {
     if (user_out) user_out->clear();
     if (policy.type == AuthPolicy::Type::none) return AuthResult::allowed;
+    if (policy.type == AuthPolicy::Type::securelink) return AuthResult::forbidden;
     const bool basic = policy.type == AuthPolicy::Type::basic;
     const AuthResult refused = basic ? AuthResult::challenge : AuthResult::forbidden;
 
@@ -218,7 +220,7 @@ std::string challenge_header(const AuthPolicy& policy) {
 }
 
 std::string authorization_for(AuthPolicy::Type type, const std::string& user, const Userlist& users) {
-    if (type == AuthPolicy::Type::none) return "";
+    if (type == AuthPolicy::Type::none || type == AuthPolicy::Type::securelink) return "";
     auto it = users.find(user);
     if (it == users.end() || !it->second.has_plain_password()) return "";
     const std::string& password = it->second.password();

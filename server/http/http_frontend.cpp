@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/net/listener.h"
 #include "common/text.h"
+#include "server/http/access_check.h"
 #include "server/http/connection_threads.h"
 #include "server/http/hls_responder.h"
 #include "server/http/http_server.h"
@@ -185,6 +186,7 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
     request.info.method = req.method;
     request.info.path = req.path;
     for (const auto& [name, value] : req.params) request.info.query.emplace(name, value);
+    if (const size_t mark = req.target.find('?'); mark != std::string::npos) request.info.raw_query = req.target.substr(mark + 1);
     for (const auto& [name, value] : req.headers) request.info.headers.emplace(to_lower(name), value);
     request.info.client = join_host_port(req.remote_addr, req.remote_port);
     request.peer_ip = req.remote_addr;
@@ -226,26 +228,7 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
 }
 
 std::optional<HttpReply> HttpFrontend::deny(const Site& site, const Route& route, Request& request) {
-    const Resource& resource = *route.resource;
-    if (!resource.ip_filter.allows(request.client_ip)) {
-        LogLine(LogLevel::warn, "client_refused").kv("path", request.info.path).kv("client", request.info.client)
-            .kv("address", request.client_ip).kv("reason", "address not allowed");
-        return HttpReply::text(403, "forbidden");
-    }
-    switch (authenticate(resource.auth, site.config().userlist, request.info.header("authorization"), &request.user)) {
-    case AuthResult::allowed: return std::nullopt;
-    case AuthResult::challenge: {
-        LogLine(LogLevel::info, "client_challenged").kv("path", request.info.path).kv("client", request.info.client);
-        HttpReply reply = HttpReply::text(401, "unauthorized");
-        reply.headers.emplace_back("WWW-Authenticate", challenge_header(resource.auth));
-        return reply;
-    }
-    case AuthResult::forbidden:
-        LogLine(LogLevel::warn, "client_refused").kv("path", request.info.path).kv("client", request.info.client)
-            .kv("reason", "bad credentials");
-        return HttpReply::text(403, "forbidden");
-    }
-    return HttpReply::text(403, "forbidden");
+    return access_refusal(*route.resource, site.config().userlist, request.info, request.client_ip, request.user);
 }
 
 void HttpFrontend::send(const HttpReply& reply, const Request& request, const Site& site, httplib::Response& res) {
@@ -309,6 +292,7 @@ PlaylistRequest HttpFrontend::playlist_request(const Config& config, const Reque
     playlist.listen_address = address_;
     playlist.client_ip = request.client_ip;
     playlist.authorization = request.info.header("authorization");
+    playlist.now_s = duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
     return playlist;
 }
 
