@@ -103,9 +103,9 @@ TEST_CASE("Config: authentication warnings", "[config][auth]") {
 
 TEST_CASE("Config: authentication errors", "[config][auth]") {
     CHECK(error_of(with_stream(R"json("authentication": {"type": "digest", "user": "a"})json")) ==
-          "server.json: resources[0].authentication.type: unknown type \"digest\" (expected basic, bearer)");
+          "server.json: resources[0].authentication.type: unknown type \"digest\" (expected basic, bearer, securelink)");
     CHECK(error_of(with_stream(R"json("authentication": {"type": "Basic"})json")) ==
-          "server.json: resources[0].authentication.type: unknown type \"Basic\" (expected basic, bearer)");
+          "server.json: resources[0].authentication.type: unknown type \"Basic\" (expected basic, bearer, securelink)");
     CHECK(error_of(with_stream(R"json("authentication": {"type": 1})json")) ==
           "server.json: resources[0].authentication.type: expected a string");
     CHECK(error_of(with_stream(R"json("authentication": {"type": "basic", "user": ["a"]})json")) ==
