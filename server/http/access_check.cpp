@@ -45,3 +45,22 @@ std::optional<HttpReply> access_refusal(const Resource& resource, const Userlist
     }
     return HttpReply::text(403, "forbidden");
 }
+
+std::string sign_hls_playlist(std::string_view text, const SecureLinkPolicy& link, const std::string& prefix,
+                              const HttpRequestInfo& request, const std::string& client_ip) {
+    const std::string expires_text(query_arg(request.raw_query, "expires").value_or("0"));
+    const int64_t expires = expires_text.find_first_not_of("0123456789") == std::string::npos && !expires_text.empty() &&
+                                    expires_text.size() < 19 ? std::stoll(expires_text) : 0;
+    std::string out;
+    while (!text.empty()) {
+        const size_t end = text.find('\n');
+        const std::string_view line = text.substr(0, end);
+        out += line;
+        if (!line.empty() && line.front() != '#')
+            out += "?" + secure_link_query(link, SecureLinkRequest{nginx_uri(prefix + std::string(line)), client_ip, ""}, expires);
+        if (end == std::string_view::npos) break;
+        out += '\n';
+        text.remove_prefix(end + 1);
+    }
+    return out;
+}

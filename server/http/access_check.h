@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/config/config.h"
 #include "server/http/http_reply.h"
@@ -17,3 +18,8 @@ std::optional<HttpReply> access_refusal(const Resource& resource, const Userlist
 // The link check alone (securelink resources): nullopt when valid.
 std::optional<HttpReply> secure_link_refusal(const SecureLinkPolicy& link, const HttpRequestInfo& request,
                                              const std::string& client_ip);
+
+// An HLS playlist fetched with a valid link, its URIs (the lines that are not tags, relative to
+// `prefix`) signed for the same client and expiry, so that the player's next requests pass too.
+std::string sign_hls_playlist(std::string_view text, const SecureLinkPolicy& link, const std::string& prefix,
+                              const HttpRequestInfo& request, const std::string& client_ip);

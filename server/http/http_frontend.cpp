@@ -329,6 +329,9 @@ void HttpFrontend::serve_hls(const Site& site, const Route& route, const Request
         if (!refusal.empty()) return send(HttpReply::text(503, refusal), request, site, res);
     }
     answer_hls(route.hls, name, request.info, HlsClient{request.client_ip, request.user}, res);
+    const AuthPolicy& auth = route.resource->auth;
+    if (auth.type == AuthPolicy::Type::securelink && is_hls_playlist(name) && res.status == 200)
+        res.body = sign_hls_playlist(res.body, auth.securelink, prefix, request.info, request.client_ip);
 }
 
 void HttpFrontend::serve_relay(const Site& site, const Route& route, const Request& request, httplib::Response& res) {

@@ -17,7 +17,8 @@ cat >"$T/server.json" <<JSON
   "resources": [
     { "type": "static", "serve": "/ch1.txt", "remote": "/etc/hostname", "authentication": { "type": "securelink", "secure_link_md5": "$EXPR" } },
     { "type": "static", "serve": "/ch2.txt", "remote": "/etc/hostname", "authentication": { "type": "securelink", "secure_link_md5": "$EXPR" } },
-    { "type": "stream", "serve": "/tv.ts", "remote": "$up", "authentication": { "type": "securelink", "secure_link_md5": "$EXPR" } },
+    { "type": "stream", "serve": "/tv.ts", "remote": "$up", "hls": { "serve": "/hls/tv/", "segment": 1 },
+      "authentication": { "type": "securelink", "secure_link_md5": "$EXPR" } },
     { "type": "static", "serve": "/h.txt", "remote": "/etc/hostname",
       "authentication": { "type": "securelink", "secure_link_hmac": { "secret": "hk", "message": "\$secure_link_expires\$uri\$remote_addr" } } },
     { "type": "static", "serve": "/open.txt", "remote": "/etc/hostname" },
@@ -160,6 +161,15 @@ entry=$(grep '^http.*/tv.ts' "$T/list.m3u") || fail "no /tv.ts entry: $(cat "$T/
 capture "$entry" 2 "$T/entry.ts"
 (( $(stat -c %s "$T/entry.ts") > 100000 )) || fail "the signed entry delivered $(stat -c %s "$T/entry.ts") bytes"
 [[ $(status "${entry%%\?*}") == 403 ]] || fail "the entry's URL without its signature was not refused"
+
+log "HLS: a signed playlist lists signed segments, which play; unsigned ones are refused"
+hls=$("$BIN/server" --sign-url "http://127.0.0.1:$SERVER_PORT/hls/tv/index.m3u8" --expires 60 --client 127.0.0.1 "$T/server.json")
+[[ $(status "${hls%%\?*}") == 403 ]] || fail "an unsigned HLS playlist was not refused"
+curl -s -m 15 "$hls" >"$T/index.m3u8"
+segment=$(grep -m1 '^[0-9]*\.ts?md5=.*&expires=' "$T/index.m3u8") || fail "no signed segment in: $(cat "$T/index.m3u8")"
+curl -s -m 5 -o "$T/segment.ts" "http://127.0.0.1:$SERVER_PORT/hls/tv/$segment"
+(( $(stat -c %s "$T/segment.ts") > 10000 )) || fail "the signed segment $segment delivered $(stat -c %s "$T/segment.ts") bytes"
+[[ $(status "http://127.0.0.1:$SERVER_PORT/hls/tv/${segment%%\?*}") == 403 ]] || fail "an unsigned segment was not refused"
 
 log "\$remote_addr is the address a trusted proxy forwarded for"
 fwd=$("$BIN/server" --sign-url /ch1.txt --expires 60 --client 10.9.9.9 "$T/server.json")
