@@ -116,20 +116,35 @@ void ConfigSchema::check_resource_users(const Authentication& auth, const std::s
 }
 
 // User names are case-sensitive, unlike the keys of the file; the last of duplicate names wins.
-Userlist ConfigSchema::read_userlist(const Value& value, const std::string& path) {
+Userlist ConfigSchema::read_userlist(const Value& value, const std::string& path, std::map<std::string, SessionLimit>& limits) {
     Userlist userlist;
+    limits.clear();
     reader_.read_entries(value, path, [&](const std::string& name, const Value& entry, const std::string& user_path) {
         if (name.find(':') != std::string::npos) reader_.fail(user_path, "a user name cannot contain ':'");
-        userlist.insert_or_assign(name, read_user(entry, user_path));
+        SessionLimit limit;
+        userlist.insert_or_assign(name, read_user(entry, user_path, limit));
+        if (limit.max) limits.insert_or_assign(name, limit);
+        else limits.erase(name);
     });
     return userlist;
 }
 
-UserCredential ConfigSchema::read_user(const Value& value, const std::string& path) {
+UserCredential ConfigSchema::read_user(const Value& value, const std::string& path, SessionLimit& limit) {
     std::optional<std::string> password;
     std::optional<std::string> hash;
     std::string hash_path;
+    std::string evict_path;
     reader_.read_members(value, path, {
+        {"maxsessions", [&](const Value& v, const std::string& p) {
+             if (v.IsInt64() && v.GetInt64() < 1) reader_.fail(p, "must be at least 1");
+             limit.max = reader_.read_uint(v, p);
+         }},
+        {"evict", [&](const Value& v, const std::string& p) {
+             const std::string evict = reader_.read_string(v, p);
+             if (evict != "oldest") reader_.fail(p, "unknown value " + quoted(evict) + " (expected \"oldest\")");
+             limit.evict_oldest = true;
+             evict_path = p;
+         }},
         {"password", [&](const Value& v, const std::string& p) {
              password = reader_.read_string(v, p);
              // An empty Bearer token would pass with "Authorization: Bearer " alone.
@@ -140,6 +155,7 @@ UserCredential ConfigSchema::read_user(const Value& value, const std::string& pa
              hash_path = p;
          }},
     });
+    if (!evict_path.empty() && limit.max == 0) reader_.fail(evict_path, "needs \"maxsessions\"");
     if (password && hash) reader_.fail(path, "has both \"password\" and \"hash\"");
     if (!password && !hash) reader_.fail(path, "needs \"password\" or \"hash\"");
     if (password) return UserCredential::from_password(*password);

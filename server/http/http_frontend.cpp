@@ -17,6 +17,7 @@
 #include "common/text.h"
 #include "server/http/access_check.h"
 #include "server/http/connection_threads.h"
+#include "server/http/frontend_request.h"
 #include "server/http/hls_responder.h"
 #include "server/http/http_server.h"
 #include "server/http/playlist.h"
@@ -57,8 +58,6 @@ void set_stream_body(httplib::Response& res, httplib::ContentProviderWithoutLeng
     res.set_content_provider("video/mpeg", std::move(provider), std::move(releaser));
 }
 
-double seconds_since(steady_clock::time_point t) { return duration_cast<microseconds>(steady_clock::now() - t).count() / 1e6; }
-
 // Every line of a field, in the order received: a proxy appends its own X-Forwarded-For line after
 // any the client sent, so the first line alone is the client's word.
 std::vector<std::string_view> field_lines(const httplib::Headers& headers, const char* name) {
@@ -68,28 +67,6 @@ std::vector<std::string_view> field_lines(const httplib::Headers& headers, const
     return lines;
 }
 }  // namespace
-
-struct HttpFrontend::Request {
-    HttpRequestInfo info;
-    std::string peer_ip;                  // the socket's peer
-    std::string client_ip;                // the peer, or the address a trusted proxy forwarded for
-    std::string user;                     // set once authenticated
-    system_clock::time_point started = system_clock::now();
-    steady_clock::time_point started_steady = steady_clock::now();
-
-    AccessEntry access_entry(int status) const {
-        AccessEntry e;
-        e.start = started;
-        e.client = info.client;
-        if (client_ip != peer_ip) e.forwarded_for = client_ip;
-        e.method = info.method;
-        e.path = info.path;
-        e.status = status;
-        e.user = user;
-        e.duration_s = seconds_since(started_steady);
-        return e;
-    }
-};
 
 HttpFrontend::HttpFrontend(std::string listen, ReloadFunction reload)
     : listen_(std::move(listen)),
@@ -317,13 +294,21 @@ void HttpFrontend::serve_hls(const Site& site, const Route& route, const Request
     const auto now = steady_clock::now();
     log_hls_sessions(sessions.sweep(now), route.resource->serve, prefix, site.access_log().get());
     const Config& config = site.config();
-    if (!sessions.is_known(request.client_ip, request.user, now) && config.maxconnections != 0 &&
-        viewers_.load(std::memory_order_relaxed) + site.hls_sessions(now) >= config.maxconnections) {
-        LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", request.info.client)
-            .kv("reason", "maxconnections reached");
-        return send(HttpReply::text(503, "too many connections"), request, site, res);
+    std::shared_ptr<UserSessions::Ticket> place;
+    if (!sessions.is_known(request.client_ip, request.user, now)) {
+        if (config.maxconnections != 0 && viewers_.load(std::memory_order_relaxed) + site.hls_sessions(now) >= config.maxconnections) {
+            LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", request.info.client)
+                .kv("reason", "maxconnections reached");
+            return send(HttpReply::text(503, "too many connections"), request, site, res);
+        }
+        UserSessions::Admission admission = open_user_session(site, request,
+            [hls = std::weak_ptr<HlsOutput>(route.hls), ip = request.client_ip, user = request.user](const std::string&) {
+                if (auto output = hls.lock()) output->sessions().end(ip, user);
+            });
+        if (!admission.allowed) return send(HttpReply::text(429, admission.refusal), request, site, res);
+        place = std::move(admission.ticket);
     }
-    sessions.touch(request.client_ip, request.user, now);
+    sessions.touch(request.client_ip, request.user, now, std::move(place));
     if (is_hls_playlist(name)) {
         const std::string refusal = route.channel->admit_hls(request.info.client);
         if (!refusal.empty()) return send(HttpReply::text(503, refusal), request, site, res);
@@ -366,6 +351,11 @@ void HttpFrontend::serve_viewer(const Site& site, const Request& request, httpli
     if (HttpServer::serving_on_reserve()) {
         return send(HttpReply::text(503, "server out of file descriptors"), request, site, res);
     }
+    auto evictable = std::make_shared<std::weak_ptr<Viewer>>();  // set once admitted
+    UserSessions::Admission place = open_user_session(site, request, [evictable](const std::string& reason) {
+        if (auto viewer = evictable->lock()) viewer->disconnect(reason);
+    });
+    if (!place.allowed) return send(HttpReply::text(429, place.refusal), request, site, res);
     if (!reserve_viewer(site.config())) {
         LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", address).kv("reason", "maxconnections reached");
         return send(HttpReply::text(503, "too many connections"), request, site, res);
@@ -377,9 +367,10 @@ void HttpFrontend::serve_viewer(const Site& site, const Request& request, httpli
             .kv("reason", admission.viewer.refusal);
         return send(HttpReply::text(503, admission.viewer.refusal), request, site, res);
     }
+    *evictable = admission.viewer.viewer;
     auto session = std::make_shared<ViewerSession>(std::move(admission.stream), std::move(admission.viewer.viewer),
                                                    request.access_entry(200), site.access_log(),
-                                                   [this] { release_viewer(*this->site()); });
+                                                   [this, place = std::move(place.ticket)] { release_viewer(*this->site()); });
     set_stream_body(
         res, [session](size_t, httplib::DataSink& sink) { return session->provide(sink); },
         [this, session](bool) { session->finish(stopping_.load() ? "server shutting down" : "client closed connection"); });
