@@ -23,12 +23,13 @@ std::string encode(std::string_view bytes, const char* alphabet, bool pad) {
     return out;
 }
 
-int url_value(char c) {
+// The value of a character in the standard (`url` false) or the URL alphabet; -1 when not in it.
+int value_of(char c, bool url) {
     if (c >= 'A' && c <= 'Z') return c - 'A';
     if (c >= 'a' && c <= 'z') return c - 'a' + 26;
     if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
+    if (c == (url ? '-' : '+')) return 62;
+    if (c == (url ? '_' : '/')) return 63;
     return -1;
 }
 
@@ -50,7 +51,7 @@ std::optional<std::string> base64url_decode_lenient(std::string_view text) {
     uint32_t group = 0;
     int bits = 0;
     for (char c : text) {
-        const int v = url_value(c);
+        const int v = value_of(c, true);
         if (v < 0) return std::nullopt;
         group = group << 6 | static_cast<uint32_t>(v);
         bits += 6;
@@ -58,6 +59,35 @@ std::optional<std::string> base64url_decode_lenient(std::string_view text) {
             bits -= 8;
             out += static_cast<char>((group >> bits) & 0xff);
         }
+    }
+    return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+    if (text.empty() || text.size() % 4 != 0) return std::nullopt;
+    size_t padding = 0;
+    while (padding < 2 && text[text.size() - 1 - padding] == '=') ++padding;
+    std::string out;
+    out.reserve(text.size() / 4 * 3);
+    uint32_t group = 0;
+    for (size_t i = 0; i < text.size() - padding; ++i) {
+        const int v = value_of(text[i], false);
+        if (v < 0) return std::nullopt;
+        group = group << 6 | static_cast<uint32_t>(v);
+        if (i % 4 == 3) {
+            out += static_cast<char>(group >> 16);
+            out += static_cast<char>(group >> 8);
+            out += static_cast<char>(group);
+            group = 0;
+        }
+    }
+    if (padding == 1) {
+        group <<= 6;
+        out += static_cast<char>(group >> 16);
+        out += static_cast<char>(group >> 8);
+    } else if (padding == 2) {
+        group <<= 12;
+        out += static_cast<char>(group >> 16);
     }
     return out;
 }

@@ -7,6 +7,9 @@
 #include <string_view>
 
 std::string base64_encode(std::string_view bytes);
+// The standard alphabet with padding, as RFC 7617 requires for Basic credentials; nullopt for
+// anything else (no padding, other characters, empty).
+std::optional<std::string> base64_decode(std::string_view text);
 // The URL alphabet ('-' and '_') without padding, as nginx's secure_link links carry their hash.
 std::string base64url_encode(std::string_view bytes);
 // nginx's ngx_decode_base64url, so that a link is read exactly as nginx reads it: the text up to the
