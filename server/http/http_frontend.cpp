@@ -351,10 +351,8 @@ void HttpFrontend::serve_viewer(const Site& site, const Request& request, httpli
     if (HttpServer::serving_on_reserve()) {
         return send(HttpReply::text(503, "server out of file descriptors"), request, site, res);
     }
-    auto evictable = std::make_shared<std::weak_ptr<Viewer>>();  // set once admitted
-    UserSessions::Admission place = open_user_session(site, request, [evictable](const std::string& reason) {
-        if (auto viewer = evictable->lock()) viewer->disconnect(reason);
-    });
+    DeferredEnd<Viewer> evictable;  // the viewer, once admitted
+    UserSessions::Admission place = open_user_session(site, request, evictable.ender());
     if (!place.allowed) return send(HttpReply::text(429, place.refusal), request, site, res);
     if (!reserve_viewer(site.config())) {
         LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", address).kv("reason", "maxconnections reached");
@@ -367,7 +365,7 @@ void HttpFrontend::serve_viewer(const Site& site, const Request& request, httpli
             .kv("reason", admission.viewer.refusal);
         return send(HttpReply::text(503, admission.viewer.refusal), request, site, res);
     }
-    *evictable = admission.viewer.viewer;
+    evictable.set(admission.viewer.viewer);
     auto session = std::make_shared<ViewerSession>(std::move(admission.stream), std::move(admission.viewer.viewer),
                                                    request.access_entry(200), site.access_log(),
                                                    [this, place = std::move(place.ticket)] { release_viewer(*this->site()); });

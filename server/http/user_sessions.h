@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,4 +75,33 @@ public:
         std::string user_;
         uint64_t place_, session_;
     };
+};
+
+// The end of a session whose object exists only once its place is taken (a viewer is admitted
+// after the limit let it in): ender() may run on any thread, before or after set(); an eviction
+// that comes first ends the object as set() receives it. T has disconnect(reason), callable from
+// any thread.
+template <typename T>
+class DeferredEnd {
+public:
+    UserSessions::Ender ender() const {
+        return [state = state_](const std::string& reason) {
+            std::lock_guard<std::mutex> lock(state->mutex);
+            if (auto target = state->target.lock()) target->disconnect(reason);
+            else if (!state->reason) state->reason = reason;
+        };
+    }
+    void set(const std::shared_ptr<T>& target) {
+        std::lock_guard<std::mutex> lock(state_->mutex);
+        state_->target = target;
+        if (state_->reason && target) target->disconnect(*state_->reason);
+    }
+
+private:
+    struct State {
+        std::mutex mutex;
+        std::weak_ptr<T> target;
+        std::optional<std::string> reason;
+    };
+    const std::shared_ptr<State> state_ = std::make_shared<State>();
 };

@@ -62,3 +62,24 @@ TEST_CASE("UserSessions: evict oldest ends every session of the oldest place", "
     a2.ticket.reset();
     CHECK(sessions.places("alice", t0 + seconds(1)) == 1);
 }
+
+namespace {
+struct Target {
+    std::vector<std::string> reasons;
+    void disconnect(const std::string& reason) { reasons.push_back(reason); }
+};
+}  // namespace
+
+TEST_CASE("DeferredEnd: an eviction before or after the target exists ends it", "[user_sessions]") {
+    DeferredEnd<Target> early;
+    early.ender()("evicted");
+    auto first = std::make_shared<Target>();
+    early.set(first);
+    CHECK(first->reasons == std::vector<std::string>{"evicted"});
+
+    DeferredEnd<Target> late;
+    auto second = std::make_shared<Target>();
+    late.set(second);
+    late.ender()("evicted later");
+    CHECK(second->reasons == std::vector<std::string>{"evicted later"});
+}
