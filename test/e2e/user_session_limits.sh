@@ -4,7 +4,7 @@
 # and the exact body, TS and HLS sessions counted together across streams; a second stream from the
 # same address and a reconnect within the grace do not count twice, while the grace keeps the
 # place from another address; carol (1, evict oldest) takes the place from her oldest session:
-# its curl ends and the log says why, her new one plays on. Users without a limit are not counted.
+# its curl ends and the log says why, her new one plays on, until her HLS session takes the place. Users without a limit are not counted.
 source "$(dirname "$0")/lib.sh"
 start_source src "$SAMPLE"
 up="http://127.0.0.1:$SOURCE_PORT/stream.ts"
@@ -86,6 +86,11 @@ size=$(stat -c %s "$T/c2.ts")
 grows() { (( $(stat -c %s "$T/c2.ts") > size )); }
 wait_until 5 grows || fail "carol's newer viewer stopped receiving"
 kill -0 "$PID_c2" || fail "carol's newer viewer ended"
+curl -s -m 15 -u carol:c --interface 127.0.0.4 "http://127.0.0.1:$SERVER_PORT/hls/tv/index.m3u8" | grep -q '^[0-9]*\.ts$' ||
+    fail "carol's HLS session from 127.0.0.4 got no playlist"
+wait_until 5 ended "$PID_c2" || fail "carol's HLS session did not evict her TS viewer"
+grep -q 'event=session_evicted user=carol address=127.0.0.3 sessions=1 reason=".*from 127.0.0.4"' "$T/server.log" ||
+    fail "no eviction line for the TS viewer"
 
 log "maxsessions 0 or negative, and evict without it, are one-line config errors"
 for keys in '"maxsessions": 0' '"maxsessions": -1' '"evict": "oldest"'; do
