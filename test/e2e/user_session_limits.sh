@@ -4,7 +4,8 @@
 # and the exact body, TS and HLS sessions counted together across streams; a second stream from the
 # same address and a reconnect within the grace do not count twice, while the grace keeps the
 # place from another address; carol (1, evict oldest) takes the place from her oldest session:
-# its curl ends and the log says why, her new one plays on, until her HLS session takes the place. Users without a limit are not counted.
+# its curl ends and the log says why, her new one plays on, until her HLS session takes the place.
+# Users without a limit are not counted.
 source "$(dirname "$0")/lib.sh"
 start_source src "$SAMPLE"
 up="http://127.0.0.1:$SOURCE_PORT/stream.ts"
