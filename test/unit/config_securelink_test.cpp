@@ -53,3 +53,17 @@ TEST_CASE("sign_url: the resource's policy, or a one-line error", "[config][secu
           "the resource \"/open\" has no securelink authentication (no secret to sign with)");
     CHECK(sign_url(config, "http://h/s/link", 1, "").error() == "the expression of \"/s/link\" uses $remote_addr: give --client ADDR");
 }
+
+TEST_CASE("resource_serving: own paths, HLS prefixes, the longest relay prefix", "[config][securelink]") {
+    Config config = parse_ok(R"json({"resources": [
+        {"type": "relay", "serve": "/", "groups": ["239.0.0.0/8"]},
+        {"type": "relay", "serve": "/udp/", "groups": ["239.0.0.0/8"],
+         "authentication": {"type": "securelink", "secure_link_md5": "$secure_link_expires$uri k"}},
+        {"type": "stream", "serve": "/tv.ts", "remote": "http://h/a", "hls": {"serve": "/hls/tv/"}}]})json");
+    CHECK(resource_serving(config, "/tv.ts") == &config.resources[2]);
+    CHECK(resource_serving(config, "/hls/tv/index.m3u8") == &config.resources[2]);
+    CHECK(resource_serving(config, "/udp/239.1.1.1:5000") == &config.resources[1]);
+    CHECK(resource_serving(config, "/rtp/239.1.1.1:5000") == &config.resources[0]);
+    // echo -n '100/udp/239.1.1.1:5000 k' | openssl md5 -binary | openssl base64 | tr +/ -_ | tr -d =
+    CHECK(*sign_url(config, "http://h/udp/239.1.1.1:5000", 100, "") == "http://h/udp/239.1.1.1:5000?md5=cQdtBky4QxX65I5paI5IHQ&expires=100");
+}
