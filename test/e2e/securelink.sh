@@ -5,7 +5,8 @@
 # nginx and of our server with the same secret and expression, and each must get the same class
 # (200/403/410) from both, and the one expected. Then the HMAC form, --sign-url (accepted by both;
 # its one-line errors), the signed playlist entries played with curl, a link made for the address a
-# trusted proxy forwarded for, the log lines, and a securelink without its secret refused.
+# trusted proxy forwarded for, HLS and relay URLs, the log lines, and a securelink without its
+# secret refused.
 source "$(dirname "$0")/lib.sh"
 start_source src "$SAMPLE"
 up="http://127.0.0.1:$SOURCE_PORT/stream.ts"
@@ -22,6 +23,7 @@ cat >"$T/server.json" <<JSON
     { "type": "static", "serve": "/h.txt", "remote": "/etc/hostname",
       "authentication": { "type": "securelink", "secure_link_hmac": { "secret": "hk", "message": "\$secure_link_expires\$uri\$remote_addr" } } },
     { "type": "static", "serve": "/open.txt", "remote": "/etc/hostname" },
+    { "type": "relay", "serve": "/udp/", "groups": ["239.0.0.0/8"], "authentication": { "type": "securelink", "secure_link_md5": "$EXPR" } },
     { "type": "api", "api": "playlist", "serve": "/playlist.m3u" }
   ] }
 JSON
@@ -171,6 +173,16 @@ segment=$(grep -m1 '^[0-9]*\.ts?md5=.*&expires=' "$T/index.m3u8") || fail "no si
 curl -s -m 5 -o "$T/segment.ts" "http://127.0.0.1:$SERVER_PORT/hls/tv/$segment"
 (( $(stat -c %s "$T/segment.ts") > 10000 )) || fail "the signed segment $segment delivered $(stat -c %s "$T/segment.ts") bytes"
 [[ $(status "http://127.0.0.1:$SERVER_PORT/hls/tv/${segment%%\?*}") == 403 ]] || fail "an unsigned segment was not refused"
+
+log "a relay checks the link before its own URL rules (no group is joined: the URL is malformed)"
+relay=$("$BIN/server" --sign-url /udp/not-a-group --expires 60 --client 127.0.0.1 "$T/server.json")
+old_relay=$(python3 -c 'import base64, hashlib, sys, time
+e = int(time.time()) - 100
+d = hashlib.md5(f"{e}/udp/not-a-group127.0.0.1 {sys.argv[1]}".encode()).digest()
+print("/udp/not-a-group?md5=" + base64.urlsafe_b64encode(d).decode().rstrip("=") + "&expires=" + str(e))' "$SECRET")
+[[ $(status "http://127.0.0.1:$SERVER_PORT/udp/not-a-group") == 403 ]] || fail "an unsigned relay URL was not refused"
+[[ $(status "http://127.0.0.1:$SERVER_PORT$relay") == 400 ]] || fail "a signed relay URL did not reach the relay's own check"
+[[ $(status "http://127.0.0.1:$SERVER_PORT$old_relay") == 410 ]] || fail "an expired relay URL was not 410"
 
 log "\$remote_addr is the address a trusted proxy forwarded for"
 fwd=$("$BIN/server" --sign-url /ch1.txt --expires 60 --client 10.9.9.9 "$T/server.json")
