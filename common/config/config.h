@@ -3,6 +3,7 @@
 // The keys and what each means are in config_schema.cpp.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,6 +82,12 @@ bool operator==(const Notification& a, const Notification& b);
 inline bool operator!=(const Notification& a, const Notification& b) { return !(a == b); }
 const char* to_string(Notification::Event event);  // "limit_hit", "limit_miss", "heartbeat", "failover", "failback"
 
+// A userlist entry's "maxsessions" and "evict" (server/http/user_sessions.h counts them).
+struct SessionLimit {
+    unsigned max = 0;           // 0 = no limit
+    bool evict_oldest = false;  // "evict": "oldest"; else the next session is refused
+};
+
 struct Config {
     std::string listen = "localhost:8000";
     unsigned timeout_s = 0;        // connect and protocol timeout; 0 = none
@@ -100,6 +107,7 @@ struct Config {
     std::string log;               // access log file; empty = none
     std::vector<Resource> resources;
     Userlist userlist;
+    std::map<std::string, SessionLimit> session_limits;  // by user; users without a limit are absent
     std::vector<Cidr> trusted_proxies;  // X-Forwarded-For is believed from these peers only
     std::vector<Notification> notifications;
     std::string guide;      // playlist: x-tvg-url, an http(s) URL; empty = none

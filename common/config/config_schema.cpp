@@ -104,7 +104,7 @@ KeyReader::KeyTable ConfigSchema::top_level_keys(Config& config, bool& has_strea
          }},
         {"log", reader_.into(config.log)},
         {"userlist", [this, &config](const Value& value, const std::string& path) {
-             config.userlist = read_userlist(value, path);
+             config.userlist = read_userlist(value, path, config.session_limits);
          }},
         {"notifications", [this, &config](const Value& value, const std::string& path) {
              config.notifications = read_notifications(value, path);

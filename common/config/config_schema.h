@@ -58,8 +58,10 @@ private:
     // config_schema_users.cpp
     Authentication read_authentication(const Value& value, const std::string& path);
     void check_resource_users(const Authentication& auth, const std::string& path);
-    Userlist read_userlist(const Value& value, const std::string& path);
-    UserCredential read_user(const Value& value, const std::string& path);
+    std::string read_link_expression(const Value& value, const std::string& path);
+    void read_link_hmac(const Value& value, const std::string& path, SecureLinkPolicy& link);
+    Userlist read_userlist(const Value& value, const std::string& path, std::map<std::string, SessionLimit>& limits);
+    UserCredential read_user(const Value& value, const std::string& path, SessionLimit& limit);
     std::vector<Notification> read_notifications(const Value& list, const std::string& path);
     Notification read_notification(const Value& value, const std::string& path);
     void read_notification_user(const Authentication& auth, const std::string& auth_path, Notification& notification);

@@ -27,13 +27,27 @@ ConfigSchema::Authentication ConfigSchema::read_authentication(const Value& valu
     std::string user_path;
     std::vector<std::string> users;
     std::string users_path;
+    std::string link_path;  // where the link's hash was given; `path` when it was given twice
     reader_.read_members(value, path, {
         {"type", [&](const Value& v, const std::string& p) {
              std::string name = reader_.read_string(v, p);
              if (name.empty()) auth.policy.type = AuthPolicy::Type::none;
              else if (name == "basic") auth.policy.type = AuthPolicy::Type::basic;
              else if (name == "bearer") auth.policy.type = AuthPolicy::Type::bearer;
-             else reader_.fail(p, "unknown type " + quoted(name) + " (expected basic, bearer)");
+             else if (name == "securelink") auth.policy.type = AuthPolicy::Type::securelink;
+             else reader_.fail(p, "unknown type " + quoted(name) + " (expected basic, bearer, securelink)");
+         }},
+        {"secure_link_md5", [&](const Value& v, const std::string& p) {
+             auth.policy.securelink.expression = read_link_expression(v, p);
+             link_path = p;
+         }},
+        {"secure_link_hmac", [&](const Value& v, const std::string& p) {
+             read_link_hmac(v, p, auth.policy.securelink);
+             link_path = link_path.empty() ? p : path;
+         }},
+        {"lifetime", [&](const Value& v, const std::string& p) {
+             auth.policy.securelink.lifetime_s = reader_.read_uint(v, p);
+             if (auth.policy.securelink.lifetime_s == 0) reader_.fail(p, "must be at least 1");
          }},
         {"realm", [&](const Value& v, const std::string& p) {
              auth.policy.realm = reader_.read_string(v, p);
@@ -57,11 +71,38 @@ ConfigSchema::Authentication ConfigSchema::read_authentication(const Value& valu
     };
     add(user, user_path);
     for (size_t i = 0; i < users.size(); ++i) add(users[i], index_path(users_path, i));
+    const bool securelink = auth.policy.type == AuthPolicy::Type::securelink;
+    if (securelink && link_path.empty()) reader_.fail(path, "securelink needs \"secure_link_md5\" or \"secure_link_hmac\"");
+    if (link_path == path) reader_.fail(path, "has both \"secure_link_md5\" and \"secure_link_hmac\"");
+    if (!securelink && !link_path.empty()) reader_.fail(link_path, "only with \"type\": \"securelink\"");
     return auth;
 }
 
+// nginx's secure_link_md5 expression (the secret is written in it), checked for unknown variables.
+std::string ConfigSchema::read_link_expression(const Value& value, const std::string& path) {
+    std::string expression = reader_.read_string(value, path);
+    if (expression.empty()) reader_.fail(path, "must not be empty");
+    const std::string error = secure_link_expression_error(expression);
+    if (!error.empty()) reader_.fail(path, error + " (known: $secure_link_expires, $uri, $remote_addr, $args, $arg_NAME)");
+    return expression;
+}
+
+void ConfigSchema::read_link_hmac(const Value& value, const std::string& path, SecureLinkPolicy& link) {
+    std::optional<std::string> secret;
+    std::optional<std::string> message;
+    reader_.read_members(value, path, {
+        {"secret", reader_.into(secret)},
+        {"message", [&](const Value& v, const std::string& p) { message = read_link_expression(v, p); }},
+    });
+    if (!secret || secret->empty()) reader_.fail(child_path(path, "secret"), secret ? "must not be empty" : "missing");
+    if (!message) reader_.fail(child_path(path, "message"), "missing");
+    link.kind = SecureLinkPolicy::Kind::hmac;
+    link.secret = *secret;
+    link.expression = *message;
+}
+
 void ConfigSchema::check_resource_users(const Authentication& auth, const std::string& path) {
-    if (auth.policy.type == AuthPolicy::Type::none) return;
+    if (auth.policy.type == AuthPolicy::Type::none || auth.policy.type == AuthPolicy::Type::securelink) return;
     // restreamer accepts this too, and then refuses everyone: worth saying, not worth stopping for.
     if (auth.policy.users.empty()) reader_.warn(path, "no users, every request is refused");
     deferred_.push_back([this, auth](const Config& config) {
@@ -75,20 +116,35 @@ void ConfigSchema::check_resource_users(const Authentication& auth, const std::s
 }
 
 // User names are case-sensitive, unlike the keys of the file; the last of duplicate names wins.
-Userlist ConfigSchema::read_userlist(const Value& value, const std::string& path) {
+Userlist ConfigSchema::read_userlist(const Value& value, const std::string& path, std::map<std::string, SessionLimit>& limits) {
     Userlist userlist;
+    limits.clear();
     reader_.read_entries(value, path, [&](const std::string& name, const Value& entry, const std::string& user_path) {
         if (name.find(':') != std::string::npos) reader_.fail(user_path, "a user name cannot contain ':'");
-        userlist.insert_or_assign(name, read_user(entry, user_path));
+        SessionLimit limit;
+        userlist.insert_or_assign(name, read_user(entry, user_path, limit));
+        if (limit.max) limits.insert_or_assign(name, limit);
+        else limits.erase(name);
     });
     return userlist;
 }
 
-UserCredential ConfigSchema::read_user(const Value& value, const std::string& path) {
+UserCredential ConfigSchema::read_user(const Value& value, const std::string& path, SessionLimit& limit) {
     std::optional<std::string> password;
     std::optional<std::string> hash;
     std::string hash_path;
+    std::string evict_path;
     reader_.read_members(value, path, {
+        {"maxsessions", [&](const Value& v, const std::string& p) {
+             if (v.IsInt64() && v.GetInt64() < 1) reader_.fail(p, "must be at least 1");
+             limit.max = reader_.read_uint(v, p);
+         }},
+        {"evict", [&](const Value& v, const std::string& p) {
+             const std::string evict = reader_.read_string(v, p);
+             if (evict != "oldest") reader_.fail(p, "unknown value " + quoted(evict) + " (expected \"oldest\")");
+             limit.evict_oldest = true;
+             evict_path = p;
+         }},
         {"password", [&](const Value& v, const std::string& p) {
              password = reader_.read_string(v, p);
              // An empty Bearer token would pass with "Authorization: Bearer " alone.
@@ -99,6 +155,7 @@ UserCredential ConfigSchema::read_user(const Value& value, const std::string& pa
              hash_path = p;
          }},
     });
+    if (!evict_path.empty() && limit.max == 0) reader_.fail(evict_path, "needs \"maxsessions\"");
     if (password && hash) reader_.fail(path, "has both \"password\" and \"hash\"");
     if (!password && !hash) reader_.fail(path, "needs \"password\" or \"hash\"");
     if (password) return UserCredential::from_password(*password);
@@ -163,6 +220,7 @@ void ConfigSchema::read_notification_user(const Authentication& auth, const std:
                                           Notification& notification) {
     notification.auth_type = auth.policy.type;
     if (auth.policy.type == AuthPolicy::Type::none) return;
+    if (auth.policy.type == AuthPolicy::Type::securelink) reader_.fail(child_path(auth_path, "type"), "a notification sends basic or bearer");
     if (auth.policy.users.empty()) reader_.fail(child_path(auth_path, "user"), "missing");
     if (auth.policy.users.size() > 1) reader_.warn(child_path(auth_path, "users"), "only the first user is used");
     notification.user = auth.policy.users.front();

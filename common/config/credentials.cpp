@@ -69,44 +69,6 @@ std::optional<std::string> from_hex(std::string_view text) {
     return out;
 }
 
-// RFC 4648 with padding, as RFC 7617 requires for Basic credentials; anything else is malformed.
-std::optional<std::string> base64_decode(std::string_view text) {
-    auto value = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '+') return 62;
-        if (c == '/') return 63;
-        return -1;
-    };
-    if (text.empty() || text.size() % 4 != 0) return std::nullopt;
-    size_t padding = 0;
-    while (padding < 2 && text[text.size() - 1 - padding] == '=') ++padding;
-    std::string out;
-    out.reserve(text.size() / 4 * 3);
-    uint32_t group = 0;
-    for (size_t i = 0; i < text.size() - padding; ++i) {
-        const int v = value(text[i]);
-        if (v < 0) return std::nullopt;
-        group = group << 6 | static_cast<uint32_t>(v);
-        if (i % 4 == 3) {
-            out += static_cast<char>(group >> 16);
-            out += static_cast<char>(group >> 8);
-            out += static_cast<char>(group);
-            group = 0;
-        }
-    }
-    if (padding == 1) {
-        group <<= 6;
-        out += static_cast<char>(group >> 16);
-        out += static_cast<char>(group >> 8);
-    } else if (padding == 2) {
-        group <<= 12;
-        out += static_cast<char>(group >> 16);
-    }
-    return out;
-}
-
 // "Scheme credentials" with the scheme matched case-insensitively (RFC 7235); the credentials must
 // be one token, as both base64 and bearer tokens are.
 std::optional<std::string_view> credentials_for_scheme(std::string_view header, std::string_view scheme) {
@@ -158,7 +120,7 @@ bool operator==(const UserCredential& a, const UserCredential& b) {
 }
 
 bool operator==(const AuthPolicy& a, const AuthPolicy& b) {
-    return a.type == b.type && a.realm == b.realm && a.users == b.users;
+    return a.type == b.type && a.realm == b.realm && a.users == b.users && a.securelink == b.securelink;
 }
 
 const char* to_string(AuthPolicy::Type type) {
@@ -166,6 +128,7 @@ const char* to_string(AuthPolicy::Type type) {
     case AuthPolicy::Type::none: return "none";
     case AuthPolicy::Type::basic: return "basic";
     case AuthPolicy::Type::bearer: return "bearer";
+    case AuthPolicy::Type::securelink: return "securelink";
     }
     return "none";
 }
@@ -174,6 +137,7 @@ AuthResult authenticate(const AuthPolicy& policy, const Userlist& users, std::st
                         std::string* user_out) {
     if (user_out) user_out->clear();
     if (policy.type == AuthPolicy::Type::none) return AuthResult::allowed;
+    if (policy.type == AuthPolicy::Type::securelink) return AuthResult::forbidden;
     const bool basic = policy.type == AuthPolicy::Type::basic;
     const AuthResult refused = basic ? AuthResult::challenge : AuthResult::forbidden;
 
@@ -218,7 +182,7 @@ std::string challenge_header(const AuthPolicy& policy) {
 }
 
 std::string authorization_for(AuthPolicy::Type type, const std::string& user, const Userlist& users) {
-    if (type == AuthPolicy::Type::none) return "";
+    if (type == AuthPolicy::Type::none || type == AuthPolicy::Type::securelink) return "";
     auto it = users.find(user);
     if (it == users.end() || !it->second.has_plain_password()) return "";
     const std::string& password = it->second.password();

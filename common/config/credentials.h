@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/config/secure_link.h"
+
 // One user's secret. A plain password (restreamer's form) can also be sent, e.g. with notifications;
 // a hash ("sha256:<salt hex>:<digest hex>", digest = SHA-256(salt || password)) can only be checked.
 class UserCredential {
@@ -38,10 +40,11 @@ using Userlist = std::map<std::string, UserCredential>;
 
 // A resource's "authentication": `user` and `users` merged, in order, without repeats.
 struct AuthPolicy {
-    enum class Type { none, basic, bearer };
+    enum class Type { none, basic, bearer, securelink };
     Type type = Type::none;
     std::string realm;               // basic: sent in the challenge
     std::vector<std::string> users;  // the only users that may pass; none = nobody
+    SecureLinkPolicy securelink;     // securelink: the link's hash and expiry decide, not a user
 };
 bool operator==(const AuthPolicy& a, const AuthPolicy& b);
 inline bool operator!=(const AuthPolicy& a, const AuthPolicy& b) { return !(a == b); }
@@ -53,7 +56,8 @@ enum class AuthResult { allowed, challenge, forbidden };
 
 // Checks the Authorization header (empty when absent) against the users of `policy`. Every listed
 // user is compared, whoever the header names, so the time taken tells nothing about which names
-// exist. On success *user_out (when given) is the user, empty for type none.
+// exist. On success *user_out (when given) is the user, empty for type none. A securelink policy
+// is checked on the link (check_secure_link()), never here: this refuses it.
 AuthResult authenticate(const AuthPolicy& policy, const Userlist& users, std::string_view authorization,
                         std::string* user_out = nullptr);
 

@@ -15,7 +15,9 @@
 #include "common/log.h"
 #include "common/net/listener.h"
 #include "common/text.h"
+#include "server/http/access_check.h"
 #include "server/http/connection_threads.h"
+#include "server/http/frontend_request.h"
 #include "server/http/hls_responder.h"
 #include "server/http/http_server.h"
 #include "server/http/playlist.h"
@@ -56,8 +58,6 @@ void set_stream_body(httplib::Response& res, httplib::ContentProviderWithoutLeng
     res.set_content_provider("video/mpeg", std::move(provider), std::move(releaser));
 }
 
-double seconds_since(steady_clock::time_point t) { return duration_cast<microseconds>(steady_clock::now() - t).count() / 1e6; }
-
 // Every line of a field, in the order received: a proxy appends its own X-Forwarded-For line after
 // any the client sent, so the first line alone is the client's word.
 std::vector<std::string_view> field_lines(const httplib::Headers& headers, const char* name) {
@@ -67,28 +67,6 @@ std::vector<std::string_view> field_lines(const httplib::Headers& headers, const
     return lines;
 }
 }  // namespace
-
-struct HttpFrontend::Request {
-    HttpRequestInfo info;
-    std::string peer_ip;                  // the socket's peer
-    std::string client_ip;                // the peer, or the address a trusted proxy forwarded for
-    std::string user;                     // set once authenticated
-    system_clock::time_point started = system_clock::now();
-    steady_clock::time_point started_steady = steady_clock::now();
-
-    AccessEntry access_entry(int status) const {
-        AccessEntry e;
-        e.start = started;
-        e.client = info.client;
-        if (client_ip != peer_ip) e.forwarded_for = client_ip;
-        e.method = info.method;
-        e.path = info.path;
-        e.status = status;
-        e.user = user;
-        e.duration_s = seconds_since(started_steady);
-        return e;
-    }
-};
 
 HttpFrontend::HttpFrontend(std::string listen, ReloadFunction reload)
     : listen_(std::move(listen)),
@@ -185,6 +163,7 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
     request.info.method = req.method;
     request.info.path = req.path;
     for (const auto& [name, value] : req.params) request.info.query.emplace(name, value);
+    if (const size_t mark = req.target.find('?'); mark != std::string::npos) request.info.raw_query = req.target.substr(mark + 1);
     for (const auto& [name, value] : req.headers) request.info.headers.emplace(to_lower(name), value);
     request.info.client = join_host_port(req.remote_addr, req.remote_port);
     request.peer_ip = req.remote_addr;
@@ -226,26 +205,7 @@ void HttpFrontend::handle(const httplib::Request& req, httplib::Response& res) {
 }
 
 std::optional<HttpReply> HttpFrontend::deny(const Site& site, const Route& route, Request& request) {
-    const Resource& resource = *route.resource;
-    if (!resource.ip_filter.allows(request.client_ip)) {
-        LogLine(LogLevel::warn, "client_refused").kv("path", request.info.path).kv("client", request.info.client)
-            .kv("address", request.client_ip).kv("reason", "address not allowed");
-        return HttpReply::text(403, "forbidden");
-    }
-    switch (authenticate(resource.auth, site.config().userlist, request.info.header("authorization"), &request.user)) {
-    case AuthResult::allowed: return std::nullopt;
-    case AuthResult::challenge: {
-        LogLine(LogLevel::info, "client_challenged").kv("path", request.info.path).kv("client", request.info.client);
-        HttpReply reply = HttpReply::text(401, "unauthorized");
-        reply.headers.emplace_back("WWW-Authenticate", challenge_header(resource.auth));
-        return reply;
-    }
-    case AuthResult::forbidden:
-        LogLine(LogLevel::warn, "client_refused").kv("path", request.info.path).kv("client", request.info.client)
-            .kv("reason", "bad credentials");
-        return HttpReply::text(403, "forbidden");
-    }
-    return HttpReply::text(403, "forbidden");
+    return access_refusal(*route.resource, site.config().userlist, request.info, request.client_ip, request.user);
 }
 
 void HttpFrontend::send(const HttpReply& reply, const Request& request, const Site& site, httplib::Response& res) {
@@ -309,6 +269,7 @@ PlaylistRequest HttpFrontend::playlist_request(const Config& config, const Reque
     playlist.listen_address = address_;
     playlist.client_ip = request.client_ip;
     playlist.authorization = request.info.header("authorization");
+    playlist.now_s = duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
     return playlist;
 }
 
@@ -333,18 +294,29 @@ void HttpFrontend::serve_hls(const Site& site, const Route& route, const Request
     const auto now = steady_clock::now();
     log_hls_sessions(sessions.sweep(now), route.resource->serve, prefix, site.access_log().get());
     const Config& config = site.config();
-    if (!sessions.is_known(request.client_ip, request.user, now) && config.maxconnections != 0 &&
-        viewers_.load(std::memory_order_relaxed) + site.hls_sessions(now) >= config.maxconnections) {
-        LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", request.info.client)
-            .kv("reason", "maxconnections reached");
-        return send(HttpReply::text(503, "too many connections"), request, site, res);
+    std::shared_ptr<UserSessions::Ticket> place;
+    if (!sessions.is_known(request.client_ip, request.user, now)) {
+        if (config.maxconnections != 0 && viewers_.load(std::memory_order_relaxed) + site.hls_sessions(now) >= config.maxconnections) {
+            LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", request.info.client)
+                .kv("reason", "maxconnections reached");
+            return send(HttpReply::text(503, "too many connections"), request, site, res);
+        }
+        UserSessions::Admission admission = open_user_session(site, request,
+            [hls = std::weak_ptr<HlsOutput>(route.hls), ip = request.client_ip, user = request.user](const std::string&) {
+                if (auto output = hls.lock()) output->sessions().end(ip, user);
+            });
+        if (!admission.allowed) return send(HttpReply::text(429, admission.refusal), request, site, res);
+        place = std::move(admission.ticket);
     }
-    sessions.touch(request.client_ip, request.user, now);
+    sessions.touch(request.client_ip, request.user, now, std::move(place));
     if (is_hls_playlist(name)) {
         const std::string refusal = route.channel->admit_hls(request.info.client);
         if (!refusal.empty()) return send(HttpReply::text(503, refusal), request, site, res);
     }
     answer_hls(route.hls, name, request.info, HlsClient{request.client_ip, request.user}, res);
+    const AuthPolicy& auth = route.resource->auth;
+    if (auth.type == AuthPolicy::Type::securelink && is_hls_playlist(name) && res.status == 200)
+        res.body = sign_hls_playlist(res.body, auth.securelink, prefix, request.info, request.client_ip);
 }
 
 void HttpFrontend::serve_relay(const Site& site, const Route& route, const Request& request, httplib::Response& res) {
@@ -379,6 +351,9 @@ void HttpFrontend::serve_viewer(const Site& site, const Request& request, httpli
     if (HttpServer::serving_on_reserve()) {
         return send(HttpReply::text(503, "server out of file descriptors"), request, site, res);
     }
+    DeferredEnd<Viewer> evictable;  // the viewer, once admitted
+    UserSessions::Admission place = open_user_session(site, request, evictable.ender());
+    if (!place.allowed) return send(HttpReply::text(429, place.refusal), request, site, res);
     if (!reserve_viewer(site.config())) {
         LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", address).kv("reason", "maxconnections reached");
         return send(HttpReply::text(503, "too many connections"), request, site, res);
@@ -390,9 +365,10 @@ void HttpFrontend::serve_viewer(const Site& site, const Request& request, httpli
             .kv("reason", admission.viewer.refusal);
         return send(HttpReply::text(503, admission.viewer.refusal), request, site, res);
     }
+    evictable.set(admission.viewer.viewer);
     auto session = std::make_shared<ViewerSession>(std::move(admission.stream), std::move(admission.viewer.viewer),
                                                    request.access_entry(200), site.access_log(),
-                                                   [this] { release_viewer(*this->site()); });
+                                                   [this, place = std::move(place.ticket)] { release_viewer(*this->site()); });
     set_stream_body(
         res, [session](size_t, httplib::DataSink& sink) { return session->provide(sink); },
         [this, session](bool) { session->finish(stopping_.load() ? "server shutting down" : "client closed connection"); });

@@ -14,6 +14,7 @@
 #include "server/http/api.h"
 #include "server/http/drain.h"
 #include "server/http/http_reply.h"
+#include "server/http/user_sessions.h"
 #include "server/service/site.h"
 
 class HttpServer;
@@ -67,6 +68,8 @@ private:
     // HEAD, the descriptor and viewer limits, then `admit`, then the viewer's session.
     void serve_viewer(const Site& site, const Request& request, httplib::Response& res,
                       const std::function<ViewerAdmission()>& admit);
+    // The user's place under its "maxsessions" (not counted without a user or limit); a refusal is logged.
+    UserSessions::Admission open_user_session(const Site& site, const Request& request, UserSessions::Ender end);
     HttpReply serve_api(const Site& site, const Route& route, const Request& request);
     PlaylistRequest playlist_request(const Config& config, const Request& request) const;
     void send(const HttpReply& reply, const Request& request, const Site& site, httplib::Response& res);
@@ -81,6 +84,7 @@ private:
     mutable std::mutex site_mutex_;
     std::shared_ptr<const Site> site_;
     std::atomic<unsigned> viewers_{0};
+    UserSessions user_sessions_;  // across reloads, as the viewers are
     std::atomic<bool> stopping_{false};  // set by stop()
     StatisticsApi statistics_;
     // Samples the streams' counters once a second, so that the rates the API reports are those of

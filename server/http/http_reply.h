@@ -11,6 +11,7 @@ struct HttpRequestInfo {
     std::string method = "GET";                   // GET or HEAD
     std::string path;
     std::multimap<std::string, std::string> query;  // decoded parameters; "?offline" gives {"offline", ""}
+    std::string raw_query;                          // the target after '?', as sent (for signed links)
     std::map<std::string, std::string> headers;     // names lower-cased
     std::string client;                             // "address:port" of the peer
 

@@ -129,8 +129,15 @@ std::vector<PlaylistEntry> playlist_entries(const Config& config, const std::str
     std::vector<PlaylistEntry> entries;
     for (const Resource* stream : config.streams()) {
         if (!stream->ip_filter.allows(request.client_ip)) continue;
-        if (authenticate(stream->auth, config.userlist, request.authorization) != AuthResult::allowed) continue;
-        entries.push_back({playlist_name(*stream), stream->tvg_id, stream->logo, stream->group, join_url(base, stream->serve)});
+        std::string url = join_url(base, stream->serve);
+        if (stream->auth.type == AuthPolicy::Type::securelink) {
+            const SecureLinkPolicy& link = stream->auth.securelink;
+            url += "?" + secure_link_query(link, SecureLinkRequest{nginx_uri(stream->serve), request.client_ip, ""},
+                                           request.now_s + link.lifetime_s);
+        } else if (authenticate(stream->auth, config.userlist, request.authorization) != AuthResult::allowed) {
+            continue;
+        }
+        entries.push_back({playlist_name(*stream), stream->tvg_id, stream->logo, stream->group, std::move(url)});
     }
     return entries;
 }

@@ -43,13 +43,15 @@ struct PlaylistRequest {
     std::string listen_address;    // the bound address: the host when the request has no Host field
     std::string client_ip;         // the effective client, for each stream's allow and deny
     std::string authorization;     // the Authorization field, for each stream's authentication
+    int64_t now_s = 0;             // Unix seconds: securelink streams' URLs are signed from now on
 };
 
 // `publicurl`, else scheme and host of the request ("http://HOST"); nullopt when the host to use is
 // not valid_host(): it is never copied into the playlist.
 std::optional<std::string> playlist_base_url(const Config& config, const PlaylistRequest& request);
 
-// The streams of `config`, in its order, that the client may watch, under `base`.
+// The streams of `config`, in its order, that the client may watch, under `base`; the URL of a
+// securelink stream is signed for the client's address, valid for the policy's lifetime.
 std::vector<PlaylistEntry> playlist_entries(const Config& config, const std::string& base, const PlaylistRequest& request);
 
 // 200 audio/x-mpegurl with m3u_text(), or 400 for a bad host.

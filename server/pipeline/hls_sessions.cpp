@@ -9,11 +9,13 @@ bool HlsSessions::is_known(const std::string& address, const std::string& user, 
     return it != sessions_.end() && now - it->second.last_seen <= idle_;
 }
 
-void HlsSessions::touch(const std::string& address, const std::string& user, Clock::time_point now) {
+void HlsSessions::touch(const std::string& address, const std::string& user, Clock::time_point now,
+                        std::shared_ptr<void> hold) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto [it, fresh] = sessions_.try_emplace(Key(address, user));
     HlsSession& session = it->second;
     if (fresh) {
+        session.hold = std::move(hold);
         session.address = address;
         session.user = user;
         session.since = std::chrono::system_clock::now();
@@ -27,6 +29,15 @@ void HlsSessions::count_bytes(const std::string& address, const std::string& use
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = sessions_.find(Key(address, user));
     if (it != sessions_.end()) it->second.bytes += bytes;
+}
+
+void HlsSessions::end(const std::string& address, const std::string& user) {
+    HlsSession ended;  // its hold goes after the lock, with it
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = sessions_.find(Key(address, user));
+    if (it == sessions_.end()) return;
+    ended = std::move(it->second);
+    sessions_.erase(it);
 }
 
 std::vector<HlsSession> HlsSessions::sweep(Clock::time_point now) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -20,6 +21,7 @@ struct HlsSession {
     std::chrono::steady_clock::time_point first_seen, last_seen;
     uint64_t requests = 0;
     uint64_t bytes = 0;
+    std::shared_ptr<void> hold;  // held while the session lives: its place in the user's session limit
 };
 
 class HlsSessions {
@@ -29,8 +31,11 @@ public:
 
     // Whether the client has a live session (a request of it would not open a new one).
     bool is_known(const std::string& address, const std::string& user, Clock::time_point now) const;
-    // Records a request, opening a session when the client has none.
-    void touch(const std::string& address, const std::string& user, Clock::time_point now);
+    // Records a request, opening a session when the client has none; a new session keeps `hold`.
+    void touch(const std::string& address, const std::string& user, Clock::time_point now,
+               std::shared_ptr<void> hold = nullptr);
+    // Ends the client's session now (evicted by the user's session limit); its next request opens a new one.
+    void end(const std::string& address, const std::string& user);
     void count_bytes(const std::string& address, const std::string& user, uint64_t bytes);
     // Removes and returns the sessions idle for longer than `idle`.
     std::vector<HlsSession> sweep(Clock::time_point now);

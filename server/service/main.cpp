@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "common/config/config.h"
+#include "common/config/link_signer.h"
 #include "common/log.h"
 #include "server/service/process_limits.h"
 #include "server/service/command_line.h"
@@ -33,6 +35,19 @@ int print_password_hash() {
         return 2;
     }
     std::printf("%s\n", hash.c_str());
+    return 0;
+}
+
+// --sign-url: the URL signed for its resource, valid for the given seconds from now.
+int print_signed_url(const ServerCommandLine& command, const Config& config) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    const int64_t expires = std::chrono::duration_cast<std::chrono::seconds>(now).count() + command.expires_s;
+    Parsed<std::string> signed_url = sign_url(config, command.sign_url, expires, command.client);
+    if (!signed_url) {
+        std::fprintf(stderr, "server: %s\n", signed_url.error().c_str());
+        return 2;
+    }
+    std::printf("%s\n", signed_url->c_str());
     return 0;
 }
 
@@ -125,10 +140,12 @@ int main(int argc, char** argv) {
         if (command.show_usage) print_server_usage(stderr);
         return 2;
     case ServerCommandLine::Action::check_config:
+    case ServerCommandLine::Action::sign_url:
     case ServerCommandLine::Action::serve: break;
     }
     std::optional<Config> config = load(command.config_path);
     if (!config) return 2;
+    if (command.action == ServerCommandLine::Action::sign_url) return print_signed_url(command, *config);
     if (command.action == ServerCommandLine::Action::check_config) {
         std::printf("%s: ok\n", command.config_path.c_str());
         return 0;

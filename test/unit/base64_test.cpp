@@ -20,3 +20,15 @@ TEST_CASE("base64_encode: Basic credentials and high bytes", "[base64]") {
     CHECK(base64_encode("Aladdin:open sesame") == "QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
     CHECK(base64_encode(std::string("\xff\xfe\x00\x3e\x3f", 5)) == "//4APj8=");
 }
+
+TEST_CASE("base64url: URL alphabet without padding, decoded as nginx decodes it", "[base64]") {
+    CHECK(base64url_encode("foob") == "Zm9vYg");
+    CHECK(base64url_encode(std::string("\xff\xfe\x00\x3e\x3f", 5)) == "__4APj8");
+    CHECK(base64url_decode_lenient("Zm9vYg") == "foob");
+    CHECK(base64url_decode_lenient("Zm9vYg==") == "foob");
+    CHECK(base64url_decode_lenient("Zm9vYg=anything") == "foob");  // nginx stops at the first '='
+    CHECK(base64url_decode_lenient("__4APj8") == std::string("\xff\xfe\x00\x3e\x3f", 5));
+    CHECK_FALSE(base64url_decode_lenient("//4APj8"));  // the standard alphabet is not the URL one
+    CHECK_FALSE(base64url_decode_lenient("Zm9vY"));    // 1 modulo 4
+    CHECK(base64url_decode_lenient("") == "");
+}

@@ -103,9 +103,9 @@ TEST_CASE("Config: authentication warnings", "[config][auth]") {
 
 TEST_CASE("Config: authentication errors", "[config][auth]") {
     CHECK(error_of(with_stream(R"json("authentication": {"type": "digest", "user": "a"})json")) ==
-          "server.json: resources[0].authentication.type: unknown type \"digest\" (expected basic, bearer)");
+          "server.json: resources[0].authentication.type: unknown type \"digest\" (expected basic, bearer, securelink)");
     CHECK(error_of(with_stream(R"json("authentication": {"type": "Basic"})json")) ==
-          "server.json: resources[0].authentication.type: unknown type \"Basic\" (expected basic, bearer)");
+          "server.json: resources[0].authentication.type: unknown type \"Basic\" (expected basic, bearer, securelink)");
     CHECK(error_of(with_stream(R"json("authentication": {"type": 1})json")) ==
           "server.json: resources[0].authentication.type: expected a string");
     CHECK(error_of(with_stream(R"json("authentication": {"type": "basic", "user": ["a"]})json")) ==
@@ -165,4 +165,22 @@ TEST_CASE("Config: trustedproxies", "[config][access]") {
           "server.json: trustedproxies: expected an array of strings");
     CHECK(error_of(R"json({"TrustedProxies": ["10.0.0.0/8", "10.0.0.0/x"], "resources": []})json") ==
           "server.json: TrustedProxies[1]: invalid prefix \"/x\" (expected /0 to /32)");
+}
+
+TEST_CASE("Config: userlist maxsessions and evict", "[config][auth]") {
+    Config config = parse_ok(R"json({"resources": [], "userlist": {
+        "alice": {"password": "a", "maxsessions": 2},
+        "bob": {"password": "b", "maxsessions": 1, "evict": "oldest"},
+        "carol": {"password": "c"}}})json");
+    CHECK(config.session_limits.size() == 2);
+    CHECK(config.session_limits.at("alice").max == 2);
+    CHECK_FALSE(config.session_limits.at("alice").evict_oldest);
+    CHECK(config.session_limits.at("bob").evict_oldest);
+    auto user = [](const std::string& keys) { return error_of(R"json({"resources": [], "userlist": {"u": {"password": "p", )json" + keys + "}}}"); };
+    CHECK(user(R"json("maxsessions": 0)json") == "server.json: userlist.u.maxsessions: must be at least 1");
+    CHECK(user(R"json("maxsessions": -3)json") == "server.json: userlist.u.maxsessions: must be at least 1");
+    CHECK(user(R"json("maxsessions": "2")json") == "server.json: userlist.u.maxsessions: expected a non-negative integer");
+    CHECK(user(R"json("evict": "oldest")json") == "server.json: userlist.u.evict: needs \"maxsessions\"");
+    CHECK(user(R"json("maxsessions": 1, "evict": "newest")json") ==
+          "server.json: userlist.u.evict: unknown value \"newest\" (expected \"oldest\")");
 }

@@ -75,7 +75,7 @@ TEST_CASE("Config: notification errors", "[config][notifications]") {
           "server.json: notifications[1].authentication.user: missing");
     CHECK(notification_error(R"json({"event": "heartbeat", "type": "url", "url": "http://h/",
                                      "authentication": {"type": "token", "user": "alice"}})json") ==
-          "server.json: notifications[1].authentication.type: unknown type \"token\" (expected basic, bearer)");
+          "server.json: notifications[1].authentication.type: unknown type \"token\" (expected basic, bearer, securelink)");
     CHECK(notification_error(R"json({"event": "heartbeat", "type": "url", "url": "http://h/",
                                      "authentication": {"type": "basic", "user": "ghost"}})json") ==
           "server.json: notifications[1].authentication.user: unknown user \"ghost\" (not in userlist)");

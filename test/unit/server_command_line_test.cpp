@@ -52,3 +52,16 @@ TEST_CASE("server command line: an unknown option is an error followed by the us
     CHECK(unknown.show_usage);
     CHECK(parse({"-"}).error == "unknown option -");
 }
+
+TEST_CASE("server command line: --sign-url with --expires, --client and CONFIG", "[command_line]") {
+    const ServerCommandLine sign = parse({"--sign-url", "http://h/tv.ts", "--expires", "60", "--client", "10.0.0.1", "tv.json"});
+    CHECK(sign.action == Action::sign_url);
+    CHECK(sign.sign_url == "http://h/tv.ts");
+    CHECK(sign.expires_s == 60);
+    CHECK(sign.client == "10.0.0.1");
+    CHECK(sign.config_path == "tv.json");
+    CHECK(parse({"--expires", "5", "--sign-url", "/a"}).action == Action::sign_url);
+    CHECK(parse({"--sign-url", "/a"}).error == "--sign-url needs --expires SECONDS");
+    CHECK(parse({"--sign-url", "/a", "--expires", "-1"}).error == "--expires needs a number of seconds, not \"-1\"");
+    CHECK(parse({"--sign-url"}).error == "--sign-url needs a value");
+}
