@@ -26,6 +26,9 @@ struct StreamStatus {
     uint64_t output_bytes_per_second = 0;
     uint64_t packets_dropped = 0;
     uint64_t cc_errors = 0;
+    Tr101290Counts tr101290;
+    std::vector<Tr101290PidRate> pid_rates;
+    uint32_t null_ppm = 0;
     // Any number: the reply lists kMaxViewerRows and says whether there were more.
     std::vector<ViewerInfo> viewer_rows;
 };

@@ -176,6 +176,7 @@ UpstreamLoop::ReadEnd UpstreamLoop::read_until_end(Upstream& upstream, const Ups
         if (!end.delivered) go_live(remote, splice);
         end.delivered = true;
         const std::size_t bytes = packets.size();
+        listener_.sync_totals(framer_.sync_losses(), framer_.sync_byte_errors());
         listener_.packets_received(std::move(packets));
         packets_received_.fetch_add(bytes / ts::kPacketSize, std::memory_order_relaxed);
         bytes_received_.fetch_add(bytes, std::memory_order_relaxed);
