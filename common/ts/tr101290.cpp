@@ -27,6 +27,17 @@ std::string ms_text(Tr101290Monitor::Clock::duration d) {
     return std::to_string(duration_cast<milliseconds>(d).count()) + " ms";
 }
 
+// Why a timer's indicator stopped: what it missed came back.
+const char* back_reason(Tr101290Indicator indicator) {
+    switch (indicator) {
+    case Tr101290Indicator::pat_error: return "PAT back";
+    case Tr101290Indicator::pmt_error: return "every PMT back";
+    case Tr101290Indicator::pid_error: return "every PID back";
+    case Tr101290Indicator::pcr_interval: return "PCR back";
+    default: return "back";
+    }
+}
+
 }  // namespace
 
 const char* to_string(Tr101290Indicator indicator) {
@@ -254,6 +265,7 @@ void Tr101290Monitor::evaluate(Clock::time_point now, std::vector<Tr101290Change
         running_ = true;
         slot_for(ts::kPidPat).expected_since = now;
     }
+    const auto held_before = held_;
     check_timers(now);
     roll_rates(now);
     for (std::size_t i = 0; i < kTr101290IndicatorCount; ++i) {
@@ -262,7 +274,8 @@ void Tr101290Monitor::evaluate(Clock::time_point now, std::vector<Tr101290Change
         if (firing && !counts_.active[i]) {
             changes.push_back({static_cast<Tr101290Indicator>(i), true, reason_[i], 0});
         } else if (!firing && counts_.active[i]) {
-            changes.push_back({static_cast<Tr101290Indicator>(i), false, "no error for " + ms_text(settings_.quiet),
+            const auto indicator = static_cast<Tr101290Indicator>(i);
+            changes.push_back({indicator, false, held_before[i] ? back_reason(indicator) : "no error for " + ms_text(settings_.quiet),
                                counts_.errors[i] - errors_at_start_[i]});
         }
         counts_.active[i] = firing;

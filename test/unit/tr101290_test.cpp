@@ -100,6 +100,7 @@ TEST_CASE("Tr101290Monitor: a PAT away for 2 s is one PAT error, started and sto
     CHECK(p.changes_of(Ind::pat_error, true) == 1);
     CHECK(p.changes_of(Ind::pat_error, false) == 1);
     CHECK(p.changes.front().reason == "no PAT for 500 ms");
+    CHECK(p.changes.back().reason == "PAT back");
     CHECK(p.changes.back().errors == 1);
 }
 
@@ -133,6 +134,7 @@ TEST_CASE("Tr101290Monitor: continuity gaps count per PID and fire until 2 s pas
     CHECK_FALSE(p.active(Ind::cc_error));
     REQUIRE(p.changes.size() == 2);
     CHECK(p.changes[0].reason == "continuity gap on PID 256");
+    CHECK(p.changes[1].reason == "no error for 2000 ms");
     CHECK(p.changes[1].errors == 3);
 }
 
