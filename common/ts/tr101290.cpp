@@ -59,12 +59,6 @@ Tr101290Monitor::Tr101290Monitor(Tr101290Settings settings) : settings_(settings
     slot_for(ts::kPidPat).checks = kPat;
 }
 
-Tr101290Monitor::Slot& Tr101290Monitor::slot_of(const uint8_t* packet) {
-    const uint16_t pid = ts::PacketView(packet).pid();
-    const uint16_t index = index_[pid];
-    return index != 0 ? slots_[index - 1] : slot_for(pid);
-}
-
 Tr101290Monitor::Slot& Tr101290Monitor::slot_for(uint16_t pid) {
     if (index_[pid] != 0) return slots_[index_[pid] - 1];
     if (slots_.size() == kMaxPids) {  // the last slot sums every PID past the bound
@@ -225,38 +219,41 @@ void Tr101290Monitor::sync_totals(uint64_t sync_losses, uint64_t sync_byte_error
     sync_byte_errors_ = sync_byte_errors;
 }
 
-bool Tr101290Monitor::overdue(bool& late, Clock::time_point since, Clock::time_point now, milliseconds limit,
-                              Tr101290Indicator indicator, const std::string& reason) {
-    if (now - since <= limit) return false;
-    if (!late) raise(indicator, now, reason, false);
-    late = true;
-    return true;
-}
-
 void Tr101290Monitor::check_timers(Clock::time_point now) {
     held_.fill(false);
-    auto hold = [&](Tr101290Indicator indicator, bool away) { held_[std::size_t(indicator)] |= away; };
+    // A timer counts once per absence and holds its indicator while the thing stays away. The reason
+    // is made only then: this runs once per read.
+    auto timer = [&](bool& late, Clock::time_point since, milliseconds limit, Tr101290Indicator indicator, auto reason) {
+        if (now - since <= limit) {
+            late = false;
+            return;
+        }
+        if (!late) raise(indicator, now, reason(), false);
+        late = true;
+        held_[std::size_t(indicator)] = true;
+    };
     const auto table = settings_.table_interval;
     for (Slot& slot : slots_) {
+        if (slot.packets != slot.packets_checked) {
+            slot.packets_checked = slot.packets;
+            slot.last_seen = now;
+        }
         if (slot.checks == 0) continue;
-        const std::string pid = pid_text(slot.pid);
+        const uint16_t pid = slot.pid;
         if (slot.checks & kPat)
-            hold(Tr101290Indicator::pat_error,
-                 overdue(slot.late, std::max(slot.last_table, slot.expected_since), now, table,
-                         Tr101290Indicator::pat_error, "no PAT for " + ms_text(table)));
+            timer(slot.late, std::max(slot.last_table, slot.expected_since), table, Tr101290Indicator::pat_error,
+                  [&] { return "no PAT for " + ms_text(table); });
         if (slot.checks & kPmt)
-            hold(Tr101290Indicator::pmt_error,
-                 overdue(slot.late, std::max(slot.last_table, slot.expected_since), now, table,
-                         Tr101290Indicator::pmt_error, "no PMT on " + pid + " for " + ms_text(table)));
+            timer(slot.late, std::max(slot.last_table, slot.expected_since), table, Tr101290Indicator::pmt_error,
+                  [&] { return "no PMT on " + pid_text(pid) + " for " + ms_text(table); });
         if (slot.checks & kEs)
-            hold(Tr101290Indicator::pid_error,
-                 overdue(slot.late, std::max(slot.last_seen, slot.expected_since), now, settings_.pid_timeout,
-                         Tr101290Indicator::pid_error, pid + " not seen for " + ms_text(settings_.pid_timeout)));
+            timer(slot.late, std::max(slot.last_seen, slot.expected_since), settings_.pid_timeout,
+                  Tr101290Indicator::pid_error,
+                  [&] { return pid_text(pid) + " not seen for " + ms_text(settings_.pid_timeout); });
         if (slot.checks & kPcr)
-            hold(Tr101290Indicator::pcr_interval,
-                 overdue(slot.pcr_late, std::max(slot.last_pcr_at, slot.expected_since), now,
-                         settings_.pcr_interval, Tr101290Indicator::pcr_interval,
-                         "no PCR on " + pid + " for " + ms_text(settings_.pcr_interval)));
+            timer(slot.pcr_late, std::max(slot.last_pcr_at, slot.expected_since), settings_.pcr_interval,
+                  Tr101290Indicator::pcr_interval,
+                  [&] { return "no PCR on " + pid_text(pid) + " for " + ms_text(settings_.pcr_interval); });
     }
 }
 
@@ -264,7 +261,10 @@ void Tr101290Monitor::evaluate(Clock::time_point now, std::vector<Tr101290Change
     if (!running_) {
         running_ = true;
         slot_for(ts::kPidPat).expected_since = now;
+    } else if (now - last_evaluated_ < kEvaluateEvery) {
+        return;  // a fast stream reads often; the timers' bounds are 100 ms and more
     }
+    last_evaluated_ = now;
     const auto held_before = held_;
     check_timers(now);
     roll_rates(now);

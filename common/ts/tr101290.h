@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/ts/psi_section.h"
+#include "common/ts/ts_packet.h"
 
 enum class Tr101290Indicator {
     sync_loss,          // 1.1 TS_sync_loss: the framer lost the packet boundaries
@@ -55,6 +56,7 @@ struct Tr101290Settings {
     // An indicator raised by single errors (CC, sync, a bad table) stops firing after this long without one.
     std::chrono::milliseconds quiet{2000};
     std::chrono::milliseconds rate_window{1000};
+    bool enabled = true;  // off: the packetizer skips the monitor (only to measure what it costs)
 };
 
 class Tr101290Monitor {
@@ -64,12 +66,13 @@ public:
     explicit Tr101290Monitor(Tr101290Settings settings = {});
 
     // One whole packet that starts with the sync byte; `cc_ok`: the continuity check's verdict on it.
+    // Inline: this runs for every packet; the rest only for tables and PCRs.
     void packet(const uint8_t* packet, bool cc_ok, Clock::time_point now) {
         Slot& slot = slot_of(packet);
-        ++slot.packets;
-        slot.last_seen = now;
+        ++slot.packets;  // last_seen follows from it once per evaluate()
         if (!cc_ok) note_cc_error(slot, now);
-        if (slot.checks) check_packet(slot, packet, now);
+        if ((slot.checks & (kPat | kPmt)) || ((slot.checks & kPcr) && ts::PacketView(packet).has_pcr()))
+            check_packet(slot, packet, now);
     }
     // The framer's running totals, after each read.
     void sync_totals(uint64_t sync_losses, uint64_t sync_byte_errors, Clock::time_point now);
@@ -103,7 +106,8 @@ private:
         uint64_t bits_per_second = 0;
         uint64_t cc_errors = 0;
         uint64_t last_pcr = 0;
-        Clock::time_point last_seen{};     // any packet
+        uint64_t packets_checked = 0;      // packets when the timers last ran
+        Clock::time_point last_seen{};     // any packet, to the timers' resolution
         Clock::time_point last_table{};    // PAT/PMT: the last section start with the right table_id
         Clock::time_point last_pcr_at{};
         Clock::time_point expected_since{};  // when its checks were assigned: timers start there
@@ -114,7 +118,11 @@ private:
         uint16_t pcr_pid = 0x1FFF;
     };
 
-    Slot& slot_of(const uint8_t* packet);
+    Slot& slot_of(const uint8_t* packet) {
+        const uint16_t pid = ts::PacketView(packet).pid();
+        const uint16_t index = index_[pid];
+        return index != 0 ? slots_[index - 1] : slot_for(pid);
+    }
     Slot& slot_for(uint16_t pid);
     void check_packet(Slot& slot, const uint8_t* packet, Clock::time_point now);
     void check_table(Slot& slot, const uint8_t* packet, Clock::time_point now);
@@ -127,9 +135,6 @@ private:
     // Counts one error. `event`: a single error (CC, sync, a bad table) that keeps the indicator
     // firing for `quiet`; else a timer that holds it while the thing stays away.
     void raise(Tr101290Indicator indicator, Clock::time_point now, const std::string& reason, bool event = true);
-    // Counts a timer's error once per absence; true while the thing stays away.
-    bool overdue(bool& late, Clock::time_point since, Clock::time_point now, std::chrono::milliseconds limit,
-                 Tr101290Indicator indicator, const std::string& reason);
     void check_timers(Clock::time_point now);
     void roll_rates(Clock::time_point now);
 
@@ -149,6 +154,8 @@ private:
     uint32_t pat_crc_ = 0;
     bool has_pat_ = false;
     bool running_ = false;  // evaluate() has started the timers of this connection
+    static constexpr std::chrono::milliseconds kEvaluateEvery{10};
+    Clock::time_point last_evaluated_{};
 
     uint64_t sync_losses_ = 0;
     uint64_t sync_byte_errors_ = 0;

@@ -24,9 +24,8 @@ struct PacketizerCounters {
 
 class Packetizer {
 public:
-    // `monitor` off leaves the TR 101 290 checks out (only to measure what they cost).
-    explicit Packetizer(Tr101290Settings monitor_settings = {}, bool monitor = true)
-        : monitor_(monitor_settings), monitor_enabled_(monitor) {}
+    explicit Packetizer(Tr101290Settings monitor_settings = {})
+        : monitor_(monitor_settings), monitor_enabled_(monitor_settings.enabled) {}
 
     // The next packets come from a new upstream connection (its first arrives `now`). `splice`:
     // viewers are playing the old one, so the new one is joined cleanly (see TsSplicer); its PIDs

@@ -98,7 +98,11 @@ TEST_CASE("Tr101290Monitor: a PAT away for 2 s is one PAT error, started and sto
     p.run(1);
     CHECK_FALSE(p.active(Ind::pat_error));
     CHECK(p.changes_of(Ind::pat_error, true) == 1);
-    CHECK(p.changes_of(Ind::pat_error, false) == 1);
+    p.run(5);
+    p.run(15, no_pat);
+    CHECK(p.errors(Ind::pat_error) == 2);  // a second absence counts again
+    p.run(1);
+    CHECK(p.changes_of(Ind::pat_error, false) == 2);
     CHECK(p.changes.front().reason == "no PAT for 500 ms");
     CHECK(p.changes.back().reason == "PAT back");
     CHECK(p.changes.back().errors == 1);
@@ -163,6 +167,10 @@ TEST_CASE("Tr101290Monitor: a PID the PMT references, away for pid_timeout, is a
     CHECK(p.changes.at(0).reason == "PID 257 not seen for 5000 ms");
     p.run(1);
     CHECK(p.changes_of(Ind::pid_error, false) == 1);
+    p.run(10);
+    p.run(130, no_audio);  // away again: counted again
+    CHECK(p.errors(Ind::pid_error) == 2);
+    CHECK(p.changes_of(Ind::pid_error, true) == 2);
 }
 
 TEST_CASE("Tr101290Monitor: PID error after a configured pid_timeout", "[tr101290]") {
