@@ -13,6 +13,19 @@
 #include "common/net/relay_url.h"
 #include "common/net/url.h"
 
+// A stream's content-aware failover (`failover`): the next remote is tried when one of these holds
+// for `after` seconds on the current one. A zero threshold is not checked.
+struct FailoverConfig {
+    double cc_errors_per_s = 0;  // continuity errors a second above this
+    uint64_t min_bitrate = 0;    // bits a second below this
+    bool require_video = false;  // the PMT names no video PID, or it sends nothing
+    unsigned after_s = 3;
+    bool operator==(const FailoverConfig& o) const {
+        return cc_errors_per_s == o.cc_errors_per_s && min_bitrate == o.min_bitrate &&
+               require_video == o.require_video && after_s == o.after_s;
+    }
+};
+
 // A stream's HLS output (`hls`): playlist and segments under the prefix `serve`.
 struct HlsConfig {
     std::string serve;       // a prefix ending in '/': serve + "index.m3u8", serve + "N.ts"
@@ -37,6 +50,8 @@ struct Resource {
     bool fast_start = true;            // stream: new viewers start at the cached keyframe
     unsigned prebuffer_ms = 0;         // stream: ...at the oldest one this recent (`prebuffer`), not the last
     unsigned pid_timeout_ms = 5000;    // stream: a PID the PMT lists and not seen this long is a PID error
+    bool order_listed = false;         // stream: remotes tried in the order written (`order`), not at random
+    std::optional<FailoverConfig> failover;  // stream: `failover`
     bool tls_verify = true;            // stream: https remotes must present a certificate we trust
     bool nostats = false;              // stream: left out of statistics and metrics (`nostats`)
     bool ondemand = false;             // stream: the upstream is open only while someone watches

@@ -183,6 +183,8 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
         {"fast_start", reader_.into(resource.fast_start)},
         {"prebuffer", [&](const Value& v, const std::string& p) { resource.prebuffer_ms = read_prebuffer(reader_, v, p); }},
         {"pid_timeout", [&](const Value& v, const std::string& p) { resource.pid_timeout_ms = read_pid_timeout(reader_, v, p); }},
+        {"order", [&](const Value& v, const std::string& p) { resource.order_listed = read_order(v, p); }},
+        {"failover", [&](const Value& v, const std::string& p) { resource.failover = read_failover(v, p); }},
         // Off for encoders with self-signed certificates: the link is encrypted but not authenticated.
         {"tlsverify", reader_.into(resource.tls_verify)},
         // Ours: overrides the top-level "nostats" for this stream.

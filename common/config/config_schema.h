@@ -50,6 +50,10 @@ private:
     void check_hls(const Config& config) const;
     std::vector<std::string> read_cors(const Value& value, const std::string& path) const;
 
+    // config_schema_failover.cpp
+    FailoverConfig read_failover(const Value& value, const std::string& path);
+    bool read_order(const Value& value, const std::string& path) const;
+
     // config_schema_users.cpp
     Authentication read_authentication(const Value& value, const std::string& path);
     void check_resource_users(const Authentication& auth, const std::string& path);

@@ -77,6 +77,8 @@ const StreamMetric kStreamMetrics[] = {
      MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.gop_overflows); }},
     {"restreamer_upstream_splices_total", "Joins of a new upstream connection onto a playing stream.",
      MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.splices); }},
+    {"restreamer_failovers_total", "Upstream connections left for their content (failover).",
+     MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.failovers); }},
     {"restreamer_splice_dropped_packets_total", "Packets dropped to join a new upstream cleanly.",
      MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.splice_dropped_packets); }},
     // Not *_bits_per_second: promtool's lint asks for bytes there, but a bitrate is what operators compare

@@ -58,6 +58,8 @@ ChannelSettings ChannelSettings::from_config(const Resource& resource, const Con
     out.fast_start = resource.fast_start;
     out.prebuffer = milliseconds(resource.prebuffer_ms);
     out.tr101290.pid_timeout = milliseconds(resource.pid_timeout_ms);
+    out.failover = resource.failover;
+    up.listed_order = resource.order_listed;
     out.viewer_limits.max_lag = seconds(config.maxlag_s);
     const std::size_t floor = kMinQueueBytes + resource.prebuffer_ms * kPrebufferQueueBytesPerSecond / 1000;
     out.viewer_limits.queue_bytes = std::max<std::size_t>(std::size_t(config.outputbuffer) * ts::kPacketSize, floor);
@@ -261,6 +263,7 @@ StreamStats Channel::stats() const {
     s.tr101290 = out.tr101290;
     s.pid_rates = out.pid_rates;
     s.null_ppm = out.null_ppm;
+    s.failovers = up.failovers;
     if (hls_) {
         s.clients += hls_->sessions().active(steady_clock::now());
         s.hls_requests = hls_->requests();

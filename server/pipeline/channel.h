@@ -71,6 +71,7 @@ struct StreamStats {
     Tr101290Counts tr101290;       // the TR 101 290 indicators of the upstream's transport stream
     std::vector<Tr101290PidRate> pid_rates;
     uint32_t null_ppm = 0;         // null packets per million, over the last second
+    uint64_t failovers = 0;        // connections left for their content (`failover`)
 };
 
 class Channel {

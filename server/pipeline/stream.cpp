@@ -17,7 +17,8 @@ Stream::Stream(StreamSettings settings)
       packetizer_(settings_.tr101290),
       // Half the queue: a viewer must take every cached GOP at once and still have room for the live
       // edge. ChannelSettings sizes the queue for the prebuffer (channel.cpp).
-      gop_cache_(GopCacheLimits{settings_.viewer_limits.queue_bytes / 2, kMaxGopAge, settings_.prebuffer}) {}
+      gop_cache_(GopCacheLimits{settings_.viewer_limits.queue_bytes / 2, kMaxGopAge, settings_.prebuffer}),
+      health_(settings_.failover ? std::optional<ContentHealth>(*settings_.failover) : std::nullopt) {}
 
 std::shared_ptr<Viewer> Stream::attach(const std::string& address, const std::string& user) {
     auto viewer = std::make_shared<Viewer>(settings_.path, address, settings_.viewer_limits, user);
@@ -135,6 +136,8 @@ std::vector<ViewerInfo> Stream::viewer_infos(std::size_t max) const {
 void Stream::upstream_connected(bool splice) {
     packetizer_.begin_upstream(splice, steady_clock::now());
     note_indicators();
+    if (health_) health_->restart();
+    failover_reason_.clear();
     if (settings_.tap) settings_.tap->upstream_connected(splice);
     gop_cache_.clear();  // the old source's pictures must not start a viewer on the new one
     live_.store(true);
@@ -164,19 +167,35 @@ void Stream::packets_received(std::vector<uint8_t>&& packets) {
     }
     if (packetizer_.take_program_change()) note_program();
     if (start_open_.load(std::memory_order_relaxed) && has_first_picture()) settle_start(true, {});
-    std::lock_guard<std::mutex> lock(output_mutex_);
-    counters_ = packetizer_.counters();
-    gop_overflows_ = gop_cache_.overflows();
-    copy_indicators();
+    bool rolled = false;
+    {
+        std::lock_guard<std::mutex> lock(output_mutex_);
+        counters_ = packetizer_.counters();
+        gop_overflows_ = gop_cache_.overflows();
+        rolled = copy_indicators();
+    }
+    if (rolled && health_) check_content();
 }
 
-void Stream::copy_indicators() {
+bool Stream::copy_indicators() {
     const Tr101290Monitor& monitor = packetizer_.monitor();
     tr101290_ = monitor.counts();
-    if (monitor.rates_generation() == rates_generation_) return;  // the PID list changes once a second
+    if (monitor.rates_generation() == rates_generation_) return false;  // the PID list changes once a second
     rates_generation_ = monitor.rates_generation();
     pid_rates_ = monitor.pid_rates();
     null_ppm_ = monitor.null_ppm();
+    return true;
+}
+
+void Stream::check_content() {
+    ContentHealth::Sample sample;
+    sample.cc_errors = tr101290_.errors[std::size_t(Tr101290Indicator::cc_error)];
+    const uint16_t video = packetizer_.inspector().video_pid();
+    for (const Tr101290PidRate& rate : pid_rates_) {  // written by this thread only: read without the lock
+        sample.bits_per_second += rate.bits_per_second;
+        if (rate.pid == video && video != ts::kPidNull && rate.bits_per_second > 0) sample.has_video = true;
+    }
+    if (auto reason = health_->sample(sample, steady_clock::now())) failover_reason_ = *reason;
 }
 
 void Stream::note_indicators() {

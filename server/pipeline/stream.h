@@ -13,8 +13,10 @@
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
+#include "server/pipeline/content_health.h"
 #include "server/pipeline/gop_cache.h"
 #include "server/pipeline/packetizer.h"
 #include "server/pipeline/stream_tap.h"
@@ -31,6 +33,7 @@ struct StreamSettings {
     // live edge (0 = the last keyframe), for players that probe seconds of stream before a picture.
     std::chrono::milliseconds prebuffer{0};
     Tr101290Settings tr101290;  // pid_timeout
+    std::optional<FailoverConfig> failover;  // content-aware failover, when set
 };
 
 // The viewers' side of a stream, for the API.
@@ -107,6 +110,7 @@ public:
     void upstream_connected(bool splice) override;
     void packets_received(std::vector<uint8_t>&& packets) override;
     void sync_totals(uint64_t sync_losses, uint64_t sync_byte_errors) override;
+    std::string take_failover_reason() override { return std::exchange(failover_reason_, {}); }
     void upstream_lost() override;
     void upstream_unavailable(const std::string& reason) override;
     void outage_expired(const std::string& reason) override;
@@ -121,8 +125,10 @@ private:
     void note_program();
     // Reader thread: one log line per TR 101 290 indicator that started or stopped firing.
     void note_indicators();
-    // Reader thread, output_mutex_ held: the monitor's figures for stats().
-    void copy_indicators();
+    // Reader thread, output_mutex_ held: the monitor's figures for stats(); true when the rate window rolled.
+    bool copy_indicators();
+    // Reader thread, once a second: the content checks of `failover`.
+    void check_content();
     // Reader thread: whether a viewer would now begin with a picture (see StartOutcome).
     bool has_first_picture() const;
     void settle_start(bool ready, const std::string& reason);
@@ -136,6 +142,8 @@ private:
     GopCache gop_cache_;
     ViewerList fan_out_;  // the viewers it feeds; ended ones are dropped as it meets them
     std::vector<ChunkRef> chunks_;  // scratch: one read's chunks
+    std::optional<ContentHealth> health_;  // with `failover`
+    std::string failover_reason_;          // set by check_content, taken by the loop
 
     mutable std::mutex viewers_mutex_;
     ViewerList pending_;  // attached, not yet admitted by the reader

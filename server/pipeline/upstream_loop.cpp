@@ -48,6 +48,7 @@ UpstreamState UpstreamLoop::state() const {
     s.bytes_received = bytes_received_.load(std::memory_order_relaxed);
     s.bytes_skipped = bytes_skipped_.load(std::memory_order_relaxed);
     s.sync_losses = sync_losses_.load(std::memory_order_relaxed);
+    s.failovers = failovers_.load(std::memory_order_relaxed);
     s.gave_up = gave_up_.load(std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(status_mutex_);
     s.remote = remote_;
@@ -63,7 +64,8 @@ void UpstreamLoop::run() {
     options.read_timeout = settings_.read_timeout;
     options.tls_verify = settings_.tls_verify;
 
-    RemoteSchedule schedule(RemoteSchedule::shuffled_order(settings_.remotes.size(), std::random_device{}()),
+    RemoteSchedule schedule(settings_.listed_order ? RemoteSchedule::listed_order(settings_.remotes.size())
+                                                   : RemoteSchedule::shuffled_order(settings_.remotes.size(), std::random_device{}()),
                             settings_.reconnect_delay, kMaxBackoff);
     bool first_connection = true;
     std::string last_failure;
@@ -113,7 +115,7 @@ void UpstreamLoop::run() {
         if (stop_->is_signalled()) break;
         if (end.delivered) schedule.report_success(index);
         schedule.report_failure(index, steady_clock::now());
-        note_lost(remote, end.reason, connected_at);
+        note_lost(remote, end, connected_at);
         last_failure = end.reason;
     }
     listener_.outage_expired(stop_->is_signalled() ? "server shutting down" : "stream offline");
@@ -127,14 +129,15 @@ void UpstreamLoop::note_connected(const UpstreamUrl& remote) {
     connects_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void UpstreamLoop::note_lost(const UpstreamUrl& remote, const std::string& reason, steady_clock::time_point connected_at) {
+void UpstreamLoop::note_lost(const UpstreamUrl& remote, const ReadEnd& end, steady_clock::time_point connected_at) {
     const auto now = steady_clock::now();
     failures_.fetch_add(1, std::memory_order_relaxed);
-    note_error(reason);
-    LogLine(LogLevel::warn, "upstream_disconnected")
+    if (end.failover) failovers_.fetch_add(1, std::memory_order_relaxed);
+    note_error(end.reason);
+    LogLine(LogLevel::warn, end.failover ? "upstream_failover" : "upstream_disconnected")
         .kv("stream", settings_.path)
         .kv("remote", remote.text)
-        .kv("reason", reason)
+        .kv("reason", end.reason)
         .kv("connected_s", duration_cast<milliseconds>(now - connected_at).count() / 1000.0);
 }
 
@@ -180,6 +183,11 @@ UpstreamLoop::ReadEnd UpstreamLoop::read_until_end(Upstream& upstream, const Ups
         listener_.packets_received(std::move(packets));
         packets_received_.fetch_add(bytes / ts::kPacketSize, std::memory_order_relaxed);
         bytes_received_.fetch_add(bytes, std::memory_order_relaxed);
+        const std::string failover = listener_.take_failover_reason();
+        if (!failover.empty()) {
+            end.failover = true;
+            return end.reason = "content: " + failover, end;
+        }
     }
 }
 

@@ -33,6 +33,9 @@ public:
     virtual void packets_received(std::vector<uint8_t>&& packets) = 0;
     // Before each packets_received: the framer's running totals (TsFramer), for TR 101 290.
     virtual void sync_totals(uint64_t sync_losses, uint64_t sync_byte_errors) { (void)sync_losses, (void)sync_byte_errors; }
+    // After each packets_received: why the content of this connection is bad enough to try the next
+    // remote (the stream's `failover`), once; empty to keep it.
+    virtual std::string take_failover_reason() { return {}; }
     virtual void upstream_lost() = 0;
     // Every remote has failed in turn (`reason`: the last failure); the loop waits before the next round.
     virtual void upstream_unavailable(const std::string& reason) = 0;
@@ -49,6 +52,7 @@ struct UpstreamSettings {
     // Viewers stay connected while the upstream is away for up to this long (a failover).
     std::chrono::milliseconds outage_grace{10000};
     std::size_t read_size = 1000 * ts::kPacketSize;    // bytes per upstream read (inputbuffer)
+    bool listed_order = false;  // remotes tried in the order given, the first being the primary; else at random
     bool tls_verify = true;
 };
 
@@ -61,6 +65,7 @@ struct UpstreamState {
     uint64_t bytes_received = 0;
     uint64_t bytes_skipped = 0;  // garbage between packets
     uint64_t sync_losses = 0;    // times the framer lost the packet boundaries
+    uint64_t failovers = 0;      // connections left for their content (take_failover_reason)
     bool gave_up = false;        // every remote failed and reconnect is 0: the loop has ended
     std::string remote;          // the remote tried or connected last (its logged form), or empty
     std::string last_error;      // why it last failed; cleared once a connection delivers
@@ -86,6 +91,7 @@ private:
     struct ReadEnd {
         std::string reason;
         bool delivered = false;  // at least one packet went out
+        bool failover = false;   // left for its content
     };
     // `splice`: passed to the listener when the connection goes live (its first packets).
     ReadEnd read_until_end(class Upstream& upstream, const UpstreamUrl& remote, bool splice);
@@ -96,7 +102,7 @@ private:
     // Why the connection counts as stalled: no packet at all (bytes without sync), or only null ones.
     std::string stall_reason() const;
     void note_connected(const UpstreamUrl& remote);
-    void note_lost(const UpstreamUrl& remote, const std::string& reason, std::chrono::steady_clock::time_point connected_at);
+    void note_lost(const UpstreamUrl& remote, const ReadEnd& end, std::chrono::steady_clock::time_point connected_at);
     // Reader thread: the remote being tried, and why it failed (empty on success).
     void note_attempt(const UpstreamUrl& remote);
     void note_error(const std::string& error);
@@ -130,6 +136,7 @@ private:
     std::atomic<uint64_t> bytes_received_{0};
     std::atomic<uint64_t> bytes_skipped_{0};
     std::atomic<uint64_t> sync_losses_{0};
+    std::atomic<uint64_t> failovers_{0};
     std::atomic<bool> gave_up_{false};
     // Strings need a lock; the reader takes it once per attempt or failure, never per read.
     mutable std::mutex status_mutex_;

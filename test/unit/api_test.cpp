@@ -381,6 +381,7 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     a.tr101290.active[std::size_t(Tr101290Indicator::pid_error)] = true;
     for (uint16_t pid = 0; pid < 40; ++pid) a.pid_rates.push_back({pid, 1000u * pid, 10, pid == 1 ? 3u : 0u});
     a.null_ppm = 250000;
+    a.failovers = 2;
     StreamStats b = stream_stats(0, 20, 0, 0);
     b.connected = false;
     b.state = StreamState::idle;
@@ -464,8 +465,9 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     CHECK(samples.count("restreamer_pid_bitrate{stream=\"/a.ts\",pid=\"32\"}") == 0);  // kMaxPidSeries
     CHECK(at("restreamer_pid_cc_errors_total{stream=\"/a.ts\",pid=\"1\"}") == 3);
     CHECK(at("restreamer_input_null_ratio{stream=\"/a.ts\"}") == Approx(0.25));
-    // 25 families by stream, 5 global; 8 indicators twice by stream; a null ratio each; 32 PIDs twice.
-    CHECK(samples.size() == 25 * 2 + 5 + 8 * 2 * 2 + 2 + 32 * 2);
+    CHECK(at("restreamer_failovers_total{stream=\"/a.ts\"}") == 2);
+    // 26 families by stream, 5 global; 8 indicators twice by stream; a null ratio each; 32 PIDs twice.
+    CHECK(samples.size() == 26 * 2 + 5 + 8 * 2 * 2 + 2 + 32 * 2);
 }
 
 TEST_CASE("prometheus: without streams only the global metrics remain", "[api]") {

@@ -239,6 +239,8 @@ TEST_CASE("Config: Resource equality covers every field", "[config]") {
              R"json(, "fast_start": false)json",
              R"json(, "prebuffer": 3)json",
              R"json(, "pid_timeout": 2)json",
+             R"json(, "order": "listed")json",
+             R"json(, "failover": {"require_video": true})json",
              R"json(, "tlsverify": false)json",
              R"json(, "nostats": true)json",
              R"json(, "authentication": {"type": "bearer", "realm": "r", "user": "alice"})json",
@@ -291,4 +293,28 @@ TEST_CASE("Config: pid_timeout is seconds from 0.1 to 3600, default 5", "[config
     CHECK(error_of(with_stream(R"json("pid_timeout": 0)json")) == range);
     CHECK(error_of(with_stream(R"json("pid_timeout": 3601)json")) == range);
     CHECK(error_of(with_stream(R"json("pid_timeout": "5")json")) == "server.json: resources[0].pid_timeout: expected a number");
+}
+
+TEST_CASE("Config: failover and order", "[config]") {
+    const Resource plain = parse_ok(with_stream("")).resources[0];
+    CHECK_FALSE(plain.failover);
+    CHECK_FALSE(plain.order_listed);
+    const Resource r = parse_ok(with_stream(
+        R"json("order": "listed", "failover": {"cc_errors_per_s": 50, "min_bitrate": 500000, "require_video": true, "after": 4})json"))
+                           .resources[0];
+    CHECK(r.order_listed);
+    REQUIRE(r.failover);
+    CHECK(r.failover->cc_errors_per_s == 50);
+    CHECK(r.failover->min_bitrate == 500000);
+    CHECK(r.failover->require_video);
+    CHECK(r.failover->after_s == 4);
+    CHECK(parse_ok(with_stream(R"json("failover": {"min_bitrate": 1})json")).resources[0].failover->after_s == 3);
+    CHECK_FALSE(parse_ok(with_stream(R"json("order": "random")json")).resources[0].order_listed);
+    CHECK(error_of(with_stream(R"json("order": "first")json")) ==
+          "server.json: resources[0].order: expected \"random\" or \"listed\", not \"first\"");
+    CHECK(error_of(with_stream(R"json("failover": {})json")) ==
+          "server.json: resources[0].failover: checks nothing: set cc_errors_per_s, min_bitrate or require_video");
+    CHECK(error_of(with_stream(R"json("failover": {"require_video": true, "after": 0})json")) ==
+          "server.json: resources[0].failover.after: must be 1 to 3600 (seconds)");
+    CHECK(error_of(with_stream(R"json("failover": true)json")) == "server.json: resources[0].failover: expected an object");
 }

@@ -61,3 +61,12 @@ TEST_CASE("RemoteSchedule: shuffled_order is a permutation that depends on the s
     }
     CHECK(orders.size() > 1);
 }
+
+TEST_CASE("RemoteSchedule: listed order is the order written", "[remote_schedule]") {
+    CHECK(RemoteSchedule::listed_order(3) == std::vector<std::size_t>{0, 1, 2});
+    RemoteSchedule schedule(RemoteSchedule::listed_order(3), std::chrono::milliseconds(1000), std::chrono::milliseconds(60000));
+    const auto now = RemoteSchedule::Clock::now();
+    CHECK(schedule.next(now).remote == std::size_t(0));
+    schedule.report_failure(0, now);
+    CHECK(schedule.next(now).remote == std::size_t(1));
+}
