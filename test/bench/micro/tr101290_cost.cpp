@@ -2,6 +2,8 @@
 // TR 101 290 monitor, in one run: the file, cut into reads, goes through what the reader does after
 // read(2) (TsFramer, then Stream: packetizer, GOP cache, fan-out to no viewer), in alternating rounds
 // so that both modes see the same machine load; the thread's CPU time is summed per mode.
+// TR101290_COST_AA=1 runs the checks in neither (an A/A run: the figure must come out near 0 %);
+// TR101290_COST_ROUNDS=1 prints each round.
 #include <fcntl.h>
 #include <malloc.h>
 #include <time.h>
@@ -72,8 +74,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "tr101290_cost: cannot read %s\n", argv[1]);
         return 1;
     }
-    const int rounds = argc > 2 ? std::atoi(argv[2]) : 8;
-    const std::size_t read_packets = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 64;
+    const int rounds = argc > 2 ? std::max(1, std::atoi(argv[2])) : 8;
+    const std::size_t read_packets = argc > 3 ? std::max<std::size_t>(1, std::strtoul(argv[3], nullptr, 10)) : 64;
     const int loops = std::max(1, int(64e6 / double(size)));  // about 64 MB per round and mode
     // Two readers' chunks come and go in turn: without this, glibc hands one of them freshly
     // faulted pages every round (an A/A run showed the second reader 2.7 times slower).
