@@ -138,6 +138,18 @@ feed_pipe() {
     PIPE_PORT=$(listening_port "$T/$name.log")
 }
 
+# faulty_feeder: a command for a fork:// remote at $T/faulty.sh that plays bin/source's stream
+# (SOURCE_PORT) through test/tools/ts_faults.py; writing a fault's name to $FAULT_FILE breaks it live.
+faulty_feeder() {
+    FAULT_FILE="$T/fault"
+    echo none >"$FAULT_FILE"
+    cat >"$T/faulty.sh" <<SH
+#!/bin/sh
+exec curl -sS "http://127.0.0.1:$SOURCE_PORT/stream.ts" | exec python3 "$PWD/test/tools/ts_faults.py" "$FAULT_FILE"
+SH
+    chmod +x "$T/faulty.sh"
+}
+
 # free_udp_port [HOST], free_tcp_port [HOST]: a port that is free on HOST (default 127.0.0.1) at the
 # time of asking, for programs that cannot listen on port 0 and tell which port they got.
 free_port_of() {

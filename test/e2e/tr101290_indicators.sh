@@ -5,17 +5,12 @@
 # one line when it starts and one when it stops, and moves its metric and the streams API.
 source "$(dirname "$0")/lib.sh"
 start_source src "$SAMPLE"
-fault_file="$T/fault"
-echo none >"$fault_file"
-cat >"$T/feeder.sh" <<SH
-#!/bin/sh
-exec curl -sS "http://127.0.0.1:$SOURCE_PORT/stream.ts" | exec python3 "$PWD/test/tools/ts_faults.py" "$fault_file"
-SH
-chmod +x "$T/feeder.sh"
+faulty_feeder
+fault_file=$FAULT_FILE
 cat >"$T/server.json" <<JSON
 { "listen": "127.0.0.1:0", "timeout": 2, "reconnect": 1, "readtimeout": 3,
   "resources": [
-    {"type": "stream", "serve": "/tv.ts", "remote": "fork://$T/feeder.sh", "pid_timeout": 1},
+    {"type": "stream", "serve": "/tv.ts", "remote": "fork://$T/faulty.sh", "pid_timeout": 1},
     {"type": "api", "serve": "/streams.json", "api": "streams"},
     {"type": "api", "serve": "/statistics", "api": "statistics"},
     {"type": "api", "serve": "/metrics", "api": "prometheus"} ] }
