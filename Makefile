@@ -71,7 +71,7 @@ $(BIN)/tls_forward: $(call objs,test/tools/tls_forward.cpp) $(LIBCOMMON)
 
 # The bench's parts, also linked by bin/lineup_client (test/bench/lineup.sh).
 LIBBENCH := $(OBJ)/libbench.a
-$(LIBBENCH): $(call objs,$(filter-out test/bench/bench_main.cpp,$(call sources,test/bench)))
+$(LIBBENCH): $(call objs,$(filter-out test/bench/bench_main.cpp test/bench/micro/%,$(call sources,test/bench)))
 	@mkdir -p $(@D)
 	@rm -f $@
 	ar rcs $@ $^
@@ -81,6 +81,11 @@ $(BIN)/bench: $(call objs,test/bench/bench_main.cpp) $(LIBBENCH) $(LIBCOMMON)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/lineup_client: $(call objs,test/tools/lineup_client.cpp) $(LIBBENCH) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The reader's CPU per GB with and without the TR 101 290 checks (docs/design.md).
+$(BIN)/tr101290_cost: $(call objs,test/bench/micro/tr101290_cost.cpp) $(LIBSERVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -15,7 +15,8 @@
 bool operator==(const Resource& a, const Resource& b) {
     return a.type == b.type && a.serve == b.serve && a.remotes == b.remotes && a.api == b.api &&
            a.remote_text == b.remote_text && a.cache_s == b.cache_s && a.preamble == b.preamble &&
-           a.fast_start == b.fast_start && a.prebuffer_ms == b.prebuffer_ms && a.tls_verify == b.tls_verify &&
+           a.fast_start == b.fast_start && a.prebuffer_ms == b.prebuffer_ms && a.pid_timeout_ms == b.pid_timeout_ms &&
+           a.tls_verify == b.tls_verify &&
            a.nostats == b.nostats && a.ondemand == b.ondemand && a.linger_s == b.linger_s &&
            a.auth == b.auth && a.ip_filter == b.ip_filter && a.name == b.name && a.tvg_id == b.tvg_id &&
            a.logo == b.logo && a.group == b.group && a.relay == b.relay &&

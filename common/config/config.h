@@ -52,6 +52,7 @@ struct Resource {
     std::string preamble;              // file sent to each client before the stream
     bool fast_start = true;            // stream: new viewers start at the cached keyframe
     unsigned prebuffer_ms = 0;         // stream: ...at the oldest one this recent (`prebuffer`), not the last
+    unsigned pid_timeout_ms = 5000;    // stream: a PID the PMT lists and not seen this long is a PID error
     bool tls_verify = true;            // stream: https remotes must present a certificate we trust
     bool nostats = false;              // stream: left out of statistics and metrics (`nostats`)
     bool ondemand = false;             // stream: the upstream is open only while someone watches

@@ -30,6 +30,14 @@ unsigned read_prebuffer(const KeyReader& reader, const KeyReader::Value& value, 
     return static_cast<unsigned>(seconds * 1000 + 0.5);
 }
 
+// Ours: seconds (TR 101 290's PID_error), stored in milliseconds; under 0.1 s every PID of a
+// normal programme would count, past an hour nothing would.
+unsigned read_pid_timeout(const KeyReader& reader, const KeyReader::Value& value, const std::string& path) {
+    const double seconds = reader.read_number(value, path);
+    if (seconds < 0.1 || seconds > 3600) reader.fail(path, "expected seconds from 0.1 to 3600");
+    return static_cast<unsigned>(seconds * 1000 + 0.5);
+}
+
 // restreamer applies "clientinterface" to multicast groups only; on a unicast udp remote an
 // interface would make the bind fail. A group named by a host name needs ?iface= in its URL.
 bool is_multicast_literal(const std::string& host) {
@@ -174,6 +182,7 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
         {"preamble", reader_.into(resource.preamble)},
         {"fast_start", reader_.into(resource.fast_start)},
         {"prebuffer", [&](const Value& v, const std::string& p) { resource.prebuffer_ms = read_prebuffer(reader_, v, p); }},
+        {"pid_timeout", [&](const Value& v, const std::string& p) { resource.pid_timeout_ms = read_pid_timeout(reader_, v, p); }},
         // Off for encoders with self-signed certificates: the link is encrypted but not authenticated.
         {"tlsverify", reader_.into(resource.tls_verify)},
         // Ours: overrides the top-level "nostats" for this stream.

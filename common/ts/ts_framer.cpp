@@ -54,6 +54,7 @@ std::size_t TsFramer::frame(const uint8_t* b, std::size_t n, std::vector<uint8_t
         // Garbage, or a packet cut short (its successor's sync is not where it should be): the
         // packet cannot be trusted, and a new lock needs its several syncs again.
         ++sync_losses_;
+        if (n - pos > 2 * kPacketSize && b[pos + 2 * kPacketSize] == kSyncByte) ++sync_byte_errors_;
         in_sync_ = false;
         ++skipped_bytes_;
         ++pos;

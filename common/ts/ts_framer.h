@@ -20,6 +20,9 @@ public:
     uint64_t skipped_bytes() const { return skipped_bytes_; }
     // Times the framer lost sync on a stream that had it (garbage, a cut packet).
     uint64_t sync_losses() const { return sync_losses_; }
+    // Of those, the ones where the byte due as a sync byte was not 0x47 but the next packet's is
+    // (TR 101 290's Sync_byte_error: one corrupted byte, not a cut packet).
+    uint64_t sync_byte_errors() const { return sync_byte_errors_; }
     // Bytes kept for the next push: a partial packet, or while unlocked a candidate lock waiting
     // for its confirming syncs (less than kLockSyncs packets). Neither framed nor skipped yet.
     std::size_t held_bytes() const { return work_.size(); }
@@ -35,4 +38,5 @@ private:
     bool in_sync_ = false;
     uint64_t skipped_bytes_ = 0;
     uint64_t sync_losses_ = 0;
+    uint64_t sync_byte_errors_ = 0;
 };

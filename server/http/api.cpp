@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include "common/ts/ts_packet.h"
+#include "server/http/api_tr101290.h"
 #include "server/http/json_reply.h"
 
 namespace {
@@ -221,6 +222,7 @@ HttpReply statistics_reply(const GlobalStatistics& global) {
     put(writer, "total_hls_requests", global.hls_requests);
     put(writer, "total_hls_bytes_sent", global.hls_bytes_sent);
     put_stream_states(writer, global);
+    put_tr101290_totals(writer, global);
     writer.EndObject();
     return json_reply(buffer);
 }
@@ -241,6 +243,7 @@ HttpReply prometheus_reply(const StreamStatsList& streams, const GlobalStatistic
             families.push_back(std::move(family));
         }
     }
+    append_tr101290_families(streams, families);
     families.push_back(global_metric("restreamer_connections", "Viewers connected over all streams.",
                                      MetricType::Gauge, double(global.connections)));
     families.push_back(global_metric("restreamer_max_connections",
@@ -298,6 +301,10 @@ GlobalStatistics StatisticsApi::sample(const StreamStatsList& streams, const Con
         global.hls_requests += stats.hls_requests;
         global.hls_bytes_sent += stats.hls_bytes_sent;
         ++global.streams_by_state[static_cast<std::size_t>(stats.state)];
+        for (std::size_t i = 0; i < kTr101290IndicatorCount; ++i) {
+            global.tr101290_errors[i] += stats.tr101290.errors[i];
+            global.tr101290_streams_active[i] += stats.tr101290.active[i];
+        }
         global.totals += totals;
 
         auto found = meters_.find(path);

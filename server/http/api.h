@@ -80,6 +80,9 @@ struct GlobalStatistics {
     uint64_t hls_bytes_sent = 0;  // HLS segment bytes sent, over all streams
     // Streams by state, indexed by StreamState: an idle on-demand stream is not a failed one.
     std::array<uint64_t, kStreamStateCount> streams_by_state{};
+    // TR 101 290: each indicator's errors over all streams, and the streams it fires on now.
+    std::array<uint64_t, kTr101290IndicatorCount> tr101290_errors{};
+    std::array<uint64_t, kTr101290IndicatorCount> tr101290_streams_active{};
 };
 
 // "ok", or "full" once either limit is reached (restreamer's health resource); health_reply also says

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "common/utc_time.h"
+#include "server/http/api_tr101290.h"
 #include "server/http/json_reply.h"
 
 namespace {
@@ -34,6 +35,8 @@ void write_stream(JsonWriter& writer, const StreamStatus& stream) {
     put(writer, "cc_errors", stream.cc_errors);
     put(writer, "failovers", stream.failovers);
     put(writer, "failbacks", stream.failbacks);
+    put_tr101290(writer, "tr101290", stream.tr101290);
+    put_pid_rates(writer, stream.pid_rates, stream.null_ppm);
     writer.Key("viewer_list");
     writer.StartArray();
     const std::size_t rows = std::min(stream.viewer_rows.size(), kMaxViewerRows);
@@ -79,6 +82,9 @@ std::vector<StreamStatus> collect_stream_status(const std::vector<std::shared_pt
         status.cc_errors = s.cc_errors;
         status.failovers = s.upstream_failovers;
         status.failbacks = s.upstream_failbacks;
+        status.tr101290 = s.tr101290;
+        status.pid_rates = s.pid_rates;
+        status.null_ppm = s.null_ppm;
         // One more than shown: it tells the reply that the list is truncated.
         status.viewer_rows = channels[i]->stream()->viewer_infos(kMaxViewerRows + 1);
         streams.push_back(std::move(status));

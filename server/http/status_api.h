@@ -27,6 +27,9 @@ struct StreamStatus {
     uint64_t packets_dropped = 0;
     uint64_t cc_errors = 0;
     uint64_t failovers = 0, failbacks = 0;  // content-aware switches between remotes
+    Tr101290Counts tr101290;
+    std::vector<Tr101290PidRate> pid_rates;
+    uint32_t null_ppm = 0;
     // Any number: the reply lists kMaxViewerRows and says whether there were more.
     std::vector<ViewerInfo> viewer_rows;
 };

@@ -64,6 +64,7 @@ ChannelSettings ChannelSettings::from_config(const Resource& resource, const Con
     out.path = resource.serve;
     out.fast_start = resource.fast_start;
     out.prebuffer = milliseconds(resource.prebuffer_ms);
+    out.tr101290.pid_timeout = milliseconds(resource.pid_timeout_ms);
     out.viewer_limits.max_lag = seconds(config.maxlag_s);
     const std::size_t floor = kMinQueueBytes + resource.prebuffer_ms * kPrebufferQueueBytesPerSecond / 1000;
     out.viewer_limits.queue_bytes = std::max<std::size_t>(std::size_t(config.outputbuffer) * ts::kPacketSize, floor);
@@ -266,6 +267,9 @@ StreamStats Channel::stats() const {
     s.splice_dropped_packets = out.packetizer.splice_dropped;
     s.video_codec = out.video_codec;
     s.video_pid = out.video_pid;
+    s.tr101290 = out.tr101290;
+    s.pid_rates = out.pid_rates;
+    s.null_ppm = out.null_ppm;
     if (hls_) {
         s.clients += hls_->sessions().active(steady_clock::now());
         s.hls_requests = hls_->requests();

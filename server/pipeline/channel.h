@@ -70,6 +70,9 @@ struct StreamStats {
     uint16_t video_pid = 0;
     uint64_t hls_requests = 0;     // playlists and segments answered
     uint64_t hls_bytes_sent = 0;   // segment bodies sent
+    Tr101290Counts tr101290;       // the TR 101 290 indicators of the upstream's transport stream
+    std::vector<Tr101290PidRate> pid_rates;
+    uint32_t null_ppm = 0;         // null packets per million, over the last second
 };
 
 class Channel {

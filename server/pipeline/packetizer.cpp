@@ -3,8 +3,9 @@
 
 #include <array>
 
-void Packetizer::begin_upstream(bool splice) {
+void Packetizer::begin_upstream(bool splice, std::chrono::steady_clock::time_point now) {
     inspector_.reset();
+    monitor_.restart(now, changes_);
     if (!splice) return;
     splicer_.begin_splice();
     ++splices_;
@@ -39,9 +40,11 @@ void Packetizer::push(std::vector<uint8_t>&& packets, std::chrono::steady_clock:
             // Before this packet is checked: the prefix's counters must end just before it.
             if (kind == PacketKind::video_rap) start_psi = make_psi_prefix();
         }
-        continuity_.check(packet);
+        const bool continuous = continuity_.check(packet);
+        if (monitor_enabled_) monitor_.packet(packet, continuous, now);
     }
     emit(count);
+    if (monitor_enabled_) monitor_.evaluate(now, changes_);
 }
 
 bool Packetizer::take_program_change() {

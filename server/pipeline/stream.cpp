@@ -14,6 +14,7 @@ constexpr seconds kMaxGopAge{5};
 
 Stream::Stream(StreamSettings settings)
     : settings_(std::move(settings)),
+      packetizer_(settings_.tr101290),
       // Half the queue: a viewer must take every cached GOP at once and still have room for the live
       // edge. ChannelSettings sizes the queue for the prebuffer (channel.cpp).
       gop_cache_(GopCacheLimits{settings_.viewer_limits.queue_bytes / 2, kMaxGopAge, settings_.prebuffer}) {}
@@ -110,6 +111,9 @@ OutputStats Stream::stats() const {
     s.gop_overflows = gop_overflows_;
     s.video_codec = video_codec_;
     s.video_pid = video_pid_;
+    s.tr101290 = tr101290_;
+    s.pid_rates = pid_rates_;
+    s.null_ppm = null_ppm_;
     return s;
 }
 
@@ -129,7 +133,8 @@ std::vector<ViewerInfo> Stream::viewer_infos(std::size_t max) const {
 }
 
 void Stream::upstream_connected(bool splice) {
-    packetizer_.begin_upstream(splice);
+    packetizer_.begin_upstream(splice, steady_clock::now());
+    note_indicators();
     if (settings_.tap) settings_.tap->upstream_connected(splice);
     gop_cache_.clear();  // the old source's pictures must not start a viewer on the new one
     live_.store(true);
@@ -145,9 +150,14 @@ void Stream::upstream_unavailable(const std::string& reason) { fail_start(reason
 
 void Stream::outage_expired(const std::string& reason) { disconnect_viewers(reason); }
 
+void Stream::sync_totals(uint64_t sync_losses, uint64_t sync_byte_errors) {
+    packetizer_.sync_totals(sync_losses, sync_byte_errors, steady_clock::now());
+}
+
 void Stream::packets_received(std::vector<uint8_t>&& packets) {
     chunks_.clear();
     packetizer_.push(std::move(packets), steady_clock::now(), chunks_);
+    if (!packetizer_.indicator_changes().empty()) note_indicators();
     for (const ChunkRef& chunk : chunks_) {
         fan_out(chunk);
         if (settings_.tap) settings_.tap->chunk(chunk, packetizer_.inspector());
@@ -157,6 +167,27 @@ void Stream::packets_received(std::vector<uint8_t>&& packets) {
     std::lock_guard<std::mutex> lock(output_mutex_);
     counters_ = packetizer_.counters();
     gop_overflows_ = gop_cache_.overflows();
+    copy_indicators();
+}
+
+void Stream::copy_indicators() {
+    const Tr101290Monitor& monitor = packetizer_.monitor();
+    tr101290_ = monitor.counts();
+    if (monitor.rates_generation() == rates_generation_) return;  // the PID list changes once a second
+    rates_generation_ = monitor.rates_generation();
+    pid_rates_ = monitor.pid_rates();
+    null_ppm_ = monitor.null_ppm();
+}
+
+void Stream::note_indicators() {
+    std::vector<Tr101290Change>& changes = packetizer_.indicator_changes();
+    for (const Tr101290Change& change : changes) {
+        LogLine line(change.started ? LogLevel::warn : LogLevel::info,
+                     change.started ? "tr101290_error_started" : "tr101290_error_stopped");
+        line.kv("stream", settings_.path).kv("indicator", to_string(change.indicator)).kv("reason", change.reason);
+        if (!change.started) line.kv("errors", change.errors);
+    }
+    changes.clear();
 }
 
 void Stream::fan_out(const ChunkRef& chunk) {

@@ -30,6 +30,7 @@ struct StreamSettings {
     // With fast_start: a new viewer starts at the oldest keyframe that arrived within this of the
     // live edge (0 = the last keyframe), for players that probe seconds of stream before a picture.
     std::chrono::milliseconds prebuffer{0};
+    Tr101290Settings tr101290;  // pid_timeout
 };
 
 // The viewers' side of a stream, for the API.
@@ -55,6 +56,9 @@ struct OutputStats {
     uint64_t gop_overflows = 0;  // GOPs too long or too large to cache: newcomers started at the live edge
     std::string video_codec = "none";  // "h264", "h265", "mpeg2" or "none"
     uint16_t video_pid = 0;
+    Tr101290Counts tr101290;
+    std::vector<Tr101290PidRate> pid_rates;  // by PID, as of the last rate window
+    uint32_t null_ppm = 0;                   // null packets per million, likewise
 };
 
 class Stream : public UpstreamListener {
@@ -102,6 +106,7 @@ public:
     // UpstreamListener: the reader thread.
     void upstream_connected(bool splice) override;
     void packets_received(std::vector<uint8_t>&& packets) override;
+    void sync_totals(uint64_t sync_losses, uint64_t sync_byte_errors) override;
     void upstream_lost() override;
     void upstream_unavailable(const std::string& reason) override;
     void outage_expired(const std::string& reason) override;
@@ -114,6 +119,10 @@ private:
     void admit_newcomers();
     // Reader thread: logs the programme and records it for stats().
     void note_program();
+    // Reader thread: one log line per TR 101 290 indicator that started or stopped firing.
+    void note_indicators();
+    // Reader thread, output_mutex_ held: the monitor's figures for stats().
+    void copy_indicators();
     // Reader thread: whether a viewer would now begin with a picture (see StartOutcome).
     bool has_first_picture() const;
     void settle_start(bool ready, const std::string& reason);
@@ -148,4 +157,8 @@ private:
     uint64_t gop_overflows_ = 0;
     std::string video_codec_ = "none";
     uint16_t video_pid_ = 0;
+    Tr101290Counts tr101290_;
+    std::vector<Tr101290PidRate> pid_rates_;
+    uint32_t null_ppm_ = 0;
+    uint64_t rates_generation_ = 0;  // the monitor's, when pid_rates_ was copied
 };

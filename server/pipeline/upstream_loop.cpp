@@ -1,7 +1,6 @@
 // upstream_loop.cpp - connect, read, frame, fail over, back off; the outage grace.
 #include "server/pipeline/upstream_loop.h"
 
-#include <numeric>
 #include <random>
 
 #include "common/log.h"
@@ -64,10 +63,9 @@ void UpstreamLoop::run() {
     options_.read_timeout = settings_.read_timeout;
     options_.tls_verify = settings_.tls_verify;
 
-    std::vector<std::size_t> order(settings_.remotes.size());
-    std::iota(order.begin(), order.end(), 0);
-    if (!settings_.listed_order) order = RemoteSchedule::shuffled_order(order.size(), std::random_device{}());
-    schedule_.emplace(std::move(order), settings_.reconnect_delay, kMaxBackoff);
+    schedule_.emplace(settings_.listed_order ? RemoteSchedule::listed_order(settings_.remotes.size())
+                                             : RemoteSchedule::shuffled_order(settings_.remotes.size(), std::random_device{}()),
+                      settings_.reconnect_delay, kMaxBackoff);
     RemoteSchedule& schedule = *schedule_;
     bool first_connection = true;
     std::string last_failure;
@@ -183,12 +181,16 @@ UpstreamLoop::ReadEnd UpstreamLoop::read_until_end(std::unique_ptr<Upstream>& up
         end.delivered = true;
         if (health_) health_->feed(packets.data(), packets.size(), steady_clock::now());
         deliver(std::move(packets));
-        if (auto reason = check_switch(upstream, index)) return end.reason = *reason, end;
+        if (auto reason = check_switch(upstream, index)) {
+            failovers_.fetch_add(1, std::memory_order_relaxed);  // break before make
+            return end.reason = *reason, end;
+        }
     }
 }
 
 void UpstreamLoop::deliver(std::vector<uint8_t>&& packets) {
     const std::size_t bytes = packets.size();
+    listener_.sync_totals(framer_.sync_losses(), framer_.sync_byte_errors());
     listener_.packets_received(std::move(packets));
     packets_received_.fetch_add(bytes / ts::kPacketSize, std::memory_order_relaxed);
     bytes_received_.fetch_add(bytes, std::memory_order_relaxed);

@@ -37,6 +37,8 @@ public:
     virtual void upstream_connected(bool splice) = 0;
     // Whole 188-byte packets, as read (at most the read size).
     virtual void packets_received(std::vector<uint8_t>&& packets) = 0;
+    // Before each packets_received: the framer's running totals (TsFramer), for TR 101 290.
+    virtual void sync_totals(uint64_t sync_losses, uint64_t sync_byte_errors) { (void)sync_losses, (void)sync_byte_errors; }
     virtual void upstream_lost() = 0;
     // Every remote has failed in turn (`reason`: the last failure); the loop waits before the next round.
     virtual void upstream_unavailable(const std::string& reason) = 0;

@@ -10,9 +10,14 @@ using namespace std::chrono;
 RemoteSchedule::RemoteSchedule(std::vector<std::size_t> order, milliseconds reconnect, milliseconds max_backoff)
     : order_(std::move(order)), states_(order_.size()), reconnect_(reconnect), max_backoff_(std::max(max_backoff, reconnect)) {}
 
-std::vector<std::size_t> RemoteSchedule::shuffled_order(std::size_t count, uint32_t seed) {
+std::vector<std::size_t> RemoteSchedule::listed_order(std::size_t count) {
     std::vector<std::size_t> order(count);
     std::iota(order.begin(), order.end(), 0);
+    return order;
+}
+
+std::vector<std::size_t> RemoteSchedule::shuffled_order(std::size_t count, uint32_t seed) {
+    std::vector<std::size_t> order = listed_order(count);
     std::shuffle(order.begin(), order.end(), std::mt19937(seed));
     return order;
 }

@@ -19,6 +19,8 @@ public:
                    std::chrono::milliseconds max_backoff);
     // A random order of `count` remotes.
     static std::vector<std::size_t> shuffled_order(std::size_t count, uint32_t seed);
+    // The order written (`"order": "listed"`): 0, 1, ... count - 1.
+    static std::vector<std::size_t> listed_order(std::size_t count);
 
     struct Next {
         std::optional<std::size_t> remote;  // try this remote now

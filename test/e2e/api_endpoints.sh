@@ -74,11 +74,14 @@ for key in viewer limit max bandwidth; do json_int "$key" health; done
 stat_keys="status connections max_connections full_connections accept_failures total_packets_received total_packets_sent
 total_packets_dropped total_bytes_received total_bytes_sent total_bytes_dropped total_stream_time_ns
 packets_per_second_received packets_per_second_sent packets_per_second_dropped bytes_per_second_received
-bytes_per_second_sent bytes_per_second_dropped access_log_write_failures total_hls_requests total_hls_bytes_sent streams"
+bytes_per_second_sent bytes_per_second_dropped access_log_write_failures total_hls_requests total_hls_bytes_sent streams
+tr101290_errors tr101290_streams_active"
 expect /statistics 200 application/json
 echo "$BODY"
 [[ $(json "sorted(j) == sorted('$(tr '\n' ' ' <<<"$stat_keys")'.split())") == True ]] || fail "statistics keys differ: $BODY"
-for key in $stat_keys; do [[ $key == status || $key == streams ]] || json_int "$key" statistics; done
+for key in $stat_keys; do [[ $key == status || $key == streams || $key == tr101290_* ]] || json_int "$key" statistics; done
+[[ $(json 'sorted(j["tr101290_errors"])') == "['cc_error', 'pat_error', 'pcr_discontinuity_error', 'pcr_interval_error', 'pid_error', 'pmt_error', 'sync_byte_error', 'sync_loss']" ]] ||
+    fail "statistics tr101290_errors keys: $BODY"
 # Streams by state: the two live ones connected, /dead.ts failed (its remote refuses).
 [[ $(json 'sorted(j["streams"].items())') == "[('connected', 2), ('failed', 1), ('idle', 0), ('offline', 0), ('starting', 0)]" ]] ||
     fail "statistics streams by state: $BODY"

@@ -11,15 +11,17 @@ python3 "$ROOT/test/tools/fake_http.py" 2>"$T/fake.log" & PIDS+=($!)
 wait_until 10 grep -q "event=listening" "$T/fake.log" || fail "fake http server did not start"
 fake="http://127.0.0.1:$(listening_port "$T/fake.log")"
 start_source src "$SAMPLE"
-# The primary: bin/source's stream through a gate that drops the video PID (0x100) while $T/novideo
-# exists, served raw over TCP.
-feed_pipe primary bash -c '"$0" 0x100 "$1" | "$2" tcp-listen 127.0.0.1:0' "$ROOT/test/tools/pid_gate.py" "$T/novideo" "$BIN/ts_pipe"
+# The primary: bin/source's stream through ts_faults.py, which drops the video PID (0x100) while
+# $T/fault-primary says no_video, served raw over TCP.
+echo none >"$T/fault-primary"
+feed_pipe primary bash -c 'python3 "$0" "$1" | "$2" tcp-listen 127.0.0.1:0' "$ROOT/test/tools/ts_faults.py" "$T/fault-primary" "$BIN/ts_pipe"
 primary=tcp://127.0.0.1:$PIPE_PORT
 start_source backup "$SAMPLE"
 backup=http://127.0.0.1:$SOURCE_PORT/stream.ts
 # The same gate in a command: fork://.../bin/sh?-c+SCRIPT, the script percent-encoded.
-script="curl -s $backup | $ROOT/test/tools/pid_gate.py 0x100 $T/novideo-fork"
-fork="fork:///bin/sh?-c+$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$script")"
+# The same faults in a command (lib.sh's faulty_feeder, on the backup's bin/source): $FAULT_FILE.
+faulty_feeder
+fork="fork://$T/faulty.sh"
 cat >"$T/server.json" <<JSON
 { "listen": "127.0.0.1:0", "timeout": 5, "reconnect": 1, "readtimeout": 5,
   "notifications": [ { "event": "failover", "type": "url", "url": "$fake/record/switch?site=a" },
@@ -40,7 +42,7 @@ PIDS+=($viewer)
 sleep 2
 
 log "the primary loses its video: failover within after (2 s) + 1 s"
-touch "$T/novideo"
+echo no_video >"$T/fault-primary"
 lost=$(date +%s%N)
 wait_until 6 grep -q "event=upstream_failover" "$T/server.log" || { tail -5 "$T/server.log"; fail "no failover"; }
 took=$(( ($(date +%s%N) - lost) / 1000000 ))
@@ -51,7 +53,7 @@ grep -q "event=upstream_failover stream=/tv.ts from=$primary to=$backup reason=\
     fail "the failover line does not say from, to and why"
 
 log "the primary has video again: failback (probe every 3 s, healthy for 2 s)"
-rm "$T/novideo"
+echo none >"$T/fault-primary"
 wait_until 12 grep -q "event=upstream_failback" "$T/server.log" || { tail -5 "$T/server.log"; fail "no failback"; }
 grep "event=upstream_failback" "$T/server.log"
 grep -q "event=upstream_failback stream=/tv.ts from=$backup to=$primary" "$T/server.log" || fail "the failback line"
@@ -69,7 +71,7 @@ wait "$viewer" 2>/dev/null || true
 
 log "a command loses its video: ended first (break before make), then the backup"
 wait_until 10 grep -q "event=upstream_connected stream=/fork.ts remote=fork://" "$T/server.log" || fail "/fork.ts not on its command"
-touch "$T/novideo-fork"
+echo no_video >"$FAULT_FILE"
 wait_until 6 grep -q "event=upstream_disconnected stream=/fork.ts remote=fork://.* reason=\"content: no video packets for 2 s\"" "$T/server.log" ||
     { grep "/fork.ts" "$T/server.log" | tail -5; fail "the command was not ended for its content"; }
 wait_until 6 grep -q "event=upstream_connected stream=/fork.ts remote=$backup" "$T/server.log" || fail "/fork.ts did not go to its backup"

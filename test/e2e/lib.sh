@@ -138,10 +138,25 @@ feed_pipe() {
     PIPE_PORT=$(listening_port "$T/$name.log")
 }
 
-# free_udp_port [HOST]: a UDP port that is free on HOST (default 127.0.0.1) at the time of asking.
-free_udp_port() {
-    python3 -c 'import socket,sys; h=sys.argv[1]; s=socket.socket(socket.AF_INET6 if ":" in h else socket.AF_INET, socket.SOCK_DGRAM); s.bind((h,0)); print(s.getsockname()[1])' "${1:-127.0.0.1}"
+# faulty_feeder: a command for a fork:// remote at $T/faulty.sh that plays bin/source's stream
+# (SOURCE_PORT) through test/tools/ts_faults.py; writing a fault's name to $FAULT_FILE breaks it live.
+faulty_feeder() {
+    FAULT_FILE="$T/fault"
+    echo none >"$FAULT_FILE"
+    cat >"$T/faulty.sh" <<SH
+#!/bin/sh
+exec curl -sS "http://127.0.0.1:$SOURCE_PORT/stream.ts" | exec python3 "$PWD/test/tools/ts_faults.py" "$FAULT_FILE"
+SH
+    chmod +x "$T/faulty.sh"
 }
+
+# free_udp_port [HOST], free_tcp_port [HOST]: a port that is free on HOST (default 127.0.0.1) at the
+# time of asking, for programs that cannot listen on port 0 and tell which port they got.
+free_port_of() {
+    python3 -c 'import socket,sys; h=sys.argv[2]; s=socket.socket(socket.AF_INET6 if ":" in h else socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM); s.bind((h,0)); print(s.getsockname()[1])' "$1" "${2:-127.0.0.1}"
+}
+free_udp_port() { free_port_of udp "$@"; }
+free_tcp_port() { free_port_of tcp "$@"; }
 
 # expect_streams_deliver "NAME..." MIN_BYTES: every stream /NAME.ts connects, and 4 s captured from
 # all of them at once are clean packets (no CC gap) of at least MIN_BYTES each.

@@ -47,7 +47,7 @@ log "streams.json: exact keys, no nostats stream, the dead stream failed with it
 [[ $(curl -s -o /dev/null -w '%{content_type}' "$url/streams.json") == application/json ]] || fail "Content-Type"
 wait_until 10 expect_streams 's("/dead.ts")["state"]' failed || fail "dead stream: $(cat "$T/streams.json")"
 [[ $(streams '[x["path"] for x in j]') == "['/dead.ts', '/tv.ts']" ]] || fail "paths: $(cat "$T/streams.json")"
-[[ $(streams 'sorted(s("/tv.ts"))') == "['cc_errors', 'failbacks', 'failovers', 'input_bits_per_second', 'last_error', 'output_bytes_per_second', 'packets_dropped', 'path', 'state', 'upstream', 'viewer_list', 'viewers', 'viewers_truncated']" ]] ||
+[[ $(streams 'sorted(s("/tv.ts"))') == "['cc_errors', 'failbacks', 'failovers', 'input_bits_per_second', 'last_error', 'null_share', 'output_bytes_per_second', 'packets_dropped', 'path', 'pids', 'state', 'tr101290', 'upstream', 'viewer_list', 'viewers', 'viewers_truncated']" ]] ||
     fail "keys: $(cat "$T/streams.json")"
 [[ $(streams 's("/dead.ts")["last_error"]') == *"Connection refused"* ]] || fail "dead error: $(cat "$T/streams.json")"
 [[ $(streams 's("/dead.ts")["upstream"]') == "http://127.0.0.1:1/none.ts" ]] || fail "dead upstream"

@@ -1,6 +1,7 @@
 // fuzz_ts.cpp - libFuzzer target for what a stream's reader thread runs on upstream bytes, in the
-// server's order: TsFramer over reads of fuzzer-chosen sizes, TsSplicer, then ContinuityChecker and
-// TsInspector (PSI sections, video RAPs) over the spliced packets, checking invariants as it goes.
+// server's order: TsFramer over reads of fuzzer-chosen sizes, TsSplicer, then ContinuityChecker,
+// TsInspector (PSI sections, video RAPs) and Tr101290Monitor (its own PAT/PMT parse, timers) over the
+// spliced packets, checking invariants as it goes.
 //
 // Input: 10 control bytes, then the upstream bytes.
 //   bytes 0-7  read sizes, used in turn: below 0x80 it is 1 + the value (1..128 bytes), from 0x80
@@ -18,6 +19,7 @@
 
 #include "common/ts/continuity.h"
 #include "common/ts/crc32_mpeg.h"
+#include "common/ts/tr101290.h"
 #include "common/ts/ts_framer.h"
 #include "common/ts/ts_inspector.h"
 #include "common/ts/ts_packet.h"
@@ -184,6 +186,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     SpliceWatch watch;
     std::vector<uint8_t> packets;
     std::vector<uint8_t> framed;
+    Tr101290Monitor monitor;
+    std::vector<Tr101290Change> changes;
+    auto now = Tr101290Monitor::Clock::time_point{} + std::chrono::hours(1);
 
     for (std::size_t pos = 0, read = 0; pos < size; ++read) {
         if (splices < kMaxSplices && control.splice_before(read)) {
@@ -192,6 +197,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
             watch.begin();
             framer.reset();
             inspector.reset();
+            monitor.restart(now, changes);
             source_errors = source_errors || source_cc.errors() != 0;
             source_cc.reset();
         }
@@ -226,7 +232,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
             fuzz_check(output_cc.errors() == errors + (ok ? 0 : 1), "check() is false exactly when it counts an error");
             watch.check(packet);
             inspect_packet(inspector, packet, generation);
+            monitor.packet(packet, ok, now);
         }
+        // Reads 30 ms apart: timers fire within a few reads.
+        now += std::chrono::milliseconds(30);
+        monitor.sync_totals(framer.sync_losses(), framer.sync_byte_errors(), now);
+        monitor.evaluate(now, changes);
+        fuzz_check(monitor.counts().errors[std::size_t(Tr101290Indicator::cc_error)] == output_cc.errors(),
+                   "the monitor counts the CC errors the checker found");
+        fuzz_check(monitor.pid_rates().size() <= Tr101290Monitor::kMaxPids + 1, "PID slots are bounded");
+        changes.clear();
     }
     source_errors = source_errors || source_cc.errors() != 0;
     if (!odd_packets && !source_errors) fuzz_check(output_cc.errors() == 0, "sources with clean counters splice into clean counters");

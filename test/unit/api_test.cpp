@@ -161,11 +161,20 @@ TEST_CASE("statistics: every key, its type and its value, summed over streams", 
     streams[0].second.hls_requests = 5;
     streams[1].second.hls_requests = 2;
     streams[1].second.hls_bytes_sent = 1000;
+    const auto pat = std::size_t(Tr101290Indicator::pat_error);
+    streams[0].second.tr101290.errors[pat] = 2;
+    streams[1].second.tr101290.errors[pat] = 3;
+    streams[1].second.tr101290.active[pat] = true;
     HttpReply reply = api.statistics(streams, {50, 40}, server);
     CHECK(reply.status == 200);
     CHECK(reply.content_type == "application/json");
     auto json = parse_json(reply);
-    CHECK(json.MemberCount() == 22);
+    CHECK(json.MemberCount() == 24);
+    REQUIRE(json["tr101290_errors"].IsObject());
+    CHECK(json["tr101290_errors"].MemberCount() == kTr101290IndicatorCount);
+    CHECK(json["tr101290_errors"]["pat_error"].GetUint64() == 5);
+    CHECK(json["tr101290_errors"]["cc_error"].GetUint64() == 0);
+    CHECK(json["tr101290_streams_active"]["pat_error"].GetUint64() == 1);
     CHECK(uint_member(json, "total_hls_requests") == 7);
     CHECK(uint_member(json, "total_hls_bytes_sent") == 1000);
     CHECK(uint_member(json, "accept_failures") == 12);
@@ -370,6 +379,10 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     a.upstream_failbacks = 15;
     a.hls_requests = 14;
     a.hls_bytes_sent = 15;
+    a.tr101290.errors[std::size_t(Tr101290Indicator::cc_error)] = 3;
+    a.tr101290.active[std::size_t(Tr101290Indicator::pid_error)] = true;
+    for (uint16_t pid = 0; pid < 40; ++pid) a.pid_rates.push_back({pid, 1000u * pid, 10, pid == 1 ? 3u : 0u});
+    a.null_ppm = 250000;
     StreamStats b = stream_stats(0, 20, 0, 0);
     b.connected = false;
     b.state = StreamState::idle;
@@ -445,9 +458,18 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     CHECK(at("restreamer_stream_failed{stream=\"/a.ts\"}") == 0);
     CHECK(at("restreamer_stream_starts_total{stream=\"/a.ts\"}") == 11);
     CHECK(at("restreamer_stream_start_failures_total{stream=\"/a.ts\"}") == 13);
+    CHECK(at("restreamer_tr101290_errors_total{stream=\"/a.ts\",indicator=\"cc_error\"}") == 3);
+    CHECK(at("restreamer_tr101290_errors_total{stream=\"/b.ts\",indicator=\"sync_loss\"}") == 0);
+    CHECK(at("restreamer_tr101290_active{stream=\"/a.ts\",indicator=\"pid_error\"}") == 1);
+    CHECK(at("restreamer_tr101290_active{stream=\"/a.ts\",indicator=\"pat_error\"}") == 0);
+    CHECK(at("restreamer_pid_bitrate{stream=\"/a.ts\",pid=\"31\"}") == 31000);
+    CHECK(samples.count("restreamer_pid_bitrate{stream=\"/a.ts\",pid=\"32\"}") == 0);  // kMaxPidSeries
+    CHECK(at("restreamer_pid_cc_errors_total{stream=\"/a.ts\",pid=\"1\"}") == 3);
+    CHECK(at("restreamer_input_null_ratio{stream=\"/a.ts\"}") == Approx(0.25));
     CHECK(at("restreamer_upstream_failovers_total{stream=\"/a.ts\"}") == 14);
     CHECK(at("restreamer_upstream_failbacks_total{stream=\"/a.ts\"}") == 15);
-    CHECK(samples.size() == 27 * 2 + 5);
+    // 27 families by stream, 5 global; 8 indicators twice by stream; a null ratio each; 32 PIDs twice.
+    CHECK(samples.size() == 27 * 2 + 5 + 8 * 2 * 2 + 2 + 32 * 2);
 }
 
 TEST_CASE("prometheus: without streams only the global metrics remain", "[api]") {

@@ -36,3 +36,8 @@ TEST_CASE("ChannelSettings: the queue holds the prebuffer plus a GOP at 8 Mbit/s
     CHECK(settings_of(R"json(, "prebuffer": 1)json", R"json("outputbuffer": 100000, )json").stream.viewer_limits.queue_bytes ==
           100000u * ts::kPacketSize);
 }
+
+TEST_CASE("ChannelSettings: pid_timeout reaches the stream's TR 101 290 monitor", "[channel]") {
+    CHECK(settings_of("").stream.tr101290.pid_timeout == milliseconds(5000));
+    CHECK(settings_of(R"json(, "pid_timeout": 2)json").stream.tr101290.pid_timeout == milliseconds(2000));
+}

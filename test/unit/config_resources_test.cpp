@@ -238,6 +238,9 @@ TEST_CASE("Config: Resource equality covers every field", "[config]") {
              R"json(, "cache": 2)json",
              R"json(, "fast_start": false)json",
              R"json(, "prebuffer": 3)json",
+             R"json(, "pid_timeout": 2)json",
+             R"json(, "order": "listed")json",
+             R"json(, "failover": {"require_video": true})json",
              R"json(, "tlsverify": false)json",
              R"json(, "nostats": true)json",
              R"json(, "authentication": {"type": "bearer", "realm": "r", "user": "alice"})json",
@@ -281,4 +284,13 @@ TEST_CASE("Config: prebuffer is seconds from 0 to 30, whole or not", "[config]")
     CHECK(error_of(with_stream(R"json("prebuffer": 1e300)json")) == range);
     CHECK(error_of(with_stream(R"json("prebuffer": "3")json")) == "server.json: resources[0].prebuffer: expected a number");
     CHECK(error_of(with_stream(R"json("prebuffer": true)json")) == "server.json: resources[0].prebuffer: expected a number");
+}
+
+TEST_CASE("Config: pid_timeout is seconds from 0.1 to 3600, default 5", "[config]") {
+    CHECK(parse_ok(with_stream("")).resources[0].pid_timeout_ms == 5000);
+    CHECK(parse_ok(with_stream(R"json("pid_timeout": 1.5)json")).resources[0].pid_timeout_ms == 1500);
+    const std::string range = "server.json: resources[0].pid_timeout: expected seconds from 0.1 to 3600";
+    CHECK(error_of(with_stream(R"json("pid_timeout": 0)json")) == range);
+    CHECK(error_of(with_stream(R"json("pid_timeout": 3601)json")) == range);
+    CHECK(error_of(with_stream(R"json("pid_timeout": "5")json")) == "server.json: resources[0].pid_timeout: expected a number");
 }

@@ -80,7 +80,7 @@ TEST_CASE("Packetizer: a splice waits for the new PAT and continues every counte
     Packetizer packetizer;
     std::vector<ChunkRef> viewer = push(packetizer, old_source.gop(0, 3));
     new_source.payload(5);  // the new source's counters start elsewhere
-    packetizer.begin_upstream(true);
+    packetizer.begin_upstream(true, std::chrono::steady_clock::now());
     std::vector<uint8_t> joined = new_source.payload(2);
     Program::append(joined, new_source.gop(0, 2));
     for (const ChunkRef& c : push(packetizer, std::move(joined))) viewer.push_back(c);

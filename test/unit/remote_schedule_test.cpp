@@ -74,3 +74,12 @@ TEST_CASE("RemoteSchedule: next_other skips the live remote and the ones backing
     RemoteSchedule alone({0}, seconds(10), seconds(60));
     CHECK_FALSE(alone.next_other(0, t));
 }
+
+TEST_CASE("RemoteSchedule: listed order is the order written", "[remote_schedule]") {
+    CHECK(RemoteSchedule::listed_order(3) == std::vector<std::size_t>{0, 1, 2});
+    RemoteSchedule schedule(RemoteSchedule::listed_order(3), std::chrono::milliseconds(1000), std::chrono::milliseconds(60000));
+    const auto now = RemoteSchedule::Clock::now();
+    CHECK(schedule.next(now).remote == std::size_t(0));
+    schedule.report_failure(0, now);
+    CHECK(schedule.next(now).remote == std::size_t(1));
+}

@@ -58,6 +58,10 @@ StreamStatus status(const std::string& path, std::size_t viewer_rows) {
 TEST_CASE("Streams API: every key of a stream and of a viewer", "[status]") {
     StreamStatus s = status("/tv.ts", 0);
     s.viewer_rows.push_back(viewer("10.0.0.1:5000", "alice"));
+    s.tr101290.errors[std::size_t(Tr101290Indicator::pmt_error)] = 4;
+    s.tr101290.active[std::size_t(Tr101290Indicator::pmt_error)] = true;
+    s.pid_rates.push_back({256, 2000000, 100, 0});
+    s.null_ppm = 500000;
     const HttpReply reply = streams_reply({s});
     CHECK(reply.status == 200);
     CHECK(reply.content_type == "application/json");
@@ -67,7 +71,17 @@ TEST_CASE("Streams API: every key of a stream and of a viewer", "[status]") {
     const auto& stream = doc[0];
     CHECK(keys(stream) == std::set<std::string>{"path", "state", "upstream", "last_error", "viewers",
                                                 "input_bits_per_second", "output_bytes_per_second", "packets_dropped",
-                                                "cc_errors", "failovers", "failbacks", "viewer_list", "viewers_truncated"});
+                                                "cc_errors", "failovers", "failbacks", "tr101290", "null_share", "pids", "viewer_list",
+                                                "viewers_truncated"});
+    REQUIRE(stream["tr101290"].IsObject());
+    CHECK(stream["tr101290"].MemberCount() == kTr101290IndicatorCount);
+    CHECK(stream["tr101290"]["pmt_error"]["errors"].GetUint64() == 4);
+    CHECK(stream["tr101290"]["pmt_error"]["active"].GetBool());
+    CHECK(stream["tr101290"]["cc_error"]["errors"].GetUint64() == 0);
+    CHECK(stream["null_share"].GetDouble() == Approx(0.5));
+    REQUIRE(stream["pids"].Size() == 1);
+    CHECK(keys(stream["pids"][0]) == std::set<std::string>{"pid", "bits_per_second", "packets", "cc_errors"});
+    CHECK(stream["pids"][0]["bits_per_second"].GetUint64() == 2000000);
     CHECK(stream["path"].GetString() == std::string("/tv.ts"));
     CHECK(stream["state"].GetString() == std::string("connected"));
     CHECK(stream["upstream"].GetString() == std::string("http://upstream:8000/tv"));

@@ -193,6 +193,7 @@ TEST_CASE("TsFramer: a cut packet loses sync once, and re-acquiring needs kLockS
     framer.push(head.data(), head.size(), out);
     CHECK((out == before));  // 6 is followed by the cut packet's sync: it goes out
     CHECK(framer.sync_losses() == 1);
+    CHECK(framer.sync_byte_errors() == 0);  // the alignment moved: not one corrupted byte
     CHECK(framer.skipped_bytes() == cut.size());
     framer.push(after.data() + after.size() - ts::kPacketSize, ts::kPacketSize, out);
     CHECK((out == concat({before, after})));
@@ -225,4 +226,15 @@ TEST_CASE("TsFramer: bytes without any sync are all skipped at once", "[ts_frame
     CHECK(out.empty());
     CHECK(framer.skipped_bytes() == 1000);
     CHECK(framer.held_bytes() == 0);
+}
+
+TEST_CASE("TsFramer: one corrupted sync byte is a sync byte error and a sync loss", "[ts_framer]") {
+    auto stream = packets(1, 12);
+    stream[6 * ts::kPacketSize] = 0x48;  // packet 7's sync byte
+    TsFramer framer;
+    std::vector<uint8_t> out;
+    framer.push(stream.data(), stream.size(), out);
+    CHECK(framer.sync_losses() == 1);
+    CHECK(framer.sync_byte_errors() == 1);
+    CHECK((out == concat({packets(1, 5), packets(8, 5)})));  // 6 and 7 cannot be trusted
 }
