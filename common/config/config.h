@@ -12,6 +12,7 @@
 #include "common/config/ip_filter.h"
 #include "common/net/relay_url.h"
 #include "common/net/url.h"
+#include "common/ts/program_selection.h"
 
 // A stream's HLS output (`hls`): playlist and segments under the prefix `serve`.
 struct HlsConfig {
@@ -47,6 +48,7 @@ struct Resource {
     RelayRules relay;                  // relay: `groups`, `iface`, `ifacequery`; groups is never empty
     unsigned maxgroups = 64;           // relay: groups joined at once, at least 1
     std::optional<HlsConfig> hls;      // stream: HLS output, when `hls` is set
+    ProgramSelection selection;        // stream and relay: `program`, `strip`, `audio`, `pids`
 };
 // Every field, so that a reload can tell which resources changed.
 bool operator==(const Resource& a, const Resource& b);

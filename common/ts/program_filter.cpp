@@ -103,9 +103,7 @@ void ProgramFilter::on_pat(const std::vector<uint8_t>& b, std::vector<uint8_t>& 
         uint16_t pmt_pid = ts::kPidNull;
         uint16_t nit_pid = ts::kPidNull;
         uint16_t wanted = selection_.program.value_or(0);
-        for (std::size_t pos = 8; pos + 4 <= b.size() - 4; pos += 4) {
-            const uint16_t number = ts::read_u16(&b[pos]);
-            const uint16_t pid = ts::read_pid(&b[pos + 2]);
+        for (const auto& [number, pid] : ts::pat_entries(b)) {
             if (number == 0) {  // network_PID, not a program
                 nit_pid = pid;
                 continue;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace ts {
@@ -21,6 +22,13 @@ inline bool is_current(const std::vector<uint8_t>& section) { return section[5] 
 inline uint8_t section_version(const std::vector<uint8_t>& section) { return (section[5] >> 1) & 0x1F; }
 // The CRC_32 a section ends with: tells a repeated table from a changed one.
 inline uint32_t section_crc(const std::vector<uint8_t>& section) { return read_u32(&section[section.size() - 4]); }
+
+// The (program_number, PID) entries of a program_association_section; program_number 0 is the network_PID.
+inline std::vector<std::pair<uint16_t, uint16_t>> pat_entries(const std::vector<uint8_t>& section) {
+    std::vector<std::pair<uint16_t, uint16_t>> entries;
+    for (std::size_t pos = 8; pos + 4 <= section.size() - 4; pos += 4) entries.emplace_back(read_u16(&section[pos]), read_pid(&section[pos + 2]));
+    return entries;
+}
 
 // A section built from the header and body in `section` (CRC_32 not included): sets its
 // section_length and version_number, then appends the CRC_32.

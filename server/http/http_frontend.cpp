@@ -318,9 +318,9 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
     res.set_header("Cache-Control", kCacheControl);
     if (stream->is_offline()) return send(HttpReply::text(503, "stream offline"), request, site, res);
     // An idle on-demand stream is not live, yet a GET would start it: HEAD does not, and says 200.
-    if (!stream->is_live() && !channel.is_on_demand())
+    if (!channel.is_connected() && !channel.is_on_demand())
         return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
-    serve_viewer(site, request, res, [&] { return ViewerAdmission{stream, channel.admit(request.info.client, request.user)}; });
+    serve_viewer(site, request, res, [&] { return channel.admit(request.info.client, request.user, request.info.query); });
 }
 
 // One access-log line per HLS session when it ends (a player asks for a segment every few seconds),
@@ -359,14 +359,11 @@ void HttpFrontend::serve_relay(const Site& site, const Route& route, const Reque
     }
     const RelayTarget& target = std::get<RelayTarget>(parsed);
     Relay& relay = *route.relay;
-    serve_viewer(site, request, res, [&] {
-        Relay::Admission admission = relay.admit(target, request.info.client, request.user);
-        return ViewerAdmission{admission.channel ? admission.channel->stream() : nullptr, std::move(admission.viewer)};
-    });
+    serve_viewer(site, request, res, [&] { return relay.admit(target, request.info.client, request.user, request.info.query).viewer; });
 }
 
 void HttpFrontend::serve_viewer(const Site& site, const Request& request, httplib::Response& res,
-                                const std::function<ViewerAdmission()>& admit) {
+                                const std::function<Channel::Admission()>& admit) {
     const std::string& address = request.info.client;
     // HEAD too, as GET: a balancer's retry on 503 (HAProxy's retry-on, redispatch) goes elsewhere.
     if (auto refused = drain_.refusal(request.info.path, address)) return send(*refused, request, site, res);
@@ -383,14 +380,14 @@ void HttpFrontend::serve_viewer(const Site& site, const Request& request, httpli
         LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", address).kv("reason", "maxconnections reached");
         return send(HttpReply::text(503, "too many connections"), request, site, res);
     }
-    ViewerAdmission admission = admit();
-    if (!admission.viewer.viewer) {
+    Channel::Admission admission = admit();
+    if (!admission.viewer) {
         release_viewer(site);
         LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", address)
-            .kv("reason", admission.viewer.refusal);
-        return send(HttpReply::text(503, admission.viewer.refusal), request, site, res);
+            .kv("reason", admission.refusal);
+        return send(HttpReply::text(admission.status, admission.refusal), request, site, res);
     }
-    auto session = std::make_shared<ViewerSession>(std::move(admission.stream), std::move(admission.viewer.viewer),
+    auto session = std::make_shared<ViewerSession>(std::move(admission.stream), std::move(admission.viewer),
                                                    request.access_entry(200), site.access_log(),
                                                    [this] { release_viewer(*this->site()); });
     set_stream_body(

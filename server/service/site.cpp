@@ -231,7 +231,9 @@ std::size_t Site::hls_sessions(steady_clock::time_point now) const {
 
 std::vector<std::pair<std::string, StreamStats>> Site::stream_stats() const {
     std::vector<std::pair<std::string, StreamStats>> stats;
-    for (const auto& channel : stats_channels()) stats.emplace_back(channel->path(), channel->stats());
+    for (const auto& channel : stats_channels()) {
+        for (auto& row : channel->output_stats()) stats.push_back(std::move(row));
+    }
     return stats;
 }
 

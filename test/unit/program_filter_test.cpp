@@ -107,12 +107,7 @@ struct Output {
     int cc_errors = 0;
 };
 
-// program_number -> PID pairs of a PAT section.
-std::vector<std::pair<uint16_t, uint16_t>> pat_entries(const std::vector<uint8_t>& s) {
-    std::vector<std::pair<uint16_t, uint16_t>> entries;
-    for (std::size_t pos = 8; pos + 4 <= s.size() - 4; pos += 4) entries.emplace_back(ts::read_u16(&s[pos]), ts::read_pid(&s[pos + 2]));
-    return entries;
-}
+using ts::pat_entries;
 
 std::vector<uint16_t> pmt_pids(const std::vector<uint8_t>& s) {
     std::vector<uint16_t> pids;
