@@ -95,7 +95,7 @@ $(OBJ)/%.o: %.cpp
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # Installs the Debian packages the build, `make run` and the tests need, when any is missing.
-PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev openssl prometheus-cpp-dev prometheus ffmpeg curl procps iproute2 python3 haproxy chromium mpv python3-m3u8
+PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev openssl prometheus-cpp-dev prometheus ffmpeg curl procps iproute2 python3 haproxy chromium mpv python3-m3u8 dvbpsi-utils tstools
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
