@@ -84,7 +84,8 @@ cat >"$T/server.json" <<JSON
 { "listen": "127.0.0.1:0", "timeout": 2, "reconnect": 1, "readtimeout": 3,
   "resources": [ { "type": "stream", "serve": "/mux.ts", "remote": "$MUX" },
                  { "type": "stream", "serve": "/b.ts", "program": 102, "remote": "http://127.0.0.1:$(listening_port "$T/src2.log")/stream.ts" },
-                 { "type": "stream", "serve": "/nopat.ts", "remote": "http://127.0.0.1:$SOURCE_PORT/stream.ts" } ] }
+                 { "type": "stream", "serve": "/nopat.ts", "remote": "http://127.0.0.1:$SOURCE_PORT/stream.ts" },
+                 { "type": "api", "serve": "/metrics", "api": "prometheus" } ] }
 JSON
 start_server "$T/server.json"
 for path in /mux.ts /b.ts /nopat.ts; do wait_until 10 stream_connected $path || fail "$path never connected"; done
@@ -108,6 +109,15 @@ connections=$(grep -c "event=client_connected" "$T/src.log")
 (( connections == 1 )) || fail "$connections upstream connections for /mux.ts and its two programs, expected 1"
 echo "one upstream connection served /mux.ts, ?program=101 and ?program=102"
 grep -q 'event=program_found stream="/mux.ts?program=101" program=101 pmt_pid=4096' "$T/server.log" || fail "no program_found line"
+# Each program output is a row of the metrics: its viewers, the program's input rate, what it dropped.
+metric() { curl -s -m 3 "$URL/metrics" | awk -v key="$1{stream=\"$2\"}" '$1 == key {print $2}'; }
+for row in "/mux.ts?program=101" "/mux.ts?program=102"; do
+    dropped=$(metric restreamer_program_dropped_packets_total "$row") pids=$(metric restreamer_program_dropped_pids "$row")
+    bitrate=$(metric restreamer_input_bitrate "$row") all=$(metric restreamer_input_bitrate /mux.ts)
+    echo "$row: dropped $dropped packets of $pids PIDs; input $bitrate of $all bit/s"
+    [[ $dropped =~ ^[0-9]+$ ]] && (( dropped > 1000 && pids >= 2 )) || fail "$row: dropped packets not counted ($dropped, $pids PIDs)"
+    (( bitrate > 0 && bitrate < all )) || fail "$row: input bitrate $bitrate is not the program's share of $all"
+done
 
 log "bad requests"
 [[ $(http_status "$URL/mux.ts?program=abc") == 400 ]] || fail "a malformed ?program= is not 400"
