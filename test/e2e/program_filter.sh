@@ -5,8 +5,12 @@
 # is right; no CC error; 200 frames decode), start with the filtered PAT, PMT and a keyframe, and share the one
 # upstream connection of /mux.ts. A configured "program" resource gives the same. Bad requests:
 # a malformed ?program= (400), a program not in the PAT (404), no PAT yet (503). The source
-# restarting with other PIDs: the viewer's output follows, and its PAT version changes.
+# restarting with other PIDs: the viewer's output follows, and its PAT version changes. Strip rules
+# on a multiplex given teletext, subtitle, SCTE-35 and data PIDs by test/tools/ts_add_streams.py:
+# the removed PIDs are absent from the output and from its PMT (rewritten: new version, CRC right);
+# an unknown strip rule is a one-line configuration error.
 source "$(dirname "$0")/lib.sh"
+BIN=$(realpath "$BIN")  # expect_rejected runs in $T
 
 # make_mpts FILE [FFMPEG OPTIONS...]: 8 s of two programs at 50 frames/s: 101 (video, German and
 # English audio) and 102 (video, French audio).
@@ -69,6 +73,14 @@ for at in range(0, len(data) - 187, 188):
         last = version' "$1"
 }
 
+# pids_in FILE: the PIDs the file carries, sorted, in hex.
+pids_in() {
+    python3 -c '
+import sys
+data = open(sys.argv[1], "rb").read()
+print(" ".join(hex(p) for p in sorted({(data[i + 1] & 0x1F) << 8 | data[i + 2] for i in range(0, len(data) - 187, 188)})))' "$1"
+}
+
 make_mpts "$T/mpts.ts"
 start_source src "$T/mpts.ts"
 SRC_PID=$LAST_PID SRC_PORT=$SOURCE_PORT
@@ -80,15 +92,24 @@ data = open(sys.argv[1], "rb").read()
 out = b"".join(data[i:i + 188] for i in range(0, len(data), 188) if ((data[i + 1] & 0x1F) << 8 | data[i + 2]) != 0)
 open(sys.argv[2], "wb").write(out)' "$T/mpts.ts" "$T/nopat.ts"
 start_source nopat "$T/nopat.ts"
+NOPAT_PORT=$SOURCE_PORT
+python3 "$(dirname "$0")/../tools/ts_add_streams.py" "$T/mpts.ts" "$T/extra.ts" 0x1000
+start_source extra "$T/extra.ts"
+EXTRA="http://127.0.0.1:$SOURCE_PORT/stream.ts"
 cat >"$T/server.json" <<JSON
 { "listen": "127.0.0.1:0", "timeout": 2, "reconnect": 1, "readtimeout": 3,
   "resources": [ { "type": "stream", "serve": "/mux.ts", "remote": "$MUX" },
                  { "type": "stream", "serve": "/b.ts", "program": 102, "remote": "http://127.0.0.1:$(listening_port "$T/src2.log")/stream.ts" },
-                 { "type": "stream", "serve": "/nopat.ts", "remote": "http://127.0.0.1:$SOURCE_PORT/stream.ts" },
+                 { "type": "stream", "serve": "/nopat.ts", "remote": "http://127.0.0.1:$NOPAT_PORT/stream.ts" },
+                 { "type": "stream", "serve": "/extra.ts", "remote": "$EXTRA" },
+                 { "type": "stream", "serve": "/strip.ts", "remote": "$EXTRA", "program": 101,
+                   "strip": ["teletext", "subtitles", "data", "scte35"], "audio": ["DEU"] },
+                 { "type": "stream", "serve": "/deny.ts", "remote": "$EXTRA", "program": 101, "pids": {"deny": [288, 290]} },
+                 { "type": "stream", "serve": "/allow.ts", "remote": "$EXTRA", "pids": {"allow": [256, 260]} },
                  { "type": "api", "serve": "/metrics", "api": "prometheus" } ] }
 JSON
 start_server "$T/server.json"
-for path in /mux.ts /b.ts /nopat.ts; do wait_until 10 stream_connected $path || fail "$path never connected"; done
+for path in /mux.ts /b.ts /nopat.ts /extra.ts /strip.ts /deny.ts /allow.ts; do wait_until 10 stream_connected $path || fail "$path never connected"; done
 
 log "two programs and the whole multiplex at once, from one upstream connection"
 sleep 1.5  # mid-GOP: the fast start must go back to the keyframe
@@ -129,6 +150,26 @@ body=$(curl -s -m 3 -w ' %{http_code}' "$URL/mux.ts?program=999")
 body=$(curl -s -m 5 -w ' %{http_code}' "$URL/nopat.ts?program=101")
 [[ $body == "no PAT from the upstream yet 503" ]] || fail "no PAT: $body"
 grep -q 'event=client_refused stream=/mux.ts client=.* reason="program 999 is not in' "$T/server.log" || fail "404 not logged"
+
+log "strip rules"
+captures=()
+for name in extra strip deny allow; do capture "$URL/$name.ts" 6 "$T/$name.cap" & captures+=($!); done
+wait "${captures[@]}"
+streams=$(program_streams "$T/extra.cap" | head -1)
+[[ $streams == "101: 0x100 0x101 0x104 0x120 0x121 0x122 0x123" ]] || fail "the test multiplex has '$streams'"
+expect_spts "$T/strip.cap" 101 "0x100 0x101"
+[[ $(pids_in "$T/strip.cap") == "0x0 0x11 0x100 0x101 0x1000" ]] || fail "/strip.ts carries PIDs $(pids_in "$T/strip.cap")"
+tsinfo "$T/strip.cap" | grep -q "Program 101, version 1," || fail "the rewritten PMT keeps the source's version"
+[[ $(program_streams "$T/deny.cap") == "101: 0x100 0x101 0x104 0x121 0x123" ]] || fail "/deny.ts: $(program_streams "$T/deny.cap")"
+[[ $(pids_in "$T/deny.cap") == "0x0 0x11 0x100 0x101 0x104 0x121 0x123 0x1000" ]] || fail "/deny.ts carries $(pids_in "$T/deny.cap")"
+[[ $(program_streams "$T/allow.cap") == "101: 0x100 0x104" ]] || fail "/allow.ts: $(program_streams "$T/allow.cap")"
+[[ $(pids_in "$T/allow.cap") == "0x0 0x11 0x100 0x104 0x1000" ]] || fail "/allow.ts carries $(pids_in "$T/allow.cap")"
+echo "strip rules: /strip.ts $(pids_in "$T/strip.cap"); /deny.ts $(pids_in "$T/deny.cap"); /allow.ts $(pids_in "$T/allow.cap")"
+cat >"$T/badstrip.json" <<JSON
+{ "resources": [ { "type": "stream", "serve": "/s.ts", "remote": "$EXTRA", "strip": ["teletext", "video"] } ] }
+JSON
+(cd "$T" && expect_rejected badstrip.json \
+    'badstrip.json: resources[0].strip[1]: unknown strip rule "video" (expected teletext, subtitles, data, scte35)')
 
 log "the source restarts with other PIDs: the viewer's output follows, its PAT version changes"
 make_mpts "$T/moved.ts" -mpegts_pmt_start_pid 0x1200 -mpegts_start_pid 0x300
