@@ -364,6 +364,8 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     a.gop_overflows = 5;
     a.splices = 6;
     a.splice_dropped_packets = 8;
+    a.filter_dropped_packets = 14;
+    a.filter_dropped_pids = 3;
     a.starts = 11;
     a.start_failures = 13;
     a.hls_requests = 14;
@@ -443,7 +445,9 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     CHECK(at("restreamer_stream_failed{stream=\"/a.ts\"}") == 0);
     CHECK(at("restreamer_stream_starts_total{stream=\"/a.ts\"}") == 11);
     CHECK(at("restreamer_stream_start_failures_total{stream=\"/a.ts\"}") == 13);
-    CHECK(samples.size() == 25 * 2 + 5);
+    CHECK(at("restreamer_program_dropped_packets_total{stream=\"/a.ts\"}") == 14);
+    CHECK(at("restreamer_program_dropped_pids{stream=\"/a.ts\"}") == 3);
+    CHECK(samples.size() == 27 * 2 + 5);
 }
 
 TEST_CASE("prometheus: without streams only the global metrics remain", "[api]") {
