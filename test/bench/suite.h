@@ -30,3 +30,5 @@ constexpr const char* kStormStep = "storm";
 constexpr const char* kManyStep = "many";
 constexpr const char* kEdgeMainStep = "edge.main";
 constexpr const char* kEdgeLowStep = "edge.low";
+constexpr const char* kProgramsStep = "programs";  // viewers of the MPTS's program outputs
+constexpr const char* kSptsStep = "spts";          // as many of the unfiltered main stream
