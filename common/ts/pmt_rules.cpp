@@ -51,6 +51,13 @@ bool stream_removed(const ProgramSelection& s, uint8_t stream_type, uint16_t pid
     return false;
 }
 
+// CA_PID - 13 bits, of every CA_descriptor (0x09) in the loop: a descrambler needs their ECMs.
+void add_ca_pids(const uint8_t* descriptors, std::size_t size, std::vector<uint16_t>& out) {
+    for (std::size_t pos = 0; pos + 2 <= size; pos += 2 + std::size_t(descriptors[pos + 1])) {
+        if (descriptors[pos] == 0x09 && descriptors[pos + 1] >= 4 && pos + 6 <= size) out.push_back(ts::read_pid(&descriptors[pos + 4]));
+    }
+}
+
 }  // namespace
 
 std::optional<PmtPlan> plan_pmt(const std::vector<uint8_t>& b, const ProgramSelection& selection, uint8_t version) {
@@ -60,6 +67,7 @@ std::optional<PmtPlan> plan_pmt(const std::vector<uint8_t>& b, const ProgramSele
     plan.pcr_pid = ts::read_pid(&b[8]);
     std::size_t pos = 12 + ts::read_length12(&b[10]);  // past program_info_length - 12 bits
     if (pos > end) return std::nullopt;
+    add_ca_pids(&b[12], pos - 12, plan.ca_pids);
     std::vector<uint8_t> rebuilt(b.begin(), b.begin() + pos);
     while (pos + 5 <= end) {
         const uint8_t stream_type = b[pos];
@@ -71,6 +79,7 @@ std::optional<PmtPlan> plan_pmt(const std::vector<uint8_t>& b, const ProgramSele
             plan.removed_pids.push_back(pid);
         } else {
             plan.kept_pids.push_back(pid);
+            add_ca_pids(&b[pos + 5], info_length, plan.ca_pids);
             rebuilt.insert(rebuilt.end(), b.begin() + pos, b.begin() + next);
         }
         pos = next;

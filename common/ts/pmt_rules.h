@@ -11,6 +11,7 @@
 struct PmtPlan {
     std::vector<uint16_t> kept_pids;     // elementary stream PIDs that stay
     std::vector<uint16_t> removed_pids;  // elementary stream PIDs the rules removed
+    std::vector<uint16_t> ca_pids;       // ECM PIDs of the CA_descriptors of the program and its kept streams
     uint16_t pcr_pid = 0x1FFF;
     // The section to send, CRC_32 included: the source's bytes when nothing was removed; else
     // rebuilt without the removed streams, with version_number `version` and a new CRC_32.

@@ -156,6 +156,10 @@ void ProgramFilter::follow_program(uint16_t program, uint16_t pmt_pid, uint16_t 
 
 void ProgramFilter::clear_streams() {
     for (uint16_t pid : kept_pids_) routes_[pid] = drop;
+    for (uint16_t pid : ca_pids_) {
+        if (routes_[pid] == pass) routes_[pid] = drop;
+    }
+    ca_pids_.clear();
     if (pcr_pid_ != ts::kPidNull && routes_[pcr_pid_] == pass) routes_[pcr_pid_] = drop;
     kept_pids_.clear();
     removed_pids_.clear();
@@ -172,9 +176,12 @@ void ProgramFilter::on_pmt(const std::vector<uint8_t>& b, std::vector<uint8_t>& 
         std::optional<PmtPlan> plan = plan_pmt(b, selection_, version);
         if (!plan) return;  // lengths past its end: keep following the last good one
         clear_streams();
-        for (uint16_t pid : plan->kept_pids) {
-            if (routes_[pid] == drop) routes_[pid] = pass;
+        for (const std::vector<uint16_t>* pids : {&plan->kept_pids, &plan->ca_pids}) {
+            for (uint16_t pid : *pids) {
+                if (routes_[pid] == drop) routes_[pid] = pass;
+            }
         }
+        ca_pids_ = std::move(plan->ca_pids);
         pcr_pid_ = plan->pcr_pid;
         if (pcr_pid_ != ts::kPidNull && routes_[pcr_pid_] == drop) routes_[pcr_pid_] = pass;
         kept_pids_ = std::move(plan->kept_pids);

@@ -3,7 +3,7 @@
 // program (and the NIT entry), the PMT rewritten when streams are removed, the SDT reduced to that
 // service; each rewritten table gets its own continuity counters and a new CRC_32, and the PAT's
 // version moves on whenever the source's PAT changes. The program's PMT, elementary stream and PCR
-// PIDs, the NIT and TDT/TOT pass unchanged; every other packet (EIT included) is dropped and counted.
+// PIDs, its ECM PIDs, the NIT and TDT/TOT pass unchanged; every other packet (EIT included) is dropped and counted.
 // Pure: no threads, no clock. One per filtered output, owned by the upstream's reader thread.
 #pragma once
 
@@ -73,6 +73,7 @@ private:
     std::vector<uint16_t> programs_;
     std::vector<uint16_t> kept_pids_;
     std::vector<uint16_t> removed_pids_;
+    std::vector<uint16_t> ca_pids_;  // ECM PIDs, passed too
     uint16_t pcr_pid_ = 0x1FFF;
 
     // The source's tables, by CRC_32, and what was made of them.

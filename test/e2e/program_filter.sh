@@ -3,7 +3,8 @@
 # /mux.ts?program=101 and ?program=102 are each a valid SPTS (ffprobe: one program, its streams;
 # tsinfo and dvbinfo, independent parsers: the PAT lists that program alone, every PAT and PMT CRC
 # is right; no CC error; 200 frames decode), start with the filtered PAT, PMT and a keyframe, and share the one
-# upstream connection of /mux.ts. A configured "program" resource gives the same. Bad requests:
+# upstream connection of /mux.ts. A configured "program" resource gives the same, and so does an
+# on-demand stream whose first viewer asks for a program. Bad requests:
 # a malformed ?program= (400), a program not in the PAT (404), no PAT yet (503). The source
 # restarting with other PIDs: the viewer's output follows, and its PAT version changes. Strip rules
 # on a multiplex given teletext, subtitle, SCTE-35 and data PIDs by test/tools/ts_add_streams.py:
@@ -102,6 +103,7 @@ cat >"$T/server.json" <<JSON
                  { "type": "stream", "serve": "/b.ts", "program": 102, "remote": "http://127.0.0.1:$(listening_port "$T/src2.log")/stream.ts" },
                  { "type": "stream", "serve": "/nopat.ts", "remote": "http://127.0.0.1:$NOPAT_PORT/stream.ts" },
                  { "type": "stream", "serve": "/extra.ts", "remote": "$EXTRA" },
+                 { "type": "stream", "serve": "/od.ts", "remote": "$MUX", "ondemand": true },
                  { "type": "stream", "serve": "/strip.ts", "remote": "$EXTRA", "program": 101,
                    "strip": ["teletext", "subtitles", "data", "scte35"], "audio": ["DEU"] },
                  { "type": "stream", "serve": "/deny.ts", "remote": "$EXTRA", "program": 101, "pids": {"deny": [288, 290]} },
@@ -150,6 +152,11 @@ body=$(curl -s -m 3 -w ' %{http_code}' "$URL/mux.ts?program=999")
 body=$(curl -s -m 5 -w ' %{http_code}' "$URL/nopat.ts?program=101")
 [[ $body == "no PAT from the upstream yet 503" ]] || fail "no PAT: $body"
 grep -q 'event=client_refused stream=/mux.ts client=.* reason="program 999 is not in' "$T/server.log" || fail "404 not logged"
+
+log "on demand: the first viewer of a program opens the upstream and starts at that program's keyframe"
+capture "$URL/od.ts?program=102" 4 "$T/od.ts"
+[[ $(program_streams "$T/od.ts") == "102: 0x102 0x103" ]] || fail "/od.ts?program=102 has '$(program_streams "$T/od.ts")'"
+expect_fast_start "$T/od.ts" 4097 258
 
 log "strip rules"
 captures=()

@@ -313,3 +313,16 @@ TEST_CASE("program_from_query and parse_program_number: numbers 1-65535, one-lin
     CHECK_FALSE(add_strip_rule(s, "video"));
     CHECK(s.passes_everything());
 }
+
+TEST_CASE("ProgramFilter: the ECM PIDs of the program's CA descriptors pass, the other program's do not", "[program_filter]") {
+    Mux mux;
+    const std::vector<uint8_t> ca_a = {0x09, 4, 0x0B, 0x00, 0xE1, 0x50};  // CA_system_ID 0x0B00, ECMs on 0x150
+    const std::vector<uint8_t> ca_b = {0x09, 4, 0x0B, 0x00, 0xE1, 0x60};
+    mux.table(ts::kPidPat, default_pat());
+    mux.table(kPmtA, synthetic::make_pmt(101, 0, 0x100, {EsInfo{0x1B, 0x100, {}}}, ca_a));
+    mux.table(kPmtB, synthetic::make_pmt(102, 0, 0x200, {EsInfo{0x1B, 0x200, {}}}, ca_b));
+    mux.payload(0x150);
+    mux.payload(0x160);
+    ProgramFilter filter(program(101));
+    CHECK(Output(run(filter, mux.bytes)).pids() == std::set<uint16_t>{0, kPmtA, 0x150});
+}
