@@ -139,11 +139,13 @@ void OutputSplitter::on_presence(Output& output, steady_clock::time_point now) {
         output.stream->upstream_connected(output.ever_live);  // a program back after a gap is spliced on
         output.live = output.ever_live = true;
         output.gone_since.reset();
-    } else if (presence == ProgramPresence::absent && output.live) {
+    } else if (presence == ProgramPresence::absent && !output.gone_since) {
+        // Also after a reconnect (the output is not live then): the upstream delivers again, so
+        // only this grace closes the viewers still waiting for the program.
         LogLine(LogLevel::warn, "program_gone").kv("stream", output.stream->path())
             .kv("reason", describe(output.selection) + " is not in the upstream's PAT (programs: " +
                               program_list(output.filter->programs()) + ")");
-        output.stream->upstream_lost();
+        if (output.live) output.stream->upstream_lost();
         output.live = false;
         output.gone_since = now;
     }

@@ -105,5 +105,12 @@ TEST_CASE("OutputSplitter: program outputs of one upstream, made on first use, e
     CHECK(log.lines_with("event=program_gone stream=\"/mux.ts?program=102\" reason=\"program 102 is not in the upstream's PAT (programs: 101)\"").size() == 1);
     // It comes back: the output is live again.
     splitter.packets_received(mux.read());
-    CHECK(found.stream->attach("127.0.0.1:4"));
+    auto again = found.stream->attach("127.0.0.1:4");
+    CHECK(again);
+    // The upstream reconnects without program 102: the upstream delivers, so the grace of the
+    // program's own absence closes the viewer that waited through the reconnect.
+    splitter.upstream_lost();
+    splitter.upstream_connected(true);
+    splitter.packets_received(mux.read({{101, 0x1000}}));
+    CHECK(again->is_disconnected());
 }
