@@ -9,7 +9,8 @@
 # restarting with other PIDs: the viewer's output follows, and its PAT version changes. Strip rules
 # on a multiplex given teletext, subtitle, SCTE-35 and data PIDs by test/tools/ts_add_streams.py:
 # the removed PIDs are absent from the output and from its PMT (rewritten: new version, CRC right);
-# an unknown strip rule is a one-line configuration error.
+# an unknown strip rule is a one-line configuration error. Program 101 leaving the multiplex: its
+# viewer is closed after `timeout`, ?program=101 answers 404, program 102 carries on.
 source "$(dirname "$0")/lib.sh"
 BIN=$(realpath "$BIN")  # expect_rejected runs in $T
 
@@ -183,7 +184,7 @@ make_mpts "$T/moved.ts" -mpegts_pmt_start_pid 0x1200 -mpegts_start_pid 0x300
 capture "$URL/mux.ts?program=101" 9 "$T/across.ts" & c1=$!
 sleep 2
 kill "$SRC_PID"
-"$BIN/source" --listen "127.0.0.1:$SRC_PORT" "$T/moved.ts" 2>"$T/moved.log" & PIDS+=($!)
+"$BIN/source" --listen "127.0.0.1:$SRC_PORT" "$T/moved.ts" 2>"$T/moved.log" & PIDS+=($!) MOVED_PID=$!
 wait_until 10 grep -q "event=listening" "$T/moved.log" || { cat "$T/moved.log"; fail "the source did not restart on port $SRC_PORT"; }
 wait $c1
 versions=$(pat_versions "$T/across.ts" | tr '\n' ' ')
@@ -201,3 +202,23 @@ streams=$(program_streams "$T/after.ts")
 [[ $streams == "101: 0x300 0x301 0x304" ]] || fail "after the restart ffprobe finds '$streams'"
 expect_decodes "$T/after.ts" 200
 grep -q 'event=program_found stream="/mux.ts?program=101" program=101 pmt_pid=4608' "$T/server.log" || fail "no program_found line for the new PMT PID"
+
+log "program 101 leaves the multiplex: its viewer gets nothing new and is closed after timeout (2 s)"
+ffmpeg -v error -y -i "$T/moved.ts" -map 0:p:102 -c copy -program program_num=102:st=0:st=1 "$T/only102.ts"
+joined='event=client_connected stream="/mux.ts?program=101"'
+viewers=$(grep -c "$joined" "$T/server.log")
+curl -s -m 20 -o "$T/gone.ts" "$URL/mux.ts?program=101" & viewer=$!
+wait_until 10 log_count_at_least $((viewers + 1)) "$joined" || fail "viewer did not connect"
+kill "$MOVED_PID"
+"$BIN/source" --listen "127.0.0.1:$SRC_PORT" "$T/only102.ts" 2>"$T/only102.log" & PIDS+=($!)
+wait_until 10 grep -q "event=listening" "$T/only102.log" || fail "the source did not restart with program 102 alone"
+closed='event=client_disconnected stream="/mux.ts?program=101" .*reason="program 101 left the upstream.s PAT 2 s ago"'
+wait_until 12 log_count_at_least 1 "$closed" || { grep -F "program=101" "$T/server.log" | tail -8; fail "the viewer of program 101 was not closed"; }
+wait $viewer || true
+grep -q 'event=program_gone stream="/mux.ts?program=101" reason="program 101 is not in the upstream.s PAT (programs: 102)"' "$T/server.log" ||
+    fail "no program_gone line"
+body=$(curl -s -m 5 -w ' %{http_code}' "$URL/mux.ts?program=101")
+[[ $body == "program 101 is not in the upstream's PAT (programs: 102) 404" ]] || fail "program 101 after it left: $body"
+capture "$URL/mux.ts?program=102" 3 "$T/still102.ts"
+streams=$(program_streams "$T/still102.ts")
+[[ $streams =~ ^102:\ 0x[0-9a-f]+\ 0x[0-9a-f]+$ ]] || fail "program 102 did not carry on: '$streams'"
