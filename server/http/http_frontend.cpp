@@ -282,8 +282,8 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
     if (resource.api == "check") return check_reply(route.channel && route.channel->answers_check());
     if (resource.api == "control") {
         if (!route.channel) return HttpReply::text(404, "404 not found");
-        Stream& stream = *route.channel->stream();
-        return control_reply(request.info, [&stream](bool offline) { stream.set_offline(offline); });
+        Channel& channel = *route.channel;
+        return control_reply(request.info, [&channel](bool offline) { channel.set_offline(offline); });
     }
     if (resource.api == "drain")
         return drain_reply(request.info, seconds(config.draindeadline_s), [this](seconds deadline) { return drain(deadline); });

@@ -123,6 +123,12 @@ public:
     // The HLS output, or null when the resource has no `hls`.
     const std::shared_ptr<HlsOutput>& hls() const { return hls_; }
     bool is_connected() const { return loop_.is_connected(); }
+    // Every output's viewers (the main stream's and each `?program=` output's); any thread.
+    void disconnect_viewers(const std::string& reason) { outputs_.disconnect_viewers(reason); }
+    // When the last viewer of any output left, or nothing while one is attached.
+    std::optional<std::chrono::steady_clock::time_point> idle_since() const { return outputs_.idle_since(); }
+    // The control API's switch, for every output (see Stream::set_offline).
+    void set_offline(bool offline) { outputs_.set_offline(offline); }
     // The check API's 200: connected, or idle on demand and not failed at its last start.
     bool answers_check() const;
     // The main output's figures.

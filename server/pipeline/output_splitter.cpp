@@ -83,6 +83,11 @@ void OutputSplitter::disconnect_viewers(const std::string& reason) {
     for (const auto& output : outputs_) output->stream->disconnect_viewers(reason);
 }
 
+void OutputSplitter::set_offline(bool offline) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& output : outputs_) output->stream->set_offline(offline);
+}
+
 void OutputSplitter::take_new_outputs() {
     std::lock_guard<std::mutex> lock(mutex_);
     reader_outputs_ = outputs_;

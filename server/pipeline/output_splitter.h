@@ -56,6 +56,7 @@ public:
     // When the last viewer of any output left, or nothing while one is attached.
     std::optional<std::chrono::steady_clock::time_point> idle_since() const;
     void disconnect_viewers(const std::string& reason);
+    void set_offline(bool offline);
 
     // UpstreamListener: the reader thread.
     void upstream_connected(bool splice) override;

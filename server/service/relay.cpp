@@ -52,7 +52,7 @@ Relay::Group* Relay::find_or_make(const RelayTarget& target, const std::string& 
 }
 
 bool Relay::is_unused(const Group& group) const {
-    return group.admitting == 0 && group.channel->stream()->idle_since().has_value();
+    return group.admitting == 0 && group.channel->idle_since().has_value();
 }
 
 bool Relay::close_lingering_group() {
@@ -90,13 +90,13 @@ void Relay::stop(const std::string& reason) {
         groups.swap(groups_);
     }
     for (auto& [key, group] : groups) {
-        group.channel->stream()->disconnect_viewers(reason);
+        group.channel->disconnect_viewers(reason);
         group.channel->stop();
     }
 }
 
 void Relay::disconnect_viewers(const std::string& reason) const {
-    for (const auto& channel : channels()) channel->stream()->disconnect_viewers(reason);
+    for (const auto& channel : channels()) channel->disconnect_viewers(reason);
 }
 
 std::vector<std::shared_ptr<Channel>> Relay::channels() const {

@@ -187,7 +187,7 @@ void Site::retire(const Site* next, const std::string& reason) {
             auto kept = next->streams_.find(path);
             if (kept != next->streams_.end() && kept->second == channel) continue;
         }
-        channel->stream()->disconnect_viewers(reason);
+        channel->disconnect_viewers(reason);
         channel->stop();
     }
     for (const auto& [path, relay] : relays_) {
@@ -201,7 +201,7 @@ void Site::retire(const Site* next, const std::string& reason) {
 }
 
 void Site::disconnect_viewers(const std::string& reason) const {
-    for (const auto& [path, channel] : streams_) channel->stream()->disconnect_viewers(reason);
+    for (const auto& [path, channel] : streams_) channel->disconnect_viewers(reason);
     for (const auto& [path, relay] : relays_) relay->disconnect_viewers(reason);
 }
 

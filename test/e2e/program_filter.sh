@@ -10,7 +10,8 @@
 # on a multiplex given teletext, subtitle, SCTE-35 and data PIDs by test/tools/ts_add_streams.py:
 # the removed PIDs are absent from the output and from its PMT (rewritten: new version, CRC right);
 # an unknown strip rule is a one-line configuration error. Program 101 leaving the multiplex: its
-# viewer is closed after `timeout`, ?program=101 answers 404, program 102 carries on.
+# viewer is closed after `timeout`, ?program=101 answers 404, program 102 carries on. A drain
+# closes the viewers of program outputs too.
 source "$(dirname "$0")/lib.sh"
 BIN=$(realpath "$BIN")  # expect_rejected runs in $T
 
@@ -99,7 +100,7 @@ python3 "$(dirname "$0")/../tools/ts_add_streams.py" "$T/mpts.ts" "$T/extra.ts" 
 start_source extra "$T/extra.ts"
 EXTRA="http://127.0.0.1:$SOURCE_PORT/stream.ts"
 cat >"$T/server.json" <<JSON
-{ "listen": "127.0.0.1:0", "timeout": 2, "reconnect": 1, "readtimeout": 3,
+{ "listen": "127.0.0.1:0", "timeout": 2, "reconnect": 1, "readtimeout": 3, "draindeadline": 1,
   "resources": [ { "type": "stream", "serve": "/mux.ts", "remote": "$MUX" },
                  { "type": "stream", "serve": "/b.ts", "program": 102, "remote": "http://127.0.0.1:$(listening_port "$T/src2.log")/stream.ts" },
                  { "type": "stream", "serve": "/nopat.ts", "remote": "http://127.0.0.1:$NOPAT_PORT/stream.ts" },
@@ -222,3 +223,19 @@ body=$(curl -s -m 5 -w ' %{http_code}' "$URL/mux.ts?program=101")
 capture "$URL/mux.ts?program=102" 3 "$T/still102.ts"
 streams=$(program_streams "$T/still102.ts")
 [[ $streams =~ ^102:\ 0x[0-9a-f]+\ 0x[0-9a-f]+$ ]] || fail "program 102 did not carry on: '$streams'"
+
+log "a drain closes the viewers of program outputs at its deadline; SIGTERM then exits at once"
+joined='event=client_connected stream="/mux.ts?program=102"'
+viewers=$(grep -c "$joined" "$T/server.log")
+curl -s -m 30 -o /dev/null "$URL/mux.ts?program=102" & viewer=$!
+wait_until 10 log_count_at_least $((viewers + 1)) "$joined" || fail "viewer did not connect"
+kill -USR1 "$SERVER_PID"
+wait_until 5 grep -q 'event=client_disconnected stream="/mux.ts?program=102" .*reason="server draining"' "$T/server.log" ||
+    fail "the drain did not close the program viewer"
+wait $viewer || true
+start=$(date +%s%N)
+kill -TERM "$SERVER_PID"
+rc=0; wait "$SERVER_PID" || rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "server exited with $rc after $ms ms"
+(( rc == 0 && ms < 5000 )) || fail "shutdown: exit $rc after $ms ms"
