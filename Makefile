@@ -38,7 +38,7 @@ LIBSOURCE := $(OBJ)/libsource.a
 
 SERVER_LIBS := -lcpp-httplib -lprometheus-cpp-core -lssl -lcrypto -lsystemd
 
-.PHONY: all deps run test bench bench-players bench-lineup soak clean
+.PHONY: all deps run test bench bench-programs bench-players bench-lineup soak clean
 all: $(BIN)/server $(BIN)/source $(BIN)/ts_check $(BIN)/tls_forward $(BIN)/ts_pipe
 
 $(LIBCOMMON): $(call objs,$(COMMON_SRC))
@@ -101,7 +101,7 @@ $(OBJ)/%.o: %.cpp
 
 # Installs the Debian packages the build, `make run` and the tests need, when any is missing.
 PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev openssl prometheus-cpp-dev prometheus ffmpeg curl procps iproute2 python3 haproxy chromium mpv python3-m3u8 \
-            nginx-light vlc-bin vlc-plugin-base libsystemd-dev systemd lintian dpkg-dev man-db adduser
+            nginx-light vlc-bin vlc-plugin-base libsystemd-dev systemd lintian dpkg-dev man-db adduser dvbpsi-utils tstools
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -148,6 +148,17 @@ $(BENCH_LOW_MEDIA):
 bench: deps
 	@$(MAKE) --no-print-directory all $(BIN)/bench $(BENCH_MEDIA) $(BENCH_LOW_MEDIA)
 	@$(BIN)/bench --bin $(BIN) --stream $(BENCH_MEDIA) --low-stream $(BENCH_LOW_MEDIA) $(BENCH_ARGS)
+
+# Program outputs (not part of `make test`; test/bench/README.md): 200 viewers spread over the 5
+# programs of a 40 Mbit/s MPTS (?program=1..5) against 200 of the unfiltered 8 Mbit/s stream.
+# Options: make bench-programs BENCH_ARGS="--runs 1 --programs 50".
+BENCH_MPTS_MEDIA := build/media/bench-mpts.ts
+$(BENCH_MPTS_MEDIA): $(BENCH_MEDIA)
+	@sh test/make_sample.sh $@ mpts $(BENCH_MEDIA) 5 40000
+bench-programs: deps
+	@$(MAKE) --no-print-directory all $(BIN)/bench $(BENCH_MEDIA) $(BENCH_MPTS_MEDIA)
+	@$(BIN)/bench --bin $(BIN) --stream $(BENCH_MEDIA) --mpts-stream $(BENCH_MPTS_MEDIA) --clients 0 --storm 0 \
+	  --many 0 --edge-seconds 0 --rate 100 --programs 200 $(BENCH_ARGS)
 
 # First picture per player (not part of `make test`; test/bench/README.md): ffmpeg, GStreamer,
 # MPlayer, mpv and VLC against bin/server with each prebuffer, medians of RUNS. Installs the players.

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes a test stream with ffmpeg (lavfi test sources), GOP 2 s, one program, constant mux rate.
 # Usage: make_sample.sh OUT [sample|bench|bench-1mbit]
+#        make_sample.sh OUT mpts IN PROGRAMS MUXRATE_KBIT
 #   sample       640x360 H.264 + AAC, 2 Mbit/s, 10 s (the tests' sample)
 #   bench        1280x720 H.264 + AAC, 8 Mbit/s, 20 s (make bench)
 #   bench-1mbit  1280x720 HEVC + AAC, 1 Mbit/s, 20 s, the rate of many IPTV channels (make bench);
@@ -9,6 +10,22 @@ set -eu
 out=$1
 kind=${2:-sample}
 mkdir -p "$(dirname "$out")"
+# mpts: PROGRAMS copies of IN's video and audio, remuxed without re-encoding into one multiplex
+# whose programs are numbered 1..PROGRAMS (make bench-programs).
+if [ "$kind" = mpts ]; then
+  in=$3 programs=$4 muxrate=$5 args="" i=0
+  while [ $i -lt "$programs" ]; do args="$args -i $in"; i=$((i + 1)); done
+  i=0
+  while [ $i -lt "$programs" ]; do args="$args -map $i:v -map $i:a"; i=$((i + 1)); done
+  i=0
+  while [ $i -lt "$programs" ]; do
+    args="$args -program program_num=$((i + 1)):title=P$((i + 1)):st=$((2 * i)):st=$((2 * i + 1))"; i=$((i + 1))
+  done
+  # shellcheck disable=SC2086 # $args is a list of arguments
+  ffmpeg -nostdin -hide_banner -loglevel error $args -c copy -f mpegts -muxrate "${muxrate}k" -y "$out.tmp.ts"
+  mv "$out.tmp.ts" "$out"
+  exit 0
+fi
 codec=h264
 case "$kind" in
   sample)      size=640x360  vrate=1600 arate=96k  mux=2000k secs=10 ;;

@@ -20,7 +20,7 @@ bool operator==(const Resource& a, const Resource& b) {
            a.nostats == b.nostats && a.ondemand == b.ondemand && a.linger_s == b.linger_s &&
            a.auth == b.auth && a.ip_filter == b.ip_filter && a.name == b.name && a.tvg_id == b.tvg_id &&
            a.logo == b.logo && a.group == b.group && a.relay == b.relay &&
-           a.maxgroups == b.maxgroups && a.hls == b.hls && a.failover == b.failover;
+           a.maxgroups == b.maxgroups && a.hls == b.hls && a.failover == b.failover && a.selection == b.selection;
 }
 
 bool operator==(const Notification& a, const Notification& b) {

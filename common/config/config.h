@@ -13,6 +13,7 @@
 #include "common/config/ip_filter.h"
 #include "common/net/relay_url.h"
 #include "common/net/url.h"
+#include "common/ts/program_selection.h"
 
 // A stream's HLS output (`hls`): playlist and segments under the prefix `serve`.
 struct HlsConfig {
@@ -65,6 +66,7 @@ struct Resource {
     unsigned maxgroups = 64;           // relay: groups joined at once, at least 1
     std::optional<HlsConfig> hls;      // stream: HLS output, when `hls` is set
     FailoverConfig failover;           // stream: "failover", "order", "failback"
+    ProgramSelection selection;        // stream and relay: `program`, `strip`, `audio`, `pids`
 };
 // Every field, so that a reload can tell which resources changed.
 bool operator==(const Resource& a, const Resource& b);

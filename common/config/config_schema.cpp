@@ -212,6 +212,7 @@ ConfigSchema::ResourceKeys ConfigSchema::read_resource_keys(const Value& value, 
     };
     for (KeyReader::Key& key : relay_keys(resource)) table.push_back(std::move(key));
     for (KeyReader::Key& key : failover_keys(resource)) table.push_back(std::move(key));
+    for (KeyReader::Key& key : program_keys(resource)) table.push_back(std::move(key));
     reader_.read_members(value, path, table);
     return keys;
 }
@@ -226,6 +227,8 @@ Resource ConfigSchema::build_resource(ResourceKeys& keys, const std::string& pat
     resource.ip_filter = IpFilter(std::move(keys.allow), std::move(keys.deny));
 
     if (resource.hls && resource.type != Resource::Type::stream) reader_.fail(child_path(path, "hls"), "only a stream has an HLS output");
+    if (!resource.selection.passes_everything() && resource.type != Resource::Type::stream && resource.type != Resource::Type::relay)
+        reader_.fail(path, "only a stream or a relay selects programs and streams (program, strip, audio, pids)");
     switch (resource.type) {
     case Resource::Type::stream:
         resource.remotes = read_remotes(keys, path);

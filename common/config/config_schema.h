@@ -50,6 +50,10 @@ private:
     KeyReader::KeyTable failover_keys(Resource& resource);
     void check_failover(const Resource& resource, const std::string& path) const;
 
+    // config_schema_program.cpp
+    KeyReader::KeyTable program_keys(Resource& resource);
+    std::vector<uint16_t> read_pid_list(const Value& value, const std::string& path) const;
+
     // config_schema_hls.cpp
     HlsConfig read_hls(const Value& value, const std::string& path);
     void check_hls(const Config& config) const;

@@ -2,49 +2,14 @@
 // and the random access test on the video PID.
 #include "common/ts/ts_inspector.h"
 
-namespace {
+#include "common/ts/psi_fields.h"
+#include "common/ts/stream_types.h"
 
-uint16_t read_pid(const uint8_t* field) { return static_cast<uint16_t>(((field[0] & 0x1F) << 8) | field[1]); }
-uint16_t read_u16(const uint8_t* field) { return static_cast<uint16_t>((field[0] << 8) | field[1]); }
-std::size_t read_length12(const uint8_t* field) { return (std::size_t(field[0] & 0x0F) << 8) | field[1]; }
-uint32_t read_u32(const uint8_t* field) {
-    return (uint32_t(field[0]) << 24) | (uint32_t(field[1]) << 16) | (uint32_t(field[2]) << 8) | field[3];
-}
-
-// current_next_indicator - 1 bit: 0 announces a table that does not apply yet.
-bool is_current(const std::vector<uint8_t>& section) { return section[5] & 0x01; }
-
-// PES private data (0x06) is audio when a DVB descriptor (EN 300 468) says so.
-bool has_audio_descriptor(const uint8_t* descriptors, std::size_t size) {
-    for (std::size_t pos = 0; pos + 2 <= size; pos += 2 + std::size_t(descriptors[pos + 1])) {
-        switch (descriptors[pos]) {
-        case 0x6A:  // AC-3_descriptor
-        case 0x7A:  // enhanced_AC-3_descriptor
-        case 0x7B:  // DTS_descriptor
-        case 0x7C:  // AAC_descriptor
-            return true;
-        }
-    }
-    return false;
-}
-
-bool is_audio_stream(uint8_t stream_type, const uint8_t* descriptors, std::size_t size) {
-    switch (stream_type) {
-    case 0x03:  // MPEG-1 audio
-    case 0x04:  // MPEG-2 audio
-    case 0x0F:  // AAC (ADTS)
-    case 0x11:  // AAC (LATM)
-    case 0x81:  // AC-3 (ATSC)
-    case 0x87:  // E-AC-3 (ATSC)
-        return true;
-    case 0x06:
-        return has_audio_descriptor(descriptors, size);
-    default:
-        return false;
-    }
-}
-
-}  // namespace
+using ts::is_current;
+using ts::read_length12;
+using ts::read_pid;
+using ts::read_u16;
+using ts::read_u32;
 
 const char* to_string(PacketKind kind) {
     switch (kind) {
@@ -141,7 +106,7 @@ void TsInspector::on_pmt(PsiSection& section) {
             video_pid = pid;
             video_codec = codec;
             video_stream_type = stream_type;
-        } else if (is_audio_stream(stream_type, &b[pos + 5], info_length)) {
+        } else if (ts::is_audio_stream(stream_type, &b[pos + 5], info_length)) {
             audio_pids.push_back(pid);
             audio_stream_types.push_back(stream_type);
         }

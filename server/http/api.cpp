@@ -83,6 +83,11 @@ const StreamMetric kStreamMetrics[] = {
      MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.splices); }},
     {"restreamer_splice_dropped_packets_total", "Packets dropped to join a new upstream cleanly.",
      MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.splice_dropped_packets); }},
+    {"restreamer_program_dropped_packets_total",
+     "Upstream packets a program output left out: other programs, stripped streams, other PIDs.",
+     MetricType::Counter, [](const StreamStats& s, uint64_t) { return double(s.filter_dropped_packets); }},
+    {"restreamer_program_dropped_pids", "Distinct upstream PIDs a program output left out.",
+     MetricType::Gauge, [](const StreamStats& s, uint64_t) { return double(s.filter_dropped_pids); }},
     // Not *_bits_per_second: promtool's lint asks for bytes there, but a bitrate is what operators compare
     // with the encoder's setting.
     {"restreamer_input_bitrate", "Bits per second received from the upstream, over the last second.",

@@ -242,8 +242,8 @@ HttpReply HttpFrontend::serve_api(const Site& site, const Route& route, const Re
     if (resource.api == "check") return check_reply(route.channel && route.channel->answers_check());
     if (resource.api == "control") {
         if (!route.channel) return HttpReply::text(404, "404 not found");
-        Stream& stream = *route.channel->stream();
-        return control_reply(request.info, [&stream](bool offline) { stream.set_offline(offline); });
+        Channel& channel = *route.channel;
+        return control_reply(request.info, [&channel](bool offline) { channel.set_offline(offline); });
     }
     if (resource.api == "drain")
         return drain_reply(request.info, seconds(config.draindeadline_s), [this](seconds deadline) { return drain(deadline); });
@@ -279,9 +279,9 @@ void HttpFrontend::serve_stream(const Site& site, const Route& route, const Requ
     res.set_header("Cache-Control", kCacheControl);
     if (stream->is_offline()) return send(HttpReply::text(503, "stream offline"), request, site, res);
     // An idle on-demand stream is not live, yet a GET would start it: HEAD does not, and says 200.
-    if (!stream->is_live() && !channel.is_on_demand())
+    if (!channel.is_connected() && !channel.is_on_demand())
         return send(HttpReply::text(503, "stream not connected upstream"), request, site, res);
-    serve_viewer(site, request, res, [&] { return ViewerAdmission{stream, channel.admit(request.info.client, request.user)}; });
+    serve_viewer(site, request, res, [&] { return channel.admit(request.info.client, request.user, request.info.query); });
 }
 
 // One access-log line per HLS session when it ends (a player asks for a segment every few seconds),
@@ -331,14 +331,11 @@ void HttpFrontend::serve_relay(const Site& site, const Route& route, const Reque
     }
     const RelayTarget& target = std::get<RelayTarget>(parsed);
     Relay& relay = *route.relay;
-    serve_viewer(site, request, res, [&] {
-        Relay::Admission admission = relay.admit(target, request.info.client, request.user);
-        return ViewerAdmission{admission.channel ? admission.channel->stream() : nullptr, std::move(admission.viewer)};
-    });
+    serve_viewer(site, request, res, [&] { return relay.admit(target, request.info.client, request.user, request.info.query).viewer; });
 }
 
 void HttpFrontend::serve_viewer(const Site& site, const Request& request, httplib::Response& res,
-                                const std::function<ViewerAdmission()>& admit) {
+                                const std::function<Channel::Admission()>& admit) {
     const std::string& address = request.info.client;
     // HEAD too, as GET: a balancer's retry on 503 (HAProxy's retry-on, redispatch) goes elsewhere.
     if (auto refused = drain_.refusal(request.info.path, address)) return send(*refused, request, site, res);
@@ -358,15 +355,15 @@ void HttpFrontend::serve_viewer(const Site& site, const Request& request, httpli
         LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", address).kv("reason", "maxconnections reached");
         return send(HttpReply::text(503, "too many connections"), request, site, res);
     }
-    ViewerAdmission admission = admit();
-    if (!admission.viewer.viewer) {
+    Channel::Admission admission = admit();
+    if (!admission.viewer) {
         release_viewer(site);
         LogLine(LogLevel::warn, "client_refused").kv("stream", request.info.path).kv("client", address)
-            .kv("reason", admission.viewer.refusal);
-        return send(HttpReply::text(503, admission.viewer.refusal), request, site, res);
+            .kv("reason", admission.refusal);
+        return send(HttpReply::text(admission.status, admission.refusal), request, site, res);
     }
-    evictable.set(admission.viewer.viewer);
-    auto session = std::make_shared<ViewerSession>(std::move(admission.stream), std::move(admission.viewer.viewer),
+    evictable.set(admission.viewer);
+    auto session = std::make_shared<ViewerSession>(std::move(admission.stream), std::move(admission.viewer),
                                                    request.access_entry(200), site.access_log(),
                                                    [this, place = std::move(place.ticket)] { release_viewer(*this->site()); });
     set_stream_body(

@@ -60,14 +60,10 @@ private:
     void serve_relay(const Site& site, const Route& route, const Request& request, httplib::Response& res);
     // A request under a stream's HLS prefix (hls_responder.h).
     void serve_hls(const Site& site, const Route& route, const Request& request, httplib::Response& res);
-    // What serving a viewer takes, for a stream or a relay's group: the stream, and the viewer or why not.
-    struct ViewerAdmission {
-        std::shared_ptr<Stream> stream;
-        Channel::Admission viewer;
-    };
-    // HEAD, the descriptor and viewer limits, then `admit`, then the viewer's session.
+    // HEAD, the descriptor and viewer limits, then `admit` (a stream's or a relay group's channel:
+    // the viewer and its output, or why not), then the viewer's session.
     void serve_viewer(const Site& site, const Request& request, httplib::Response& res,
-                      const std::function<ViewerAdmission()>& admit);
+                      const std::function<Channel::Admission()>& admit);
     // The user's place under its "maxsessions" (not counted without a user or limit); a refusal is logged.
     UserSessions::Admission open_user_session(const Site& site, const Request& request, UserSessions::Ender end);
     HttpReply serve_api(const Site& site, const Route& route, const Request& request);

@@ -77,14 +77,16 @@ ChannelSettings ChannelSettings::from_config(const Resource& resource, const Con
         s.hls = std::make_shared<HlsOutput>(HlsSettings{seconds(resource.hls->segment_s), resource.hls->window});
         out.tap = s.hls;
     }
+    s.selection = resource.selection;
     return s;
 }
 
 Channel::Channel(ChannelSettings settings)
     : demand_(settings.demand),
       hls_(settings.hls),
-      stream_(std::make_shared<Stream>(std::move(settings.stream))),
-      loop_(std::move(settings.upstream), *stream_) {}
+      outputs_(std::move(settings.stream), std::move(settings.selection), settings.upstream.outage_grace),
+      stream_(outputs_.main()),
+      loop_(std::move(settings.upstream), outputs_) {}
 
 Channel::~Channel() { stop(); }
 
@@ -102,16 +104,17 @@ void Channel::stop() {
         stopped_ = true;
         stop_upstream();
     }
-    stream_->disconnect_viewers("server shutting down");
+    outputs_.disconnect_viewers("server shutting down");
 }
 
-Channel::Admission Channel::admit(const std::string& address, const std::string& user) {
-    if (!demand_.on_demand) {
-        if (auto viewer = stream_->attach(address, user)) return {std::move(viewer), {}};
-        return {nullptr, "stream not connected upstream"};
-    }
+Channel::Admission Channel::admit(const std::string& address, const std::string& user, const Query& query) {
+    const Parsed<std::optional<uint16_t>> asked = program_from_query(query);
+    if (!asked) return refuse(asked.error(), 400);
+    // The main output's own program is the main output.
+    const std::optional<uint16_t> program = *asked == outputs_.main_program() ? std::nullopt : *asked;
+    if (!demand_.on_demand) return attach(address, user, program);
     std::unique_lock<std::mutex> lock(demand_mutex_);
-    if (stopped_) return {nullptr, "stream stopped"};
+    if (stopped_) return refuse("stream stopped");
     // A loop that gave up (every remote failed and reconnect is 0) is started over by a new viewer.
     if (running_ && loop_.state().gave_up) stop_upstream();
     if (!running_) start_upstream(address);
@@ -126,22 +129,22 @@ Channel::Admission Channel::admit(const std::string& address, const std::string&
                             std::to_string(duration_cast<seconds>(demand_.start_timeout).count()) + " s");
         outcome = stream_->wait_for_start(steady_clock::now());
     }
-    std::shared_ptr<Viewer> viewer = outcome.ready ? stream_->attach(address, user) : nullptr;
+    Admission attached = outcome.ready ? attach(address, user, program) : Admission{};
 
     lock.lock();
     --waiting_;
     last_demand_ = steady_clock::now();
-    if (viewer) {
+    if (attached.viewer) {
         start_failed_ = false;
-        return {std::move(viewer), {}};
+        return attached;
     }
-    if (outcome.ready) return {nullptr, "stream not connected upstream"};  // lost again since the picture
+    if (outcome.ready) return attached;  // lost again since the picture, or no such program
     // The last viewer to give up on a failed start closes the upstream: nobody is left to watch it.
-    if (waiting_ == 0 && running_ && started == started_at_ && stream_->idle_since()) {
+    if (waiting_ == 0 && running_ && started == started_at_ && outputs_.idle_since()) {
         note_start_failed(outcome.reason, started);
         stop_upstream();
     }
-    return {nullptr, "stream failed to start: " + outcome.reason};
+    return refuse("stream failed to start: " + outcome.reason);
 }
 
 std::string Channel::admit_hls(const std::string& address) {
@@ -168,7 +171,7 @@ std::string Channel::admit_hls(const std::string& address) {
         start_failed_ = false;
         return {};
     }
-    if (waiting_ == 0 && running_ && started == started_at_ && stream_->idle_since()) {
+    if (waiting_ == 0 && running_ && started == started_at_ && outputs_.idle_since()) {
         note_start_failed(reason, started);
         stop_upstream();
     }
@@ -178,7 +181,7 @@ std::string Channel::admit_hls(const std::string& address) {
 void Channel::stop_if_idle(steady_clock::time_point now) {
     std::lock_guard<std::mutex> lock(demand_mutex_);
     if (!demand_.on_demand || !running_ || waiting_ > 0) return;
-    const auto idle = stream_->idle_since();
+    const auto idle = outputs_.idle_since();
     if (!idle) return;
     steady_clock::time_point since = std::max({*idle, last_demand_, started_at_});
     // HLS clients have no connection to hold the stream: their last request counts as a viewer leaving.
@@ -189,6 +192,27 @@ void Channel::stop_if_idle(steady_clock::time_point now) {
         .kv("reason", "no viewers for " + std::to_string(duration_cast<seconds>(now - since).count()) + " s")
         .kv("ran_s", seconds_between(started_at_, now));
     stop_upstream();
+}
+
+Channel::Admission Channel::attach(const std::string& address, const std::string& user, std::optional<uint16_t> program) {
+    std::shared_ptr<Stream> stream = stream_;
+    Stream::StartOutcome start{true, {}};
+    if (program) {
+        const steady_clock::time_point deadline = steady_clock::now() + demand_.start_timeout;
+        ProgramLookup found = outputs_.output_for(*program, deadline);
+        if (!found.stream) return refuse(found.reason, found.status);
+        stream = std::move(found.stream);
+        start = stream->wait_for_start(deadline);
+        if (!start.ready && start.reason.empty()) {
+            stream->fail_start("no picture of program " + std::to_string(*program) + " within " +
+                               std::to_string(duration_cast<seconds>(demand_.start_timeout).count()) + " s");
+            start = stream->wait_for_start(steady_clock::now());
+        }
+    }
+    if (auto viewer = stream->attach(address, user)) return {std::move(viewer), {}, 200, std::move(stream)};
+    if (!start.ready && !start.reason.empty()) return refuse("program output failed to start: " + start.reason);
+    if (program || outputs_.main_program()) return refuse("program not on the air: " + stream->path() + " is not connected");
+    return refuse("stream not connected upstream");
 }
 
 void Channel::start_upstream(const std::string& client) {
@@ -231,49 +255,63 @@ StreamState Channel::state(const UpstreamState& up) const {
     return up.last_error.empty() ? StreamState::starting : StreamState::failed;
 }
 
-StreamStats Channel::stats() const {
-    StreamStats s;
+StreamStats Channel::stats() const { return output_stats().front().second; }
+
+std::vector<std::pair<std::string, StreamStats>> Channel::output_stats() const {
+    StreamStats base;
     const UpstreamState up = loop_.state();
-    const OutputStats out = stream_->stats();
-    s.state = state(up);
-    s.on_demand = demand_.on_demand;
-    s.starts = starts_.load(std::memory_order_relaxed);
-    s.start_failures = start_failures_.load(std::memory_order_relaxed);
-    s.connected = up.connected;
-    s.offline = stream_->is_offline();
-    s.gave_up = up.gave_up;
-    s.upstream = up.remote;
-    s.last_error = up.last_error;
-    if (s.state == StreamState::failed && demand_.on_demand && !running_) {
+    base.state = state(up);
+    base.on_demand = demand_.on_demand;
+    base.starts = starts_.load(std::memory_order_relaxed);
+    base.start_failures = start_failures_.load(std::memory_order_relaxed);
+    base.connected = up.connected;
+    base.offline = stream_->is_offline();
+    base.gave_up = up.gave_up;
+    base.upstream = up.remote;
+    base.last_error = up.last_error;
+    if (base.state == StreamState::failed && demand_.on_demand && !running_) {
         std::lock_guard<std::mutex> lock(failure_mutex_);
-        s.last_error = start_failure_;
+        base.last_error = start_failure_;
     }
-    s.upstream_connects = up.connects;
-    s.upstream_failures = up.failures;
-    s.upstream_failovers = up.failovers;
-    s.upstream_failbacks = up.failbacks;
-    s.clients = out.viewers.viewers;
-    s.packets_received = up.packets_received;
-    s.bytes_received = up.bytes_received;
-    s.packets_dropped = out.viewers.packets_dropped;
-    s.bytes_sent = out.viewers.bytes_sent;
-    s.viewer_time = out.viewers.viewer_time;
-    s.cc_errors = out.packetizer.cc_errors;
-    s.bytes_skipped = up.bytes_skipped;
-    s.sync_losses = up.sync_losses;
-    s.bad_sections = out.packetizer.bad_sections;
-    s.gop_overflows = out.gop_overflows;
-    s.splices = out.packetizer.splices;
-    s.splice_dropped_packets = out.packetizer.splice_dropped;
-    s.video_codec = out.video_codec;
-    s.video_pid = out.video_pid;
-    s.tr101290 = out.tr101290;
-    s.pid_rates = out.pid_rates;
-    s.null_ppm = out.null_ppm;
-    if (hls_) {
-        s.clients += hls_->sessions().active(steady_clock::now());
-        s.hls_requests = hls_->requests();
-        s.hls_bytes_sent = hls_->bytes_sent();
+    base.upstream_connects = up.connects;
+    base.upstream_failures = up.failures;
+    base.upstream_failovers = up.failovers;
+    base.upstream_failbacks = up.failbacks;
+    base.packets_received = up.packets_received;
+    base.bytes_received = up.bytes_received;
+    base.bytes_skipped = up.bytes_skipped;
+    base.sync_losses = up.sync_losses;
+    std::vector<std::pair<std::string, StreamStats>> rows;
+    for (const OutputRow& row : outputs_.outputs()) {
+        StreamStats s = base;
+        const OutputStats out = row.stream->stats();
+        s.clients = out.viewers.viewers;
+        s.packets_dropped = out.viewers.packets_dropped;
+        s.bytes_sent = out.viewers.bytes_sent;
+        s.viewer_time = out.viewers.viewer_time;
+        s.cc_errors = out.packetizer.cc_errors;
+        s.bad_sections = out.packetizer.bad_sections;
+        s.gop_overflows = out.gop_overflows;
+        s.splices = out.packetizer.splices;
+        s.splice_dropped_packets = out.packetizer.splice_dropped;
+        s.video_codec = out.video_codec;
+        s.video_pid = out.video_pid;
+        s.tr101290 = out.tr101290;
+        s.pid_rates = out.pid_rates;
+        s.null_ppm = out.null_ppm;
+        if (row.filtered) {
+            s.filtered = true;
+            s.packets_received = row.packets_passed;
+            s.bytes_received = row.packets_passed * ts::kPacketSize;
+            s.filter_dropped_packets = row.packets_dropped;
+            s.filter_dropped_pids = row.dropped_pids;
+        }
+        if (hls_ && row.stream == stream_) {
+            s.clients += hls_->sessions().active(steady_clock::now());
+            s.hls_requests = hls_->requests();
+            s.hls_bytes_sent = hls_->bytes_sent();
+        }
+        rows.emplace_back(row.stream->path(), std::move(s));
     }
-    return s;
+    return rows;
 }

@@ -1,17 +1,22 @@
-// channel.h - Channel: one configured stream resource, assembled: its UpstreamLoop and the Stream
-// it feeds (later several outputs of one upstream), and when the upstream runs: always, or on
-// demand (from the first viewer until `linger` after the last). Not on the packets' path: the loop
-// calls the stream directly. start()/stop() from the service's thread; the rest from any thread.
+// channel.h - Channel: one configured stream resource, assembled: its UpstreamLoop and the outputs
+// it feeds (OutputSplitter: the main Stream and one per `?program=` asked for), and when the
+// upstream runs: always, or on demand (from the first viewer until `linger` after the last). Not on
+// the packets' path: the loop calls the splitter directly. start()/stop() from the service's
+// thread; the rest from any thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/config/config.h"
 #include "server/pipeline/hls_output.h"
+#include "server/pipeline/output_splitter.h"
 #include "server/pipeline/stream.h"
 #include "server/pipeline/upstream_loop.h"
 
@@ -27,6 +32,7 @@ struct ChannelSettings {
     StreamSettings stream;
     DemandSettings demand;
     std::shared_ptr<HlsOutput> hls;  // also the stream's tap; null without `hls`
+    ProgramSelection selection;      // the main output's program and strip rules; none: the upstream as it is
 
     static ChannelSettings from_config(const Resource& resource, const Config& config);
 };
@@ -73,6 +79,11 @@ struct StreamStats {
     Tr101290Counts tr101290;       // the TR 101 290 indicators of the upstream's transport stream
     std::vector<Tr101290PidRate> pid_rates;
     uint32_t null_ppm = 0;         // null packets per million, over the last second
+    // A filtered output (`program`, `strip`, `?program=`): packets_received and bytes_received count
+    // the program's packets from the upstream; these, the upstream's packets it dropped.
+    bool filtered = false;
+    uint64_t filter_dropped_packets = 0;
+    uint64_t filter_dropped_pids = 0;  // distinct PIDs dropped
 };
 
 class Channel {
@@ -90,11 +101,17 @@ public:
     // HTTP thread: a viewer fed from the next chunk on, or why not (a 503's body). An idle on-demand
     // channel starts its upstream here and waits, with every viewer arriving meanwhile, for the
     // first picture, at most `start_timeout`.
+    // `query`: the URL's parameters; `?program=N` asks for that program of the upstream's PAT (its
+    // own output, made on first use): 400 when malformed, 404 when the PAT does not list it.
     struct Admission {
         std::shared_ptr<Viewer> viewer;
         std::string refusal;
+        int status = 503;                // the refusal's HTTP status
+        std::shared_ptr<Stream> stream;  // the output the viewer is attached to
     };
-    Admission admit(const std::string& address, const std::string& user);
+    static Admission refuse(std::string reason, int status = 503) { return {nullptr, std::move(reason), status, nullptr}; }
+    using Query = std::multimap<std::string, std::string>;
+    Admission admit(const std::string& address, const std::string& user, const Query& query = {});
     // HTTP thread: a playlist request. Empty once the HLS window holds a segment, else why not (a
     // 503's body). Waits for the first segment at most `start_timeout`; an idle on-demand channel
     // starts its upstream here, as admit() does, and stays up while HLS clients come back.
@@ -113,21 +130,33 @@ public:
     bool is_connected() const { return loop_.is_connected(); }
     // Failovers and failbacks of the upstream so far (content-aware switches).
     std::pair<uint64_t, uint64_t> upstream_switches() const { return loop_.switches(); }
+    // Every output's viewers (the main stream's and each `?program=` output's); any thread.
+    void disconnect_viewers(const std::string& reason) { outputs_.disconnect_viewers(reason); }
+    // When the last viewer of any output left, or nothing while one is attached.
+    std::optional<std::chrono::steady_clock::time_point> idle_since() const { return outputs_.idle_since(); }
+    // The control API's switch, for every output (see Stream::set_offline).
+    void set_offline(bool offline) { outputs_.set_offline(offline); }
     // The check API's 200: connected, or idle on demand and not failed at its last start.
     bool answers_check() const;
+    // The main output's figures.
     StreamStats stats() const;
+    // One row per output, the main one first, each with its path (`?program=N` for program outputs).
+    std::vector<std::pair<std::string, StreamStats>> output_stats() const;
 
 private:
     // With demand_mutex_ held.
     void start_upstream(const std::string& client);
     void stop_upstream();
     void note_start_failed(const std::string& reason, std::chrono::steady_clock::time_point started);
+    // Attaches to the main output, or to `program`'s (waiting for its first picture).
+    Admission attach(const std::string& address, const std::string& user, std::optional<uint16_t> program);
     StreamState state(const UpstreamState& upstream) const;
 
     const DemandSettings demand_;
     const std::shared_ptr<HlsOutput> hls_;
-    const std::shared_ptr<Stream> stream_;
-    UpstreamLoop loop_;  // after stream_: it feeds it until stopped
+    OutputSplitter outputs_;
+    const std::shared_ptr<Stream> stream_;  // the main output
+    UpstreamLoop loop_;  // after outputs_: it feeds them until stopped
 
     std::mutex demand_mutex_;  // held while the upstream is started or stopped
     bool stopped_ = false;     // by stop(): nothing starts the upstream again

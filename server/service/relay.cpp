@@ -18,18 +18,19 @@ ChannelSettings prototype_settings(const Resource& relay, const Config& config) 
 Relay::Relay(const Resource& resource, const Config& config)
     : prototype_(prototype_settings(resource, config)), serve_(resource.serve), max_groups_(resource.maxgroups) {}
 
-Relay::Admission Relay::admit(const RelayTarget& target, const std::string& address, const std::string& user) {
+Relay::Admission Relay::admit(const RelayTarget& target, const std::string& address, const std::string& user,
+                              const Channel::Query& query) {
     const std::string key = relay_key(target);
     std::shared_ptr<Channel> channel;
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (stopped_) return {nullptr, {nullptr, "relay stopped"}};
+        if (stopped_) return {nullptr, Channel::refuse("relay stopped")};
         Group* group = find_or_make(target, key);
-        if (!group) return {nullptr, {nullptr, "too many groups joined (maxgroups " + std::to_string(max_groups_) + ")"}};
+        if (!group) return {nullptr, Channel::refuse("too many groups joined (maxgroups " + std::to_string(max_groups_) + ")")};
         ++group->admitting;  // close_idle() leaves it alone until the viewer is attached or refused
         channel = group->channel;
     }
-    Channel::Admission viewer = channel->admit(address, user);
+    Channel::Admission viewer = channel->admit(address, user, query);
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = groups_.find(key);
     if (it != groups_.end() && it->second.channel == channel) --it->second.admitting;
@@ -51,7 +52,7 @@ Relay::Group* Relay::find_or_make(const RelayTarget& target, const std::string& 
 }
 
 bool Relay::is_unused(const Group& group) const {
-    return group.admitting == 0 && group.channel->stream()->idle_since().has_value();
+    return group.admitting == 0 && group.channel->idle_since().has_value();
 }
 
 bool Relay::close_lingering_group() {
@@ -89,13 +90,13 @@ void Relay::stop(const std::string& reason) {
         groups.swap(groups_);
     }
     for (auto& [key, group] : groups) {
-        group.channel->stream()->disconnect_viewers(reason);
+        group.channel->disconnect_viewers(reason);
         group.channel->stop();
     }
 }
 
 void Relay::disconnect_viewers(const std::string& reason) const {
-    for (const auto& channel : channels()) channel->stream()->disconnect_viewers(reason);
+    for (const auto& channel : channels()) channel->disconnect_viewers(reason);
 }
 
 std::vector<std::shared_ptr<Channel>> Relay::channels() const {

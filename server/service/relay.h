@@ -28,7 +28,8 @@ public:
         std::shared_ptr<Channel> channel;
         Channel::Admission viewer;
     };
-    Admission admit(const RelayTarget& target, const std::string& address, const std::string& user);
+    Admission admit(const RelayTarget& target, const std::string& address, const std::string& user,
+                    const Channel::Query& query = {});
 
     // Closes the groups nobody has watched for `linger`, and forgets the closed ones.
     void close_idle(std::chrono::steady_clock::time_point now);

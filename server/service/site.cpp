@@ -202,7 +202,7 @@ void Site::retire(const Site* next, const std::string& reason) {
             auto kept = next->streams_.find(path);
             if (kept != next->streams_.end() && kept->second == channel) continue;
         }
-        channel->stream()->disconnect_viewers(reason);
+        channel->disconnect_viewers(reason);
         channel->stop();
     }
     for (const auto& [path, relay] : relays_) {
@@ -216,7 +216,7 @@ void Site::retire(const Site* next, const std::string& reason) {
 }
 
 void Site::disconnect_viewers(const std::string& reason) const {
-    for (const auto& [path, channel] : streams_) channel->stream()->disconnect_viewers(reason);
+    for (const auto& [path, channel] : streams_) channel->disconnect_viewers(reason);
     for (const auto& [path, relay] : relays_) relay->disconnect_viewers(reason);
 }
 
@@ -246,7 +246,9 @@ std::size_t Site::hls_sessions(steady_clock::time_point now) const {
 
 std::vector<std::pair<std::string, StreamStats>> Site::stream_stats() const {
     std::vector<std::pair<std::string, StreamStats>> stats;
-    for (const auto& channel : stats_channels()) stats.emplace_back(channel->path(), channel->stats());
+    for (const auto& channel : stats_channels()) {
+        for (auto& row : channel->output_stats()) stats.push_back(std::move(row));
+    }
     return stats;
 }
 

@@ -123,6 +123,8 @@ int run(const Options& o, const StopSignal& interrupt) {
         if (::access(file.c_str(), R_OK) != 0) throw std::runtime_error(file + ": " + std::strerror(errno));
     if (low_needed && ::access(o.low_stream.c_str(), R_OK) != 0)
         throw std::runtime_error(o.low_stream + ": " + std::strerror(errno) + " (make it with test/make_sample.sh, or --many 0 --edge-seconds 0)");
+    if (o.programs > 0 && ::access(o.mpts_stream.c_str(), R_OK) != 0)
+        throw std::runtime_error(o.mpts_stream + ": " + std::strerror(errno) + " (make bench-programs makes it)");
     std::filesystem::create_directories(o.work_dir);
     const StreamRates rates{rate_of(o.stream), low_needed ? rate_of(o.low_stream) : 0};
     print_header(o, rates, raise_fd_limit());

@@ -10,6 +10,7 @@ const char* const kUsage =
     "usage: bench [--runs N] [--clients N,N,...] [--rate R] [--seconds S] [--settle S] [--storm N]\n"
     "             [--hls N] [--hls-rate R] [--many N] [--many-rate R] [--many-seconds S] [--edge-seconds S] [--threads T] [--phase MS]\n"
     "             [--stream FILE] [--low-stream FILE] [--bin DIR] [--work-dir DIR] [--no-floor]\n"
+    "             [--programs N] [--mpts-programs P] [--mpts-stream FILE]\n"
     "  --runs          runs of the whole bench; each figure is the median over them (default 3)\n"
     "  --clients       viewer counts of the main stream, one step each; 0 = none (default 1000,2000)\n"
     "  --rate          their arrivals per second, evenly spaced; 0 = all at once (default 1000)\n"
@@ -31,6 +32,10 @@ const char* const kUsage =
     "  --bin           where bin/server and bin/source are (default bin)\n"
     "  --work-dir      the servers' configs and logs (default build/bench)\n"
     "  --no-floor      measure bin/server only\n"
+    "  --programs      viewers spread over the programs 1..P of --mpts-stream (?program=N), then as\n"
+    "                  many of the unfiltered --stream: CPU s/GB of each and their ratio; 0 = none (default)\n"
+    "  --mpts-programs P, the programs of the MPTS, numbered 1..P (default 5)\n"
+    "  --mpts-stream   the MPTS (default build/media/bench-mpts.ts: 5 copies of --stream's programme)\n"
     "bench --floor-server --upstream URL [--listen HOST:PORT]: the floor server alone\n";
 
 namespace {
@@ -78,6 +83,8 @@ const std::map<std::string, NumberOption>& number_options() {
         {"--edge-seconds", {[](Options& o, double v) { o.edge_seconds = v; }, 0}},
         {"--threads", {[](Options& o, double v) { o.threads = unsigned(v); }, 1}},
         {"--phase", {[](Options& o, double v) { o.phase_ms = v; }, 0}},
+        {"--programs", {[](Options& o, double v) { o.programs = std::size_t(v); }, 0}},
+        {"--mpts-programs", {[](Options& o, double v) { o.mpts_programs = unsigned(v); }, 1}},
     };
     return table;
 }
@@ -86,7 +93,7 @@ const std::map<std::string, NumberOption>& number_options() {
 bool parse_options(int argc, char** argv, Options& o, std::string& error) {
     const std::map<std::string, std::string Options::*> text_options = {
         {"--stream", &Options::stream}, {"--low-stream", &Options::low_stream},
-        {"--bin", &Options::bin_dir}, {"--work-dir", &Options::work_dir}};
+        {"--bin", &Options::bin_dir}, {"--work-dir", &Options::work_dir}, {"--mpts-stream", &Options::mpts_stream}};
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--no-floor") {

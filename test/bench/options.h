@@ -26,6 +26,11 @@ struct Options {
     std::string work_dir = "build/bench";
     bool floor = true;
     std::optional<double> phase_ms;                // ramps start this long after a live keyframe
+    // Program outputs: this many viewers spread over the programs of `mpts_stream` (?program=1..N),
+    // against as many of the unfiltered `stream`; 0: none.
+    std::size_t programs = 0;
+    unsigned mpts_programs = 5;
+    std::string mpts_stream = "build/media/bench-mpts.ts";
 };
 
 extern const char* const kUsage;

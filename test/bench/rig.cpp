@@ -40,12 +40,12 @@ std::optional<Endpoint> parse_endpoint(const std::string& address) {
     return Endpoint{hp->host, *port};
 }
 
-LoadTarget make_target(const Endpoint& ep) {
+LoadTarget make_target(const Endpoint& ep, const std::string& path = kPath) {
     LoadTarget t;
     std::string error;
     if (!resolve_address(ep.host, ep.port, SOCK_STREAM, t.address, t.address_len, error))
         throw std::runtime_error(error);
-    t.request = std::string("GET ") + kPath + " HTTP/1.1\r\nHost: " + join_host_port(ep.host, ep.port) +
+    t.request = "GET " + path + " HTTP/1.1\r\nHost: " + join_host_port(ep.host, ep.port) +
                 "\r\nUser-Agent: restreamer-bench\r\n\r\n";
     return t;
 }
@@ -118,14 +118,18 @@ void Rig::wait_serving(Contender& c) {
     c.edge->watch(c.endpoint.host, c.endpoint.port, kPath);
 }
 
-StepResult Rig::measure(Contender& c, const StepSettings& settings, std::optional<double> phase_ms) {
+StepResult Rig::measure(Contender& c, const StepSettings& settings, std::optional<double> phase_ms,
+                        const std::vector<std::string>& queries) {
     if (phase_ms) {
         if (auto error = wait_for_live_keyframe(c.endpoint.host, c.endpoint.port, kPath, kStartTimeout))
             throw std::runtime_error(*error);
         if (interrupt_.wait_for(milliseconds(static_cast<long>(*phase_ms)))) throw Interrupted{};
     }
     const std::size_t idle_fds = process_fd_count(c.process->pid());
-    StepResult r = run_step({c.target}, c.process->pid(), c.edge.get(), settings, interrupt_);
+    std::vector<LoadTarget> targets;
+    for (const std::string& query : queries) targets.push_back(make_target(c.endpoint, kPath + query));
+    if (targets.empty()) targets.push_back(c.target);
+    StepResult r = run_step(targets, c.process->pid(), c.edge.get(), settings, interrupt_);
     wait_idle(c, idle_fds);
     return r;
 }

@@ -56,8 +56,10 @@ public:
     // bin/server first, then the floor.
     const std::vector<std::unique_ptr<Contender>>& contenders() const { return contenders_; }
     // One step against `c` (after a live keyframe plus `phase_ms`, when given), then waits until `c`
-    // has closed the step's viewers. Throws when `c` exited.
-    StepResult measure(Contender& c, const StepSettings& settings, std::optional<double> phase_ms);
+    // has closed the step's viewers. Throws when `c` exited. `queries` ("?program=1", ...): the
+    // viewers are spread over the stream's path with each; none: the path alone.
+    StepResult measure(Contender& c, const StepSettings& settings, std::optional<double> phase_ms,
+                       const std::vector<std::string>& queries = {});
 
     // The HLS step against bin/server (`c`), then the same wait as measure().
     HlsStepResult measure_hls(Contender& c, const HlsStepSettings& settings);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include "report.h"
 #include "rig.h"
@@ -123,6 +124,37 @@ void run_low_stream(const Options& o, double bps, const StopSignal& interrupt, F
     s.window_s = o.many_seconds;
     run_step_on_all(rig, kManyStep, s, true, o.phase_ms, f);
 }
+// The same viewers on the MPTS's program outputs (?program=1..P, one upstream), then on the
+// unfiltered main stream: what a program output costs per GB delivered. bin/server only: the floor
+// cannot filter.
+void run_programs(const Options& o, double bps, const StopSignal& interrupt, Figures& f) {
+    RigSettings settings = rig_settings(o, o.mpts_stream, "mpts", o.programs);
+    settings.floor = false;
+    StepSettings s;
+    s.threads = o.threads;
+    s.expected_bps = bps;  // each program of the MPTS is a copy of the main stream's
+    s.clients = o.programs;
+    s.rate = o.rate;
+    s.settle_s = o.settle;
+    s.window_s = o.seconds;
+    std::vector<std::string> queries;
+    for (unsigned p = 1; p <= o.mpts_programs; ++p) queries.push_back("?program=" + std::to_string(p));
+    {
+        Rig rig(settings, interrupt);
+        StepResult r = rig.measure(*rig.contenders().front(), s, o.phase_ms, queries);
+        print_step("server", kProgramsStep, r);
+        file_step(f, std::string(kProgramsStep) + ".server", r);
+    }
+    settings.stream = o.stream;
+    settings.label = "spts";
+    Rig rig(settings, interrupt);
+    StepResult r = rig.measure(*rig.contenders().front(), s, o.phase_ms);
+    print_step("server", kSptsStep, r);
+    file_step(f, std::string(kSptsStep) + ".server", r);
+    const double ratio = f[std::string(kProgramsStep) + ".server.cpu_gb"] / f[std::string(kSptsStep) + ".server.cpu_gb"];
+    f[std::string(kProgramsStep) + ".server.ratio"] = ratio;
+    std::printf("  program outputs / unfiltered: %.2fx CPU s per GB (%zu viewers over %u programs)\n", ratio, o.programs, o.mpts_programs);
+}
 }  // namespace
 
 std::string steady_step(std::size_t clients) { return "steady" + std::to_string(clients); }
@@ -131,5 +163,6 @@ Figures run_suite(const Options& o, const StreamRates& rates, const StopSignal& 
     Figures f;
     if (!o.clients.empty() || o.storm > 0 || o.hls > 0 || o.edge_seconds > 0) run_main_stream(o, rates.main_bps, interrupt, f);
     if (o.many > 0 || o.edge_seconds > 0) run_low_stream(o, rates.low_bps, interrupt, f);
+    if (o.programs > 0) run_programs(o, rates.main_bps, interrupt, f);
     return f;
 }

@@ -32,3 +32,5 @@ constexpr const char* kHlsStep = "hls";
 constexpr double kHlsSegmentS = 2;  // the HLS step's "segment": the default, one GOP of the bench stream  // figures: cpu_gb, cpu_ratio, held, listed_p50, listed_max, missed, bad, rss_kib
 constexpr const char* kEdgeMainStep = "edge.main";
 constexpr const char* kEdgeLowStep = "edge.low";
+constexpr const char* kProgramsStep = "programs";  // viewers of the MPTS's program outputs
+constexpr const char* kSptsStep = "spts";          // as many of the unfiltered main stream

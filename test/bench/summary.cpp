@@ -98,6 +98,16 @@ std::vector<Row> rows_for(const Options& o, const StreamRates& rates) {
         rows.push_back({"  CPU s/GB", kManyStep, {"cpu_gb"}, 3, true, kRatio});
         rows.push_back({"  RSS per viewer, KiB", kManyStep, {"rss_kib"}, 0, false, kNoTarget});
     }
+    if (o.programs > 0) {
+        const std::string who = std::to_string(o.programs) + " viewers";
+        rows.push_back({who + " over " + std::to_string(o.mpts_programs) + " program outputs of one MPTS: CPU s/GB",
+                        kProgramsStep, {"cpu_gb"}, 3, false, kNoTarget});
+        rows.push_back({"  held (>= 90% of a program's rate over the window)", kProgramsStep, {"held"}, 0, false, all_of(o.programs)});
+        rows.push_back({"  CC errors, all viewers", kProgramsStep, {"cc"}, 0, false, kNone});
+        rows.push_back({who + " of the unfiltered " + mbit(rates.main_bps) + " stream: CPU s/GB", kSptsStep, {"cpu_gb"}, 3,
+                        false, kNoTarget});
+        rows.push_back({"  program outputs / unfiltered, CPU s/GB", kProgramsStep, {"ratio"}, 2, false, at_most(1.3, "<= 1.3")});
+    }
     return rows;
 }
 

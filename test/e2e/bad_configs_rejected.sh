@@ -4,19 +4,6 @@
 # about with their path.
 source "$(dirname "$0")/lib.sh"
 
-# expect_rejected FILE MESSAGE: both --check-config and a plain start print MESSAGE and exit 2.
-expect_rejected() {
-    local rc=0 out
-    out=$("$BIN/server" --check-config "$1" 2>&1) || rc=$?
-    [[ $rc == 2 ]] || fail "--check-config $1: exit $rc, expected 2"
-    [[ $out == "$2" ]] || fail "--check-config $1: got '$out', expected '$2'"
-    rc=0
-    out=$(timeout 5 "$BIN/server" "$1" 2>&1) || rc=$?
-    [[ $rc == 2 ]] || fail "server $1: exit $rc, expected 2"
-    [[ $out == "$2" ]] || fail "server $1: got '$out'"
-    echo "ok: $2"
-}
-
 BIN=$(realpath "$BIN")  # the files below are written in $T, so a relative BIN would point nowhere
 shipped_config=$(realpath "$(dirname "$0")/../../server.json")
 cd "$T"

@@ -174,3 +174,16 @@ expect_streams_deliver() {
         (( bytes > min_bytes )) || fail "only $bytes bytes from $s"
     done
 }
+
+# expect_rejected FILE MESSAGE: both --check-config and a plain start print MESSAGE and exit 2.
+expect_rejected() {
+    local rc=0 out
+    out=$("$BIN/server" --check-config "$1" 2>&1) || rc=$?
+    [[ $rc == 2 ]] || fail "--check-config $1: exit $rc, expected 2"
+    [[ $out == "$2" ]] || fail "--check-config $1: got '$out', expected '$2'"
+    rc=0
+    out=$(timeout 5 "$BIN/server" "$1" 2>&1) || rc=$?
+    [[ $rc == 2 ]] || fail "server $1: exit $rc, expected 2"
+    [[ $out == "$2" ]] || fail "server $1: got '$out'"
+    echo "ok: $2"
+}

@@ -373,6 +373,8 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     a.gop_overflows = 5;
     a.splices = 6;
     a.splice_dropped_packets = 8;
+    a.filter_dropped_packets = 14;
+    a.filter_dropped_pids = 3;
     a.starts = 11;
     a.start_failures = 13;
     a.upstream_failovers = 14;
@@ -468,8 +470,10 @@ TEST_CASE("prometheus: per-stream families with a stream label, global gauges, H
     CHECK(at("restreamer_input_null_ratio{stream=\"/a.ts\"}") == Approx(0.25));
     CHECK(at("restreamer_upstream_failovers_total{stream=\"/a.ts\"}") == 14);
     CHECK(at("restreamer_upstream_failbacks_total{stream=\"/a.ts\"}") == 15);
-    // 27 families by stream, 5 global; 8 indicators twice by stream; a null ratio each; 32 PIDs twice.
-    CHECK(samples.size() == 27 * 2 + 5 + 8 * 2 * 2 + 2 + 32 * 2);
+    CHECK(at("restreamer_program_dropped_packets_total{stream=\"/a.ts\"}") == 14);
+    CHECK(at("restreamer_program_dropped_pids{stream=\"/a.ts\"}") == 3);
+    // 29 families by stream, 5 global; 8 indicators twice by stream; a null ratio each; 32 PIDs twice.
+    CHECK(samples.size() == 29 * 2 + 5 + 8 * 2 * 2 + 2 + 32 * 2);
 }
 
 TEST_CASE("prometheus: without streams only the global metrics remain", "[api]") {
