@@ -158,7 +158,7 @@ $(BENCH_MPTS_MEDIA): $(BENCH_MEDIA)
 bench-programs: deps
 	@$(MAKE) --no-print-directory all $(BIN)/bench $(BENCH_MEDIA) $(BENCH_MPTS_MEDIA)
 	@$(BIN)/bench --bin $(BIN) --stream $(BENCH_MEDIA) --mpts-stream $(BENCH_MPTS_MEDIA) --clients 0 --storm 0 \
-	  --many 0 --edge-seconds 0 --rate 100 --programs 200 $(BENCH_ARGS)
+	  --many 0 --hls 0 --edge-seconds 0 --rate 100 --programs 200 $(BENCH_ARGS)
 
 # First picture per player (not part of `make test`; test/bench/README.md): ffmpeg, GStreamer,
 # MPlayer, mpv and VLC against bin/server with each prebuffer, medians of RUNS. Installs the players.
