@@ -99,20 +99,25 @@ $(OBJ)/%.o: %.cpp
 
 -include $(shell find build -name '*.d' -type f 2>/dev/null)
 
+# install_missing PACKAGES: a recipe that apt-get installs those of PACKAGES not installed yet; the
+# servers among them (nginx, haproxy, prometheus) start no service meanwhile (a policy-rc.d that
+# says no, while apt-get runs, when the machine has none).
+install_missing = missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+if [ -n "$$missing" ]; then \
+  echo "installing:" $$missing; \
+  guard=; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+    printf '\#!/bin/sh\n\# make deps: the servers installed for the tests (nginx, haproxy, prometheus) start no service\nexit 101\n' \
+      >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && guard=1; fi; \
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; rc=$$?; \
+  if [ -n "$$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi; \
+  [ $$rc -eq 0 ] || exit $$rc; \
+fi
+
 # Installs the Debian packages the build, `make run` and the tests need, when any is missing.
 PACKAGES := g++ make libcpp-httplib-dev rapidjson-dev catch2 libssl-dev openssl prometheus-cpp-dev prometheus ffmpeg curl procps iproute2 python3 haproxy chromium mpv python3-m3u8 \
             nginx-light vlc-bin vlc-plugin-base libsystemd-dev systemd lintian dpkg-dev man-db adduser dvbpsi-utils tstools
 deps:
-	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:" $$missing; \
-	  guard=; if [ ! -e /usr/sbin/policy-rc.d ]; then \
-	    printf '#!/bin/sh\n# make deps: the servers installed for the tests (nginx, haproxy, prometheus) start no service\nexit 101\n' \
-	      >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && guard=1; fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; rc=$$?; \
-	  if [ -n "$$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi; \
-	  [ $$rc -eq 0 ] || exit $$rc; \
-	fi
+	@$(call install_missing,$(PACKAGES))
 	@# npm (for hls.js) by command, not by package: a Node.js from another repository brings its own
 	@# npm, which Debian's npm package would conflict with.
 	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
@@ -219,16 +224,7 @@ FUZZ_REPLAY_BINS := $(foreach t,$(FUZZ_ALL),$(BIN)/fuzz_$(t)_replay)
 .PHONY: fuzz fuzz-deps fuzz-replay-bins
 
 fuzz-deps:
-	@missing=$$(for p in $(FUZZ_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:" $$missing; \
-	  guard=; if [ ! -e /usr/sbin/policy-rc.d ]; then \
-	    printf '#!/bin/sh\n# make deps: the servers installed for the tests (nginx, haproxy, prometheus) start no service\nexit 101\n' \
-	      >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && guard=1; fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; rc=$$?; \
-	  if [ -n "$$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi; \
-	  [ $$rc -eq 0 ] || exit $$rc; \
-	fi
+	@$(call install_missing,$(FUZZ_PACKAGES))
 
 fuzz: fuzz-deps
 	@$(MAKE) --no-print-directory $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
